@@ -1,0 +1,118 @@
+package io.packetlens.ebpf;
+
+import io.packetlens.ebpf.asm.Insn;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+/**
+ * Turns an {@link ObjectSpec} into kernel objects in the order the kernel needs: BTF,
+ * then maps (reusing pins and replacements, writing and freezing global data), then
+ * programs with map fds patched into their ld_imm64 instructions. Everything created is
+ * closed (and new pins removed) if a later step fails.
+ */
+final class ObjectLoader {
+    private static final System.Logger LOG = System.getLogger("packetlens.ebpf");
+
+    private ObjectLoader() {}
+
+    static BpfObject load(ObjectSpec spec, LoadOptions options) {
+        List<AutoCloseable> created = new ArrayList<>();
+        List<Path> newPins = new ArrayList<>();
+        try {
+            BtfHandle btf = null;
+            if (spec.btf() != null) {
+                try {
+                    btf = BtfHandle.load(spec.btf());
+                    created.add(btf);
+                } catch (VerifierException e) {
+                    LOG.log(System.Logger.Level.WARNING, "object " + spec.name() + ": kernel rejected BTF, loading without it (verifier logs will lack source lines): " + e.getMessage());
+                }
+            }
+            int btfFd = btf == null ? -1 : btf.fd();
+            Map<String, BpfMap> maps = new LinkedHashMap<>();
+            Map<String, BpfMap> owned = new LinkedHashMap<>();
+            for (MapSpec ms : spec.maps().values()) {
+                BpfMap replacement = options.replaceMaps().get(ms.name());
+                if (replacement != null) {
+                    if (!ms.compatibleWith(replacement)) throw new BpfException("replacement for map " + ms.name() + " is " + replacement + ", spec is " + ms);
+                    maps.put(ms.name(), replacement);
+                    continue;
+                }
+                BpfMap m = openOrCreate(ms, btfFd, options, newPins, created);
+                maps.put(ms.name(), m);
+                owned.put(ms.name(), m);
+            }
+            Map<String, BpfProgram> programs = new LinkedHashMap<>();
+            for (ProgramSpec ps : spec.programs().values()) {
+                byte[] insns = ps.instructions().clone();
+                for (MapReference ref : ps.mapReferences()) {
+                    BpfMap m = maps.get(ref.map());
+                    if (m == null) throw new BpfException.NotFoundException("program " + ps.name() + " refers to map " + ref.map() + ", which the object does not define");
+                    Insn.setImm(insns, ref.instruction(), m.fd());
+                    if (ref.value()) Insn.setImm(insns, ref.instruction() + 1, ref.offset());
+                }
+                BpfProgram p = ProgramLoader.load(ps, insns, btfFd, options);
+                created.add(p);
+                programs.put(ps.name(), p);
+            }
+            if (btf != null) {
+                created.remove(btf);
+                btf.close(); // programs and maps hold their own references to the BTF object
+            }
+            return new BpfObject(spec.name(), maps, owned, programs);
+        } catch (RuntimeException e) {
+            for (int i = created.size() - 1; i >= 0; i--) {
+                try {
+                    created.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            for (Path p : newPins) {
+                try {
+                    Files.deleteIfExists(p);
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    private static BpfMap openOrCreate(MapSpec ms, int btfFd, LoadOptions options, List<Path> newPins, List<AutoCloseable> created) {
+        Path pin = ms.pinning() == Pinning.BY_NAME ? options.pinPath().resolve(ms.name()) : null;
+        if (pin != null && Files.exists(pin)) {
+            BpfMap m = BpfMap.openPinned(pin);
+            created.add(m);
+            if (!ms.compatibleWith(m)) {
+                throw new BpfException("pinned map " + pin + " is " + m + ", incompatible with " + ms + " (remove the pin to recreate it)");
+            }
+            return m;
+        }
+        BpfMap m = BpfMap.MapCreator.create(ms, btfFd);
+        created.add(m);
+        if (ms.contents() != null) {
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment key = arena.allocate(4, 4);
+                MemorySegment value = arena.allocate(Math.max(ms.valueSize(), 1), 8);
+                MemorySegment.copy(ms.contents(), 0, value, JAVA_BYTE, 0, Math.min(ms.contents().length, ms.valueSize()));
+                m.update(key, value);
+            }
+        }
+        if (ms.freeze()) m.freeze();
+        if (pin != null) {
+            m.pin(pin);
+            newPins.add(pin);
+        }
+        return m;
+    }
+}

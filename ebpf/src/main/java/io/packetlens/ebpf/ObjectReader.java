@@ -1,0 +1,372 @@
+package io.packetlens.ebpf;
+
+import io.packetlens.ebpf.asm.Insn;
+import io.packetlens.ebpf.btf.Btf;
+import io.packetlens.ebpf.btf.BtfExt;
+import io.packetlens.ebpf.btf.BtfKind;
+import io.packetlens.ebpf.btf.BtfType;
+import io.packetlens.ebpf.elf.ElfException;
+import io.packetlens.ebpf.elf.ElfFile;
+import io.packetlens.ebpf.elf.Relocation;
+import io.packetlens.ebpf.elf.Section;
+import io.packetlens.ebpf.elf.Symbol;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Deque;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Reads a clang-compiled BPF ELF object into an {@link ObjectSpec}: BTF-defined maps from
+ * {@code .maps}, global-data maps and variables from {@code .data/.rodata/.bss}, and one
+ * {@link ProgramSpec} per function in each program section, linked with the
+ * {@code .text} subprograms it calls (bpf-to-bpf calls) and with its func/line info
+ * rebased. Map references are recorded by name and resolved to fds at load time.
+ */
+final class ObjectReader {
+    private static final String MAPS = ".maps";
+    private static final String LEGACY_MAPS = "maps";
+
+    /** A function: a range of instructions within one executable section. */
+    private record Func(Section section, String name, int start, int length) {
+        boolean contains(Section s, int index) {
+            return s.index() == section.index() && index >= start && index < start + length;
+        }
+    }
+
+    private final String objectName;
+    private final ElfFile elf;
+    private final Btf btf;
+    private final BtfExt ext;
+    private final Map<Integer, List<Func>> funcsBySection = new HashMap<>();
+    private final Map<Integer, Map<Long, Relocation>> relocsBySection = new HashMap<>();
+    private final Map<Integer, MapSpec> dataMapsBySection = new HashMap<>();
+    private final Map<String, MapSpec> maps = new LinkedHashMap<>();
+
+    private ObjectReader(String objectName, byte[] bytes) {
+        this.objectName = objectName;
+        this.elf = ElfFile.parse(bytes);
+        this.btf = elf.section(".BTF").map(s -> Btf.parse(s.data())).orElse(null);
+        this.ext = btf == null ? null : elf.section(".BTF.ext").map(s -> BtfExt.parse(s.data(), btf)).orElse(null);
+    }
+
+    static ObjectSpec read(String objectName, byte[] bytes) {
+        return new ObjectReader(objectName, bytes).read();
+    }
+
+    private ObjectSpec read() {
+        if (btf != null) fixDatasecs();
+        String license = elf.section("license").map(s -> cString(s.data())).orElse("");
+        readBtfMaps();
+        readLegacyMaps();
+        Map<String, Variable> variables = readDataSections();
+        indexFunctions();
+        Map<String, ProgramSpec> programs = new LinkedHashMap<>();
+        for (Section s : elf.sections()) {
+            if (!s.isExecutable() || s.name().equals(".text")) continue;
+            SectionNames.Kind kind = SectionNames.of(s.name());
+            List<Func> funcs = funcsBySection.getOrDefault(s.index(), List.of());
+            List<Func> entries = funcs.stream().filter(f -> isGlobal(f)).toList();
+            if (entries.isEmpty()) entries = funcs;
+            for (Func f : entries) {
+                programs.put(f.name(), link(f, kind, license));
+            }
+        }
+        if (programs.isEmpty()) throw new ElfException("object " + objectName + " has no programs (no executable sections besides .text)");
+        return new ObjectSpec(objectName, maps, programs, variables, btf,
+                ext == null ? 0 : ext.coreRelocationCount());
+    }
+
+    private boolean isGlobal(Func f) {
+        return elf.symbols().stream().anyMatch(sym -> sym.type() == Symbol.STT_FUNC && sym.name().equals(f.name())
+                && sym.sectionIndex() == f.section().index() && sym.bind() != Symbol.STB_LOCAL);
+    }
+
+    /** clang leaves DATASEC sizes and VAR offsets zero; take them from the ELF section and symbol table. */
+    private void fixDatasecs() {
+        for (BtfType t : btf.types()) {
+            if (t.kind() != BtfKind.DATASEC) continue;
+            Section sec = elf.section(t.name()).orElse(null);
+            if (sec == null) continue;
+            btf.setDatasecSize(t, (int) sec.size());
+            for (Btf.SecInfo info : btf.datasec(t.id())) {
+                String var = btf.type(info.varType()).name();
+                Symbol sym = elf.symbols().stream()
+                        .filter(s -> s.sectionIndex() == sec.index() && s.name().equals(var)
+                                && s.type() != Symbol.STT_SECTION)
+                        .findFirst().orElse(null);
+                if (sym != null) btf.setSecInfoOffset(info, (int) sym.value());
+            }
+        }
+    }
+
+    private void readBtfMaps() {
+        Section sec = elf.section(MAPS).orElse(null);
+        if (sec == null) return;
+        if (btf == null) throw new ElfException("object " + objectName + " has a .maps section but no BTF: compile with clang -g");
+        BtfType ds = btf.findDatasec(MAPS).orElseThrow(() -> new ElfException("no BTF DATASEC for .maps"));
+        for (Btf.SecInfo info : btf.datasec(ds.id())) {
+            BtfType var = btf.type(info.varType());
+            String name = var.name();
+            BtfType def = btf.resolve(var.type());
+            if (def.kind() != BtfKind.STRUCT) throw new ElfException("map " + name + ": definition is not a struct");
+            int type = -1, keySize = -1, valueSize = -1, maxEntries = 0, flags = 0, pinning = 0, keyId = 0, valueId = 0;
+            long extra = 0;
+            for (Btf.Member m : btf.members(def.id())) {
+                switch (m.name()) {
+                    case "type" -> type = uintFromPointer(name, m);
+                    case "max_entries" -> maxEntries = uintFromPointer(name, m);
+                    case "map_flags" -> flags = uintFromPointer(name, m);
+                    case "key_size" -> keySize = uintFromPointer(name, m);
+                    case "value_size" -> valueSize = uintFromPointer(name, m);
+                    case "pinning" -> pinning = uintFromPointer(name, m);
+                    case "map_extra" -> extra = uintFromPointer(name, m);
+                    case "numa_node" -> uintFromPointer(name, m);
+                    case "key" -> {
+                        keyId = pointee(name, m);
+                        keySize = (int) btf.sizeOf(keyId);
+                    }
+                    case "value" -> {
+                        valueId = pointee(name, m);
+                        valueSize = (int) btf.sizeOf(valueId);
+                    }
+                    case "values" -> throw new ElfException("map " + name + ": initial 'values' (maps of maps, program arrays) are not supported yet");
+                    default -> throw new ElfException("map " + name + ": unknown map definition field '" + m.name() + "'");
+                }
+            }
+            if (type < 0) throw new ElfException("map " + name + ": no type");
+            MapSpec spec = new MapSpec(name, MapType.of(type), Math.max(keySize, 0), Math.max(valueSize, 0), maxEntries)
+                    .flags(flags).mapExtra(extra)
+                    .pinning(pinning == 1 ? Pinning.BY_NAME : Pinning.NONE)
+                    .btfTypes(keyId, valueId);
+            maps.put(name, spec);
+        }
+    }
+
+    /** {@code __uint(name, N)} is encoded as {@code int (*name)[N]}. */
+    private int uintFromPointer(String map, Btf.Member m) {
+        BtfType p = btf.resolve(m.type());
+        if (p.kind() != BtfKind.PTR) throw new ElfException("map " + map + ": field " + m.name() + " is not __uint()");
+        BtfType arr = btf.resolve(p.type());
+        if (arr.kind() != BtfKind.ARRAY) throw new ElfException("map " + map + ": field " + m.name() + " is not __uint()");
+        return btf.array(arr.id()).nelems();
+    }
+
+    /** {@code __type(name, T)} is encoded as {@code T *name}. */
+    private int pointee(String map, Btf.Member m) {
+        BtfType p = btf.resolve(m.type());
+        if (p.kind() != BtfKind.PTR) throw new ElfException("map " + map + ": field " + m.name() + " is not __type()");
+        return p.type();
+    }
+
+    /** The pre-BTF {@code struct bpf_map_def} in a section named "maps". */
+    private void readLegacyMaps() {
+        Section sec = elf.section(LEGACY_MAPS).orElse(null);
+        if (sec == null) return;
+        ByteBuffer b = sec.buffer();
+        for (Symbol s : elf.symbols()) {
+            if (s.sectionIndex() != sec.index() || s.type() == Symbol.STT_SECTION || s.name().isEmpty()) continue;
+            int o = (int) s.value();
+            if (o + 16 > sec.data().length) throw new ElfException("legacy map " + s.name() + " truncated");
+            maps.put(s.name(), new MapSpec(s.name(), MapType.of(b.getInt(o)), b.getInt(o + 4), b.getInt(o + 8), b.getInt(o + 12))
+                    .flags(o + 20 <= sec.data().length ? b.getInt(o + 16) : 0));
+        }
+    }
+
+    private static boolean isDataSection(Section s) {
+        String n = s.name();
+        boolean named = n.equals(".data") || n.startsWith(".data.") || n.equals(".rodata") || n.startsWith(".rodata.")
+                || n.equals(".bss") || n.startsWith(".bss.");
+        return named && (s.type() == Section.SHT_PROGBITS || s.type() == Section.SHT_NOBITS);
+    }
+
+    private Map<String, Variable> readDataSections() {
+        Map<String, Variable> vars = new LinkedHashMap<>();
+        for (Section s : elf.sections()) {
+            if (!isDataSection(s) || s.size() == 0) continue;
+            boolean ro = s.name().startsWith(".rodata");
+            int valueId = btf == null ? 0 : btf.findDatasec(s.name()).map(BtfType::id).orElse(0);
+            byte[] contents = s.type() == Section.SHT_NOBITS ? new byte[(int) s.size()] : s.data().clone();
+            MapSpec spec = new MapSpec(s.name(), MapType.ARRAY, 4, (int) s.size(), 1)
+                    .flags(ro ? MapSpec.F_RDONLY_PROG : 0)
+                    .btfTypes(0, valueId)
+                    .contents(contents)
+                    .freeze(ro)
+                    .dataSection(s.name());
+            maps.put(s.name(), spec);
+            dataMapsBySection.put(s.index(), spec);
+            for (Symbol sym : elf.symbols()) {
+                if (sym.sectionIndex() == s.index() && sym.type() == Symbol.STT_OBJECT && !sym.name().isEmpty()) {
+                    vars.put(sym.name(), new Variable(sym.name(), spec, (int) sym.value(), (int) sym.size()));
+                }
+            }
+        }
+        return vars;
+    }
+
+    private void indexFunctions() {
+        for (Section s : elf.sections()) {
+            if (!s.isExecutable()) continue;
+            int total = s.data().length / Insn.SIZE;
+            List<Symbol> syms = elf.symbols().stream()
+                    .filter(sym -> sym.sectionIndex() == s.index() && sym.type() == Symbol.STT_FUNC)
+                    .sorted(Comparator.comparingLong(Symbol::value)).toList();
+            List<Func> funcs = new ArrayList<>();
+            for (int i = 0; i < syms.size(); i++) {
+                Symbol sym = syms.get(i);
+                int start = (int) (sym.value() / Insn.SIZE);
+                int end = sym.size() > 0 ? start + (int) (sym.size() / Insn.SIZE)
+                        : (i + 1 < syms.size() ? (int) (syms.get(i + 1).value() / Insn.SIZE) : total);
+                if (start < 0 || end > total || end <= start) throw new ElfException("function " + sym.name() + " outside its section " + s.name());
+                funcs.add(new Func(s, sym.name(), start, end - start));
+            }
+            funcsBySection.put(s.index(), funcs);
+            Map<Long, Relocation> relocs = new HashMap<>();
+            for (Relocation r : elf.relocationsFor(s)) relocs.put(r.offset(), r);
+            relocsBySection.put(s.index(), relocs);
+        }
+    }
+
+    private Func funcAt(Section s, int index, String from) {
+        for (Func f : funcsBySection.getOrDefault(s.index(), List.of())) {
+            if (f.contains(s, index)) return f;
+        }
+        throw new ElfException(from + ": call target instruction " + index + " in " + s.name() + " is not inside a known function");
+    }
+
+    /** Where a call or function-pointer instruction at {@code i} of {@code f} points, as (section, instruction), or null for helpers. */
+    private Object[] target(Func f, byte[] code, int i) {
+        Section s = f.section();
+        Relocation r = relocsBySection.get(s.index()).get((long) i * Insn.SIZE);
+        int op = Insn.code(code, i);
+        int imm = Insn.imm(code, i);
+        if (op == Insn.CALL) {
+            if (r != null) {
+                Symbol sym = r.symbol();
+                if (sym.sectionIndex() == 0) throw new ElfException(f.name() + ": call to extern function '" + sym.name() + "' (kfuncs are not supported yet)");
+                Section ts = elf.section(sym.sectionIndex());
+                if (!ts.isExecutable()) throw new ElfException(f.name() + ": call relocation against non-code symbol " + sym.name());
+                return new Object[] {ts, (int) (sym.value() / Insn.SIZE) + imm + 1};
+            }
+            if (Insn.src(code, i) == Insn.PSEUDO_CALL) return new Object[] {s, i + imm + 1};
+            return null;
+        }
+        if (op == Insn.LD_IMM64 && r != null && Insn.src(code, i) == Insn.PSEUDO_FUNC) {
+            Symbol sym = r.symbol();
+            Section ts = elf.section(sym.sectionIndex());
+            return new Object[] {ts, (int) (sym.value() / Insn.SIZE) + imm / Insn.SIZE};
+        }
+        return null;
+    }
+
+    private ProgramSpec link(Func main, SectionNames.Kind kind, String license) {
+        // Phase 1: every function reachable from main, in the order they will be laid out.
+        List<Func> layout = new ArrayList<>();
+        Map<Func, Integer> position = new HashMap<>();
+        Deque<Func> work = new ArrayDeque<>();
+        layout.add(main);
+        position.put(main, 0);
+        int length = main.length();
+        work.add(main);
+        while (!work.isEmpty()) {
+            Func f = work.poll();
+            byte[] code = f.section().data();
+            for (int i = f.start(); i < f.start() + f.length(); i += Insn.code(code, i) == Insn.LD_IMM64 ? 2 : 1) {
+                Object[] t = target(f, code, i);
+                if (t == null) continue;
+                Func g = funcAt((Section) t[0], (int) t[1], main.name());
+                if (!position.containsKey(g)) {
+                    position.put(g, length);
+                    length += g.length();
+                    layout.add(g);
+                    work.add(g);
+                }
+            }
+        }
+        // Phase 2: copy and patch.
+        byte[] out = new byte[length * Insn.SIZE];
+        List<MapReference> refs = new ArrayList<>();
+        ByteArrayOutputStream funcInfo = new ByteArrayOutputStream();
+        ByteArrayOutputStream lineInfo = new ByteArrayOutputStream();
+        for (Func f : layout) {
+            int base = position.get(f);
+            byte[] code = f.section().data();
+            System.arraycopy(code, f.start() * Insn.SIZE, out, base * Insn.SIZE, f.length() * Insn.SIZE);
+            Map<Long, Relocation> relocs = relocsBySection.get(f.section().index());
+            for (int i = f.start(); i < f.start() + f.length(); ) {
+                int op = Insn.code(code, i);
+                int n = base + i - f.start();
+                Object[] t = target(f, code, i);
+                if (t != null) {
+                    Func g = funcAt((Section) t[0], (int) t[1], main.name());
+                    int dest = position.get(g) + (int) t[1] - g.start();
+                    if (op == Insn.CALL) Insn.setSrc(out, n, Insn.PSEUDO_CALL);
+                    Insn.setImm(out, n, dest - (n + 1));
+                } else if (op == Insn.LD_IMM64) {
+                    Relocation r = relocs.get((long) i * Insn.SIZE);
+                    if (r != null) refs.add(mapReference(main, r, code, i, out, n));
+                } else if (relocs.containsKey((long) i * Insn.SIZE)) {
+                    Relocation r = relocs.get((long) i * Insn.SIZE);
+                    throw new ElfException(main.name() + ": unsupported relocation type " + r.type() + " against " + r.symbol().name() + " at instruction " + i);
+                }
+                i += op == Insn.LD_IMM64 ? 2 : 1;
+            }
+            if (ext != null) {
+                copyInfo(ext.funcInfo(), f, base, funcInfo);
+                copyInfo(ext.lineInfo(), f, base, lineInfo);
+            }
+        }
+        ProgramType type = kind == null ? ProgramType.UNSPEC : kind.type();
+        AttachType attach = kind == null ? null : kind.attach();
+        return new ProgramSpec(main.name(), main.section().name(), type, attach, license, out, refs,
+                ext == null ? null : funcInfo.toByteArray(), ext == null ? 0 : ext.funcInfo().recordSize(),
+                ext == null ? null : lineInfo.toByteArray(), ext == null ? 0 : ext.lineInfo().recordSize());
+    }
+
+    private MapReference mapReference(Func main, Relocation r, byte[] code, int i, byte[] out, int n) {
+        Symbol sym = r.symbol();
+        if (sym.sectionIndex() == 0) {
+            throw new ElfException(main.name() + ": reference to extern '" + sym.name() + "' (externs and .kconfig are not supported yet)");
+        }
+        Section target = elf.section(sym.sectionIndex());
+        if (target.name().equals(MAPS) || target.name().equals(LEGACY_MAPS)) {
+            String name = sym.type() == Symbol.STT_SECTION ? null : sym.name();
+            if (name == null || !maps.containsKey(name)) throw new ElfException(main.name() + ": reference to unknown map symbol " + sym.name());
+            Insn.setSrc(out, n, Insn.PSEUDO_MAP_FD);
+            return new MapReference(n, name, false, 0);
+        }
+        MapSpec data = dataMapsBySection.get(target.index());
+        if (data != null) {
+            int offset = (int) sym.value() + Insn.imm(code, i);
+            Insn.setSrc(out, n, Insn.PSEUDO_MAP_VALUE);
+            return new MapReference(n, data.name(), true, offset);
+        }
+        throw new ElfException(main.name() + ": instruction " + i + " refers to symbol " + sym.name() + " in section "
+                + target.name() + ", which is neither a map nor global data");
+    }
+
+    private static void copyInfo(BtfExt.Info info, Func f, int base, ByteArrayOutputStream out) {
+        List<BtfExt.Record> recs = info.bySection().get(f.section().name());
+        if (recs == null) return;
+        for (BtfExt.Record rec : recs) {
+            if (rec.insn() < f.start() || rec.insn() >= f.start() + f.length()) continue;
+            byte[] raw = rec.raw().clone();
+            ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN).putInt(0, base + rec.insn() - f.start());
+            out.writeBytes(raw);
+        }
+    }
+
+    private static String cString(byte[] d) {
+        int e = 0;
+        while (e < d.length && d[e] != 0) e++;
+        return new String(d, 0, e, StandardCharsets.UTF_8);
+    }
+}

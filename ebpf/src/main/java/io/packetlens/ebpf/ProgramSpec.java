@@ -1,0 +1,88 @@
+package io.packetlens.ebpf;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * A program before it is loaded: the fields of BPF_PROG_LOAD (type, expected attach type,
+ * license, instructions) with its subprograms already linked in, the places that refer to
+ * maps, and the BTF func_info / line_info records rebased to the linked instructions.
+ * Changeable before loading (e.g. the type of a section libbpf conventions do not name).
+ */
+public final class ProgramSpec {
+    /** Size of one {@code struct bpf_insn}. */
+    public static final int INSN_SIZE = 8;
+
+    private String name;
+    private final String section;
+    private ProgramType type;
+    private AttachType attachType;
+    private String license;
+    private byte[] instructions;
+    private final List<MapReference> mapReferences;
+    private final byte[] funcInfo;
+    private final int funcInfoRecordSize;
+    private final byte[] lineInfo;
+    private final int lineInfoRecordSize;
+    private int ifindex;
+
+    public ProgramSpec(String name, String section, ProgramType type, AttachType attachType, String license,
+                       byte[] instructions, List<MapReference> mapReferences,
+                       byte[] funcInfo, int funcInfoRecordSize, byte[] lineInfo, int lineInfoRecordSize) {
+        if (instructions.length % INSN_SIZE != 0) throw new BpfException("instruction bytes not a multiple of 8");
+        this.name = Objects.requireNonNull(name);
+        this.section = section;
+        this.type = type;
+        this.attachType = attachType;
+        this.license = license;
+        this.instructions = instructions;
+        this.mapReferences = new ArrayList<>(mapReferences);
+        this.funcInfo = funcInfo;
+        this.funcInfoRecordSize = funcInfoRecordSize;
+        this.lineInfo = lineInfo;
+        this.lineInfoRecordSize = lineInfoRecordSize;
+    }
+
+    /** A program from raw instructions, without BTF information (feature probes, hand-written tests). */
+    public static ProgramSpec of(String name, ProgramType type, String license, byte[] instructions) {
+        return new ProgramSpec(name, null, type, null, license, instructions, List.of(), null, 0, null, 0);
+    }
+
+    public String name() { return name; }
+    /** The ELF section the program came from, or null. */
+    public String section() { return section; }
+    public ProgramType type() { return type; }
+    /** The expected attach type given at load, or null for none. */
+    public AttachType attachType() { return attachType; }
+    public String license() { return license; }
+    /** Linked instructions, 8 bytes each (the array is the spec's own: changes take effect at load). */
+    public byte[] instructions() { return instructions; }
+    public int instructionCount() { return instructions.length / INSN_SIZE; }
+    public List<MapReference> mapReferences() { return mapReferences; }
+    byte[] funcInfo() { return funcInfo; }
+    int funcInfoRecordSize() { return funcInfoRecordSize; }
+    byte[] lineInfo() { return lineInfo; }
+    int lineInfoRecordSize() { return lineInfoRecordSize; }
+    public int ifindex() { return ifindex; }
+
+    /** Whether BTF func and line info came with the program (verifier logs then show source lines). */
+    public boolean hasLineInfo() {
+        return lineInfo != null && lineInfo.length > 0;
+    }
+
+    public ProgramSpec name(String v) { name = Objects.requireNonNull(v); return this; }
+    public ProgramSpec type(ProgramType v) { type = v; return this; }
+    public ProgramSpec attachType(AttachType v) { attachType = v; return this; }
+    public ProgramSpec license(String v) { license = v; return this; }
+    public ProgramSpec instructions(byte[] v) { instructions = v; return this; }
+    /** Offload target interface (prog_ifindex), 0 for none. */
+    public ProgramSpec ifindex(int v) { ifindex = v; return this; }
+
+    @Override
+    public String toString() {
+        return "ProgramSpec[" + name + " " + type + (attachType != null ? "/" + attachType : "")
+                + (section != null ? " section=" + section : "") + " insns=" + instructionCount()
+                + " maps=" + mapReferences.stream().map(MapReference::map).distinct().toList() + "]";
+    }
+}

@@ -1,0 +1,186 @@
+package io.packetlens.ebpf.btf;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * BPF Type Format data from an object's {@code .BTF} section ({@code struct btf_header},
+ * the type records and the string table), parsed for reading map definitions and
+ * patchable in place: clang leaves DATASEC sizes and VAR offsets at zero, and the loader
+ * fills them in before the kernel sees the blob (BPF_BTF_LOAD).
+ */
+public final class Btf {
+    public static final int MAGIC = 0xeb9f;
+
+    /** A struct or union member; {@code bitOffset} is the offset in bits. */
+    public record Member(String name, int type, int bitOffset) {}
+
+    /** A DATASEC entry ({@code struct btf_var_secinfo}); {@code position} is its byte position in {@link #bytes()}. */
+    public record SecInfo(int varType, int offset, int size, int position) {}
+
+    /** An array's element type and length ({@code struct btf_array}). */
+    public record ArrayInfo(int elemType, int indexType, int nelems) {}
+
+    private final byte[] data;
+    private final ByteBuffer buf;
+    private final int typeStart;
+    private final int strStart;
+    private final int strLen;
+    private final List<BtfType> types; // index = id; element 0 is void
+
+    private Btf(byte[] data) {
+        this.data = data;
+        this.buf = ByteBuffer.wrap(data).order(ByteOrder.LITTLE_ENDIAN);
+        if (data.length < 24) throw new BtfException("BTF section too small");
+        if (Short.toUnsignedInt(buf.getShort(0)) != MAGIC) throw new BtfException("bad BTF magic (big-endian BTF is not supported)");
+        int hdrLen = buf.getInt(4);
+        int typeOff = buf.getInt(8), typeLen = buf.getInt(12), strOff = buf.getInt(16);
+        this.strLen = buf.getInt(20);
+        this.typeStart = hdrLen + typeOff;
+        this.strStart = hdrLen + strOff;
+        if (hdrLen < 24 || typeStart < 0 || (long) typeStart + typeLen > data.length || strStart < 0
+                || (long) strStart + strLen > data.length) {
+            throw new BtfException("BTF header points outside the section");
+        }
+        List<BtfType> list = new ArrayList<>();
+        list.add(new BtfType(0, BtfKind.UNKN, "void", 0, false, 0, -1));
+        int p = typeStart, end = typeStart + typeLen;
+        while (p < end) {
+            if (p + 12 > end) throw new BtfException("truncated BTF type record");
+            int info = buf.getInt(p + 4);
+            int kind = (info >>> 24) & 0x1f;
+            int vlen = info & 0xffff;
+            list.add(new BtfType(list.size(), kind, string(buf.getInt(p)), vlen, (info >>> 31) != 0, buf.getInt(p + 8), p));
+            p += 12 + BtfKind.extraBytes(kind, vlen);
+        }
+        if (p != end) throw new BtfException("BTF type section length mismatch");
+        this.types = Collections.unmodifiableList(list);
+    }
+
+    /** Parses a copy of {@code raw}; later fixups change only the copy. */
+    public static Btf parse(byte[] raw) {
+        try {
+            return new Btf(Arrays.copyOf(raw, raw.length));
+        } catch (IndexOutOfBoundsException e) {
+            throw new BtfException("corrupt BTF: " + e.getMessage());
+        }
+    }
+
+    /** The BTF blob with all fixups applied, as given to BPF_BTF_LOAD. */
+    public byte[] bytes() {
+        return data;
+    }
+
+    public List<BtfType> types() {
+        return types;
+    }
+
+    public BtfType type(int id) {
+        if (id < 0 || id >= types.size()) throw new BtfException("BTF type id " + id + " out of range");
+        return types.get(id);
+    }
+
+    /** A string from the string section by offset. */
+    public String string(int off) {
+        if (off < 0 || off >= strLen) {
+            if (off == 0 && strLen == 0) return "";
+            throw new BtfException("BTF string offset " + off + " out of range");
+        }
+        int s = strStart + off, e = s;
+        while (e < strStart + strLen && data[e] != 0) e++;
+        return new String(data, s, e - s, StandardCharsets.UTF_8);
+    }
+
+    /** Skips typedefs and qualifiers. */
+    public BtfType resolve(int id) {
+        BtfType t = type(id);
+        for (int guard = 0; guard < 64; guard++) {
+            switch (t.kind()) {
+                case BtfKind.TYPEDEF, BtfKind.VOLATILE, BtfKind.CONST, BtfKind.RESTRICT, BtfKind.TYPE_TAG -> t = type(t.type());
+                default -> { return t; }
+            }
+        }
+        throw new BtfException("BTF type chain too deep at id " + id);
+    }
+
+    /** Size in bytes of a type (after resolving typedefs and qualifiers). */
+    public long sizeOf(int id) {
+        BtfType t = resolve(id);
+        return switch (t.kind()) {
+            case BtfKind.INT, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.DATASEC, BtfKind.FLOAT -> t.size();
+            case BtfKind.PTR -> 8;
+            case BtfKind.ARRAY -> {
+                ArrayInfo a = array(t.id());
+                yield a.nelems() * sizeOf(a.elemType());
+            }
+            case BtfKind.VAR -> sizeOf(t.type());
+            default -> throw new BtfException("BTF type " + id + " (kind " + t.kind() + ") has no size");
+        };
+    }
+
+    public List<Member> members(int id) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.STRUCT && t.kind() != BtfKind.UNION) throw new BtfException("BTF type " + id + " is not a struct");
+        List<Member> out = new ArrayList<>(t.vlen());
+        for (int i = 0; i < t.vlen(); i++) {
+            int p = t.position() + 12 + i * 12;
+            int off = buf.getInt(p + 8);
+            out.add(new Member(string(buf.getInt(p)), buf.getInt(p + 4), t.kindFlag() ? off & 0xffffff : off));
+        }
+        return out;
+    }
+
+    public ArrayInfo array(int id) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.ARRAY) throw new BtfException("BTF type " + id + " is not an array");
+        int p = t.position() + 12;
+        return new ArrayInfo(buf.getInt(p), buf.getInt(p + 4), buf.getInt(p + 8));
+    }
+
+    public List<SecInfo> datasec(int id) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.DATASEC) throw new BtfException("BTF type " + id + " is not a DATASEC");
+        List<SecInfo> out = new ArrayList<>(t.vlen());
+        for (int i = 0; i < t.vlen(); i++) {
+            int p = t.position() + 12 + i * 12;
+            out.add(new SecInfo(buf.getInt(p), buf.getInt(p + 4), buf.getInt(p + 8), p));
+        }
+        return out;
+    }
+
+    /** The DATASEC describing ELF section {@code name}, if any. */
+    public Optional<BtfType> findDatasec(String name) {
+        return types.stream().filter(t -> t.kind() == BtfKind.DATASEC && t.name().equals(name)).findFirst();
+    }
+
+    public Optional<BtfType> findByName(int kind, String name) {
+        return types.stream().filter(t -> t.kind() == kind && t.name().equals(name)).findFirst();
+    }
+
+    /** Patches a DATASEC's size word in place. */
+    public void setDatasecSize(BtfType datasec, int size) {
+        buf.putInt(datasec.position() + 8, size);
+    }
+
+    /** Patches one DATASEC entry's offset in place. */
+    public void setSecInfoOffset(SecInfo info, int offset) {
+        buf.putInt(info.position() + 4, offset);
+    }
+
+    /** Offset of a string in the string section, or -1. Used to find a section's name in .BTF.ext records. */
+    public int stringOffset(String s) {
+        byte[] needle = (s + "\0").getBytes(StandardCharsets.UTF_8);
+        outer:
+        for (int i = 0; i + needle.length <= strLen; i++) {
+            for (int j = 0; j < needle.length; j++) if (data[strStart + i + j] != needle[j]) continue outer;
+            if (i == 0 || data[strStart + i - 1] == 0) return i;
+        }
+        return -1;
+    }
+}

@@ -1,0 +1,116 @@
+package io.packetlens.ebpf.sys;
+
+/**
+ * Byte offsets into {@code union bpf_attr} (linux/bpf.h), one nested class per command
+ * variant, and the size passed to bpf(2) for each. Declared once here; every command is
+ * built from these. The kernel requires all bytes past the fields it knows to be zero,
+ * so attrs are zero-filled before use.
+ */
+public final class BpfAttr {
+    /** Large enough for every variant used (sizeof(union bpf_attr) is 144 on 6.x kernels). */
+    public static final int MAX_SIZE = 160;
+
+    private BpfAttr() {}
+
+    /** BPF_MAP_CREATE. */
+    public static final class MapCreate {
+        public static final int MAP_TYPE = 0, KEY_SIZE = 4, VALUE_SIZE = 8, MAX_ENTRIES = 12, MAP_FLAGS = 16,
+                INNER_MAP_FD = 20, NUMA_NODE = 24, MAP_NAME = 28, MAP_IFINDEX = 44, BTF_FD = 48,
+                BTF_KEY_TYPE_ID = 52, BTF_VALUE_TYPE_ID = 56, BTF_VMLINUX_VALUE_TYPE_ID = 60, MAP_EXTRA = 64;
+        public static final int SIZE = 72;
+        private MapCreate() {}
+    }
+
+    /** BPF_MAP_*_ELEM and BPF_MAP_GET_NEXT_KEY. */
+    public static final class Elem {
+        public static final int MAP_FD = 0, KEY = 8, VALUE = 16, NEXT_KEY = 16, FLAGS = 24;
+        public static final int SIZE = 32;
+        private Elem() {}
+    }
+
+    /** BPF_MAP_*_BATCH. */
+    public static final class Batch {
+        public static final int IN_BATCH = 0, OUT_BATCH = 8, KEYS = 16, VALUES = 24, COUNT = 32, MAP_FD = 36,
+                ELEM_FLAGS = 40, FLAGS = 48;
+        public static final int SIZE = 56;
+        private Batch() {}
+    }
+
+    /** BPF_PROG_LOAD. */
+    public static final class ProgLoad {
+        public static final int PROG_TYPE = 0, INSN_CNT = 4, INSNS = 8, LICENSE = 16, LOG_LEVEL = 24, LOG_SIZE = 28,
+                LOG_BUF = 32, KERN_VERSION = 40, PROG_FLAGS = 44, PROG_NAME = 48, PROG_IFINDEX = 64,
+                EXPECTED_ATTACH_TYPE = 68, PROG_BTF_FD = 72, FUNC_INFO_REC_SIZE = 76, FUNC_INFO = 80,
+                FUNC_INFO_CNT = 88, LINE_INFO_REC_SIZE = 92, LINE_INFO = 96, LINE_INFO_CNT = 104,
+                ATTACH_BTF_ID = 108, ATTACH_PROG_FD = 112, CORE_RELO_CNT = 116, FD_ARRAY = 120;
+        public static final int SIZE = 128;
+        private ProgLoad() {}
+    }
+
+    /** BPF_OBJ_PIN and BPF_OBJ_GET. */
+    public static final class Obj {
+        public static final int PATHNAME = 0, BPF_FD = 8, FILE_FLAGS = 12;
+        public static final int SIZE = 16;
+        private Obj() {}
+    }
+
+    /** BPF_PROG_TEST_RUN. */
+    public static final class TestRun {
+        public static final int PROG_FD = 0, RETVAL = 4, DATA_SIZE_IN = 8, DATA_SIZE_OUT = 12, DATA_IN = 16,
+                DATA_OUT = 24, REPEAT = 32, DURATION = 36, CTX_SIZE_IN = 40, CTX_SIZE_OUT = 44, CTX_IN = 48,
+                CTX_OUT = 56, FLAGS = 64, CPU = 68, BATCH_SIZE = 72;
+        public static final int SIZE = 80;
+        private TestRun() {}
+    }
+
+    /** BPF_BTF_LOAD. */
+    public static final class BtfLoad {
+        public static final int BTF = 0, LOG_BUF = 8, BTF_SIZE = 16, LOG_SIZE = 20, LOG_LEVEL = 24;
+        public static final int SIZE = 28;
+        private BtfLoad() {}
+    }
+
+    /** BPF_OBJ_GET_INFO_BY_FD. */
+    public static final class Info {
+        public static final int BPF_FD = 0, INFO_LEN = 4, INFO = 8;
+        public static final int SIZE = 16;
+        private Info() {}
+    }
+
+    /** BPF_LINK_CREATE (generic part; the per-type union starts at TARGET_UNION). */
+    public static final class LinkCreate {
+        public static final int PROG_FD = 0, TARGET_FD = 4, TARGET_IFINDEX = 4, ATTACH_TYPE = 8, FLAGS = 12,
+                TARGET_UNION = 16;
+        public static final int SIZE = 48;
+        private LinkCreate() {}
+    }
+
+    /** BPF_MAP_FREEZE and BPF_LINK_DETACH (a single fd). */
+    public static final class SingleFd {
+        public static final int FD = 0;
+        public static final int SIZE = 4;
+        private SingleFd() {}
+    }
+
+    /** struct bpf_map_info (OBJ_GET_INFO_BY_FD on a map). */
+    public static final class MapInfo {
+        public static final int TYPE = 0, ID = 4, KEY_SIZE = 8, VALUE_SIZE = 12, MAX_ENTRIES = 16, MAP_FLAGS = 20,
+                NAME = 24;
+        public static final int SIZE = 88;
+        private MapInfo() {}
+    }
+
+    /** struct bpf_prog_info (OBJ_GET_INFO_BY_FD on a program), the leading fields used here. */
+    public static final class ProgInfo {
+        public static final int TYPE = 0, ID = 4, TAG = 8, NAME = 64;
+        public static final int SIZE = 232;
+        private ProgInfo() {}
+    }
+
+    /** struct bpf_link_info, the leading fields used here. */
+    public static final class LinkInfo {
+        public static final int TYPE = 0, ID = 4, PROG_ID = 8, UNION = 16;
+        public static final int SIZE = 64;
+        private LinkInfo() {}
+    }
+}
