@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Idempotent setup for building and testing packetlens on Debian 12: installs the build-time
+# tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
+# (bpftool, iproute2, ping, tcpdump) and Maven, then checks for JDK 25. Needs root for apt.
+set -euo pipefail
+quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
+say() { [ $quiet = 1 ] || echo "setup: $*"; }
+
+need_pkgs=()
+want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$1"); }
+for p in clang llvm libbpf-dev linux-libc-dev bpftool iproute2 iputils-ping tcpdump maven; do want "$p"; done
+
+if [ ${#need_pkgs[@]} -gt 0 ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "setup: missing packages: ${need_pkgs[*]}; run as root (sudo ./scripts/setup.sh) to install them" >&2
+    exit 1
+  fi
+  say "installing ${need_pkgs[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+
+here=$(cd "$(dirname "$0")" && pwd)
+# shellcheck source=env.sh
+. "$here/env.sh"
+say "JDK: $JAVA_HOME"
+
+# bpffs at the conventional place, for pinning (tests mount private ones of their own).
+if [ "$(id -u)" = 0 ] && ! awk '$2=="/sys/fs/bpf" && $3=="bpf"{f=1} END{exit !f}' /proc/mounts; then
+  mkdir -p /sys/fs/bpf && mount -t bpf bpf /sys/fs/bpf && say "mounted bpffs at /sys/fs/bpf"
+fi
+say "ok"
