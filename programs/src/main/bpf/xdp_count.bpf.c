@@ -66,7 +66,9 @@ int xdp_count(struct xdp_md *ctx)
     struct counter *c = bpf_map_lookup_elem(&counts, &key);
     if (c) {
         c->packets += 1;
-        c->bytes += end - data;
+        /* the whole frame, including fragments of multi-buffer frames (generic XDP
+         * on large skbs), not just the linear part between data and data_end */
+        c->bytes += bpf_xdp_get_buff_len(ctx);
     }
     return XDP_PASS;
 }

@@ -121,6 +121,7 @@ public final class PacketCounter implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        if (!arena.scope().isAlive()) return;
         links.forEach(XdpLink::close);
         links.clear();
         object.close();
