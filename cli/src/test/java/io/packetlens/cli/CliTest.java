@@ -1,0 +1,104 @@
+package io.packetlens.cli;
+
+import io.packetlens.lab.Host;
+import io.packetlens.lab.KernelTest;
+import io.packetlens.lab.Lab;
+import io.packetlens.lab.OpenFds;
+import io.packetlens.lab.Traffic;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The command line end to end: the demo's own check, count on a lab interface, and clear errors for bad input. */
+@KernelTest
+class CliTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+        oldOut.print(out.toString(StandardCharsets.UTF_8));
+        oldErr.print(err.toString(StandardCharsets.UTF_8));
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void demoCountsMatchTheTrafficItSentAndCleansUp() throws Exception {
+        int code = Main.run("demo", "--duration", "3");
+        assertThat(stdout()).contains("XDP counter attached to veth0").contains("IPv4 UDP").contains("IPv6 ICMPv6");
+        assertThat(stdout()).contains("demo: counts match the traffic sent").doesNotContain("MISMATCH");
+        assertThat(code).isZero();
+        Process p = new ProcessBuilder("ip", "netns", "list").start();
+        assertThat(new String(p.getInputStream().readAllBytes())).doesNotContain(DemoCommand.LAB_PREFIX);
+    }
+
+    @Test
+    void countOnAnInterfaceInsideTheLab() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(800);
+                    Traffic.udp(a, b, false, 50, 200);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            int code = b.call(() -> Main.run("count", "-i", b.ifname(), "--duration", "2"));
+            sender.join();
+            assertThat(code).isZero();
+            assertThat(stdout()).contains("attached to veth0").contains("final totals on veth0").contains("detached from veth0");
+            assertThat(stdout()).containsPattern("IPv4 UDP\\s+50\\s+" + 50 * (14 + 20 + 8 + 200));
+            assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[]");
+        }
+    }
+
+    @Test
+    void unknownInterfaceIsAClearErrorAndLeaksNothing() {
+        int fds = OpenFds.count();
+        int code = Main.run("count", "-i", "nosuch0");
+        assertThat(code).isEqualTo(2);
+        assertThat(stderr()).contains("no network interface named 'nosuch0'");
+        assertThat(OpenFds.count()).isEqualTo(fds);
+    }
+
+    @Test
+    void badOptionsAreRejectedBeforeTouchingTheKernel() {
+        assertThat(Main.run("count", "-i", "lo", "--mode", "sideways")).isEqualTo(2);
+        assertThat(stderr()).contains("--mode must be auto, driver or generic");
+        assertThat(Main.run("count")).isEqualTo(2);
+        assertThat(stderr()).contains("Missing required option");
+        assertThat(Main.run("demo", "--duration", "-1")).isEqualTo(2);
+        assertThat(stderr()).contains("--duration must be >= 0");
+    }
+
+    @Test
+    void helpListsTheCommands() {
+        assertThat(Main.run("--help")).isZero();
+        assertThat(stdout()).contains("demo").contains("count");
+    }
+}
