@@ -119,6 +119,20 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    /** byte[] keys and values must match exactly: a longer array would be silently cut short. */
+    private void checkKey(byte[] key) {
+        if (key.length != keySize) {
+            throw new BpfException("map " + name + ": key is " + key.length + " bytes, key size is " + keySize);
+        }
+    }
+
+    private void checkValue(byte[] value) {
+        if (value.length != lookupValueSize()) {
+            throw new BpfException("map " + name + ": value is " + value.length + " bytes, value size is " + lookupValueSize()
+                    + (type.isPerCpu() ? " (per-CPU: " + Cpus.possible() + " CPUs x " + ((valueSize + 7) & ~7) + ")" : ""));
+        }
+    }
+
     private BpfException fail(String op, int r) {
         return BpfException.of(op + " on map " + name, -r);
     }
@@ -155,6 +169,7 @@ public final class BpfMap implements AutoCloseable {
 
     /** Looks up and deletes {@code key} in one step (hash maps; pops for queues and stacks); false if absent. */
     public boolean lookupAndDelete(MemorySegment key, MemorySegment value) {
+        checkKey(key);
         checkValue(value);
         int r = Bpf.lookupAndDelete(fd.get(), key, value);
         if (r == -Errno.ENOENT) return false;
@@ -175,6 +190,7 @@ public final class BpfMap implements AutoCloseable {
     // ---- byte[] conveniences (copying; not for hot paths) ----
 
     public Optional<byte[]> lookup(byte[] key) {
+        checkKey(key);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(lookupValueSize(), 8);
             return lookup(arena.allocateFrom(JAVA_BYTE, key), v) ? Optional.of(v.toArray(JAVA_BYTE)) : Optional.empty();
@@ -182,6 +198,8 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public void update(byte[] key, byte[] value, UpdateFlag flag) {
+        checkKey(key);
+        checkValue(value);
         try (Arena arena = Arena.ofConfined()) {
             update(arena.allocateFrom(JAVA_BYTE, key), arena.allocateFrom(JAVA_BYTE, value), flag);
         }
@@ -192,6 +210,7 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public boolean delete(byte[] key) {
+        checkKey(key);
         try (Arena arena = Arena.ofConfined()) {
             return delete(arena.allocateFrom(JAVA_BYTE, key));
         }
