@@ -56,15 +56,18 @@ public final class BpfMap implements AutoCloseable {
     public static BpfMap openPinned(Path path) {
         Fd fd = new Fd(Bpf.objGet(path.toString()));
         try {
-            return fromFd(fd);
+            return fromFd(fd, path.toString());
         } catch (RuntimeException e) {
             fd.close();
             throw e;
         }
     }
 
-    /** Wraps an fd that refers to a map (taking ownership). */
-    static BpfMap fromFd(Fd fd) {
+    /** Wraps an fd that refers to a map (taking ownership); {@code what} names it in messages. */
+    static BpfMap fromFd(Fd fd, String what) {
+        // OBJ_GET_INFO_BY_FD answers for programs and links too, with another struct: check first
+        String kind = fd.kind();
+        if (!kind.equals("bpf-map")) throw new BpfException(what + " is a " + kind + ", not a BPF map");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(BpfAttr.MapInfo.SIZE, 8);
             Bpf.info(fd.get(), info);
@@ -72,7 +75,6 @@ public final class BpfMap implements AutoCloseable {
             int len = 0;
             while (len < n.length && n[len] != 0) len++;
             int typeValue = info.get(JAVA_INT, BpfAttr.MapInfo.TYPE);
-            if (typeValue == 0 && info.get(JAVA_INT, BpfAttr.MapInfo.ID) == 0) throw new BpfException("fd " + fd + " is not a BPF map");
             return new BpfMap(fd, new String(n, 0, len, StandardCharsets.UTF_8), MapType.of(typeValue),
                     info.get(JAVA_INT, BpfAttr.MapInfo.KEY_SIZE), info.get(JAVA_INT, BpfAttr.MapInfo.VALUE_SIZE),
                     info.get(JAVA_INT, BpfAttr.MapInfo.MAX_ENTRIES), info.get(JAVA_INT, BpfAttr.MapInfo.MAP_FLAGS));
