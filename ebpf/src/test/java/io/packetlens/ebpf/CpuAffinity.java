@@ -53,6 +53,7 @@ final class CpuAffinity implements AutoCloseable {
         if (r != 0) throw new IllegalStateException("sched_{get,set}affinity failed");
     }
 
+    @SuppressWarnings("restricted") // the test JVM runs with --enable-native-access
     private static MethodHandle handle(String name) {
         Linker linker = Linker.nativeLinker();
         return linker.downcallHandle(linker.defaultLookup().find(name).orElseThrow(),

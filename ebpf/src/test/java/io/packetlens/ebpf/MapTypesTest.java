@@ -176,8 +176,8 @@ class MapTypesTest {
     void lruHashEvictsTheOldestUntouchedKeys() {
         int max = 512;
         // The LRU keeps free nodes on per-CPU lists; pinning this thread to one CPU makes eviction order deterministic.
-        try (CpuAffinity ignored = CpuAffinity.pin(0);
-             BpfMap m = BpfMap.create(MapSpec.of("t_lru", MapType.LRU_HASH, 4, 4, max))) {
+        CpuAffinity pinned = CpuAffinity.pin(0);
+        try (BpfMap m = BpfMap.create(MapSpec.of("t_lru", MapType.LRU_HASH, 4, 4, max))) {
             int firstFill = 384;
             for (int k = 0; k < firstFill; k++) m.update(u32(k), u32(k), UpdateFlag.NOEXIST);
             // touch the first 64 keys: an update of an existing LRU element marks it referenced
@@ -204,6 +204,8 @@ class MapTypesTest {
             for (int k = 0; k < last; k++) {
                 if (present.contains(k)) assertThat(m.lookup(u32(k))).isPresent();
             }
+        } finally {
+            pinned.close();
         }
     }
 
