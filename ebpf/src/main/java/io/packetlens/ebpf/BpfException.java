@@ -18,7 +18,8 @@ public class BpfException extends RuntimeException {
         this(message, 0, cause);
     }
 
-    protected BpfException(String message, int errno, Throwable cause) {
+    /** A failure with the kernel's errno whose message already says what went wrong (no typed subclass applies). */
+    public BpfException(String message, int errno, Throwable cause) {
         super(message, cause);
         this.errno = errno;
     }

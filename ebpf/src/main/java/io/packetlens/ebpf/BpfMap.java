@@ -56,15 +56,18 @@ public final class BpfMap implements AutoCloseable {
     public static BpfMap openPinned(Path path) {
         Fd fd = new Fd(Bpf.objGet(path.toString()));
         try {
-            return fromFd(fd);
+            return fromFd(fd, path.toString());
         } catch (RuntimeException e) {
             fd.close();
             throw e;
         }
     }
 
-    /** Wraps an fd that refers to a map (taking ownership). */
-    static BpfMap fromFd(Fd fd) {
+    /** Wraps an fd that refers to a map (taking ownership); {@code what} names it in messages. */
+    static BpfMap fromFd(Fd fd, String what) {
+        // OBJ_GET_INFO_BY_FD answers for programs and links too, with another struct: check first
+        String kind = fd.kind();
+        if (!kind.equals("bpf-map")) throw new BpfException(what + " is a " + kind + ", not a BPF map");
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(BpfAttr.MapInfo.SIZE, 8);
             Bpf.info(fd.get(), info);
@@ -72,7 +75,6 @@ public final class BpfMap implements AutoCloseable {
             int len = 0;
             while (len < n.length && n[len] != 0) len++;
             int typeValue = info.get(JAVA_INT, BpfAttr.MapInfo.TYPE);
-            if (typeValue == 0 && info.get(JAVA_INT, BpfAttr.MapInfo.ID) == 0) throw new BpfException("fd " + fd + " is not a BPF map");
             return new BpfMap(fd, new String(n, 0, len, StandardCharsets.UTF_8), MapType.of(typeValue),
                     info.get(JAVA_INT, BpfAttr.MapInfo.KEY_SIZE), info.get(JAVA_INT, BpfAttr.MapInfo.VALUE_SIZE),
                     info.get(JAVA_INT, BpfAttr.MapInfo.MAX_ENTRIES), info.get(JAVA_INT, BpfAttr.MapInfo.MAP_FLAGS));
@@ -119,6 +121,20 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    /** byte[] keys and values must match exactly: a longer array would be silently cut short. */
+    private void checkKey(byte[] key) {
+        if (key.length != keySize) {
+            throw new BpfException("map " + name + ": key is " + key.length + " bytes, key size is " + keySize);
+        }
+    }
+
+    private void checkValue(byte[] value) {
+        if (value.length != lookupValueSize()) {
+            throw new BpfException("map " + name + ": value is " + value.length + " bytes, value size is " + lookupValueSize()
+                    + (type.isPerCpu() ? " (per-CPU: " + Cpus.possible() + " CPUs x " + ((valueSize + 7) & ~7) + ")" : ""));
+        }
+    }
+
     private BpfException fail(String op, int r) {
         return BpfException.of(op + " on map " + name, -r);
     }
@@ -155,6 +171,7 @@ public final class BpfMap implements AutoCloseable {
 
     /** Looks up and deletes {@code key} in one step (hash maps; pops for queues and stacks); false if absent. */
     public boolean lookupAndDelete(MemorySegment key, MemorySegment value) {
+        checkKey(key);
         checkValue(value);
         int r = Bpf.lookupAndDelete(fd.get(), key, value);
         if (r == -Errno.ENOENT) return false;
@@ -175,6 +192,7 @@ public final class BpfMap implements AutoCloseable {
     // ---- byte[] conveniences (copying; not for hot paths) ----
 
     public Optional<byte[]> lookup(byte[] key) {
+        checkKey(key);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment v = arena.allocate(lookupValueSize(), 8);
             return lookup(arena.allocateFrom(JAVA_BYTE, key), v) ? Optional.of(v.toArray(JAVA_BYTE)) : Optional.empty();
@@ -182,6 +200,8 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public void update(byte[] key, byte[] value, UpdateFlag flag) {
+        checkKey(key);
+        checkValue(value);
         try (Arena arena = Arena.ofConfined()) {
             update(arena.allocateFrom(JAVA_BYTE, key), arena.allocateFrom(JAVA_BYTE, value), flag);
         }
@@ -192,6 +212,7 @@ public final class BpfMap implements AutoCloseable {
     }
 
     public boolean delete(byte[] key) {
+        checkKey(key);
         try (Arena arena = Arena.ofConfined()) {
             return delete(arena.allocateFrom(JAVA_BYTE, key));
         }

@@ -79,8 +79,20 @@ public final class MapBatch implements AutoCloseable {
         return n;
     }
 
-    /** Writes the first {@code count} keys and values of the buffers into the map; returns how many were written. */
+    /** Writes the first {@code count} keys and values of the buffers into the map (create or replace); returns how many were written. */
+    public int update(int count) {
+        return update(count, UpdateFlag.ANY);
+    }
+
+    /**
+     * Like {@link #update(int)}; {@code flag} must be {@link UpdateFlag#ANY}, because the kernel's
+     * BPF_MAP_UPDATE_BATCH accepts no NOEXIST/EXIST (its elem_flags may only hold BPF_F_LOCK).
+     */
     public int update(int count, UpdateFlag flag) {
+        if (flag != UpdateFlag.ANY) {
+            throw new IllegalArgumentException("batch update of map " + map.name() + " with " + flag
+                    + ": the kernel's BPF_MAP_UPDATE_BATCH only creates or replaces (ANY); use element updates for " + flag);
+        }
         check(count);
         int r = Bpf.batch(BpfCmd.MAP_UPDATE_BATCH, map.fd(), MemorySegment.NULL, MemorySegment.NULL, keys, values, count, flag.value());
         if (r < 0) throw BpfException.of("BPF_MAP_UPDATE_BATCH on map " + map.name() + " (" + Bpf.batchCount() + " of " + count + " written)", -r);

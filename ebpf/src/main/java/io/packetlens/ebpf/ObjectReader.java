@@ -192,6 +192,7 @@ final class ObjectReader {
         Map<String, Variable> vars = new LinkedHashMap<>();
         for (Section s : elf.sections()) {
             if (!isDataSection(s) || s.size() == 0) continue;
+            if (s.size() < 0 || s.size() > Integer.MAX_VALUE - 8) throw new ElfException("section " + s.name() + " claims " + s.size() + " bytes");
             boolean ro = s.name().startsWith(".rodata");
             int valueId = btf == null ? 0 : btf.findDatasec(s.name()).map(BtfType::id).orElse(0);
             byte[] contents = s.type() == Section.SHT_NOBITS ? new byte[(int) s.size()] : s.data().clone();

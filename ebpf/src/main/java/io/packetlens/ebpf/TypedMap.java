@@ -49,8 +49,13 @@ public final class TypedMap<K, V> {
         }
     }
 
+    private void requirePerCpu(String op) {
+        if (!map.type().isPerCpu()) throw new BpfException("map " + map.name() + " is " + map.type() + ", not per-CPU: use " + op);
+    }
+
     /** One value per possible CPU, or an empty list if the key is absent. */
     public List<V> getPerCpu(K key) {
+        requirePerCpu("get");
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(keys.size(), 8), v = a.allocate(map.lookupValueSize(), 8);
             keys.write(key, k, 0);
@@ -78,6 +83,25 @@ public final class TypedMap<K, V> {
         }
     }
 
+    /** Writes {@code perCpu.get(cpu)} into each possible CPU's slot of a per-CPU map. */
+    public void putPerCpu(K key, List<V> perCpu) {
+        putPerCpu(key, perCpu, UpdateFlag.ANY);
+    }
+
+    public void putPerCpu(K key, List<V> perCpu, UpdateFlag flag) {
+        requirePerCpu("put");
+        int cpus = Cpus.possible();
+        if (perCpu.size() != cpus) {
+            throw new IllegalArgumentException("map " + map.name() + ": " + perCpu.size() + " values given, one per possible CPU needed (" + cpus + ")");
+        }
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment k = a.allocate(keys.size(), 8), v = a.allocate(map.lookupValueSize(), 8);
+            keys.write(key, k, 0);
+            for (int cpu = 0; cpu < cpus; cpu++) values.write(perCpu.get(cpu), v, (long) cpu * stride());
+            map.update(k, v, flag);
+        }
+    }
+
     public boolean remove(K key) {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment k = a.allocate(keys.size(), 8);
@@ -94,6 +118,7 @@ public final class TypedMap<K, V> {
     }
 
     public Map<K, List<V>> entriesPerCpu() {
+        requirePerCpu("entries");
         Map<K, List<V>> out = new LinkedHashMap<>();
         map.forEach((k, v) -> {
             List<V> per = new ArrayList<>();

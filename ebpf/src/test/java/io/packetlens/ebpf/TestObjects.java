@@ -12,6 +12,10 @@ final class TestObjects {
         return ObjectSpec.fromResource(TestObjects.class, "/bpf/reject.bpf.o");
     }
 
+    static ObjectSpec codecTest() {
+        return ObjectSpec.fromResource(TestObjects.class, "/bpf/codec_test.bpf.o");
+    }
+
     static byte[] bytes(String resource) throws java.io.IOException {
         try (var in = TestObjects.class.getResourceAsStream(resource)) {
             if (in == null) throw new java.io.FileNotFoundException(resource);

@@ -111,15 +111,21 @@ public final class Btf {
 
     /** Size in bytes of a type (after resolving typedefs and qualifiers). */
     public long sizeOf(int id) {
+        return sizeOf(id, 0);
+    }
+
+    private long sizeOf(int id, int depth) {
+        // corrupt BTF can make an array or variable its own element: stop instead of overflowing the stack
+        if (depth > 64) throw new BtfException("BTF type chain too deep at id " + id);
         BtfType t = resolve(id);
         return switch (t.kind()) {
             case BtfKind.INT, BtfKind.STRUCT, BtfKind.UNION, BtfKind.ENUM, BtfKind.ENUM64, BtfKind.DATASEC, BtfKind.FLOAT -> t.size();
             case BtfKind.PTR -> 8;
             case BtfKind.ARRAY -> {
                 ArrayInfo a = array(t.id());
-                yield a.nelems() * sizeOf(a.elemType());
+                yield a.nelems() * sizeOf(a.elemType(), depth + 1);
             }
-            case BtfKind.VAR -> sizeOf(t.type());
+            case BtfKind.VAR -> sizeOf(t.type(), depth + 1);
             default -> throw new BtfException("BTF type " + id + " (kind " + t.kind() + ") has no size");
         };
     }

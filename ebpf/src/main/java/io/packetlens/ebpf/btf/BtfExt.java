@@ -45,8 +45,10 @@ public final class BtfExt {
             int core = 0;
             if (hdrLen >= 32 && b.getInt(28) > 0) {
                 int off = hdrLen + b.getInt(24), len = b.getInt(28), recSize = b.getInt(off);
+                if (recSize <= 0) throw new BtfException(".BTF.ext CO-RE record size " + recSize + " invalid");
                 for (int p = off + 4; p < off + len; ) {
                     int n = b.getInt(p + 4);
+                    checkCount(n, recSize, p + 8, off + len);
                     core += n;
                     p += 8 + n * recSize;
                 }
@@ -67,6 +69,7 @@ public final class BtfExt {
             String sec = btf.string(b.getInt(p));
             int n = b.getInt(p + 4);
             p += 8;
+            checkCount(n, recSize, p, end);
             List<Record> list = new ArrayList<>(n);
             for (int i = 0; i < n; i++, p += recSize) {
                 byte[] raw = new byte[recSize];
@@ -77,6 +80,13 @@ public final class BtfExt {
             out.put(sec, list);
         }
         return new Info(recSize, out);
+    }
+
+    /** A corrupt record count must not become a huge allocation or a loop that never ends. */
+    private static void checkCount(int n, int recSize, int from, int end) {
+        if (n < 0 || (long) n * recSize > (long) end - from) {
+            throw new BtfException("corrupt .BTF.ext: " + n + " records of " + recSize + " bytes do not fit in the section");
+        }
     }
 
     public Info funcInfo() {

@@ -128,7 +128,7 @@ public final class ElfFile {
                 long offset = rb.getLong(i * 16);
                 long info = rb.getLong(i * 16 + 8);
                 int symIdx = (int) (info >>> 32);
-                if (symIdx >= symbols.size()) throw new ElfException("relocation refers to missing symbol " + symIdx);
+                if (symIdx < 0 || symIdx >= symbols.size()) throw new ElfException("relocation refers to missing symbol " + symIdx);
                 out.add(new Relocation(offset, symbols.get(symIdx), (int) info));
             }
         }

@@ -1,6 +1,8 @@
 package io.packetlens.ebpf.features;
 
+import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.MapSpec;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.asm.Insn;
@@ -38,6 +40,10 @@ public final class Features {
 
     private Features() {}
 
+    /**
+     * Whether the kernel loads programs of {@code type}. Types that need a BTF target to load at all
+     * (TRACING, LSM, EXT, STRUCT_OPS) are reported false.
+     */
     public static boolean hasProgramType(ProgramType type) {
         return PROGRAMS.computeIfAbsent(type, t -> {
             int r = load(t, Insn.program(Insn.movImm(0, 0), Insn.exit()), MemorySegment.NULL);
@@ -45,47 +51,80 @@ public final class Features {
                 Syscalls.close(r);
                 return true;
             }
-            if (r == -Errno.EPERM) throw BpfException.of("probe program type " + t, -r);
+            if (lacksPrivilege(r)) throw BpfException.of("probe program type " + t, -r);
             return false;
         });
     }
 
+    /**
+     * Whether the kernel creates maps of {@code type}. Types that need BTF to create (the local storages
+     * SK/INODE/TASK/CGRP_STORAGE, STRUCT_OPS) are reported false.
+     */
     public static boolean hasMapType(MapType type) {
         return MAPS.computeIfAbsent(type, t -> {
             int key = 4, value = 4, max = 1, flags = 0;
+            boolean inner = false;
             switch (t) {
-                case RINGBUF -> { key = 0; value = 0; max = 4096; }
+                case RINGBUF, USER_RINGBUF -> { key = 0; value = 0; max = 4096; }
                 case LPM_TRIE -> { key = 8; flags = 1; }
                 case QUEUE, STACK, BLOOM_FILTER -> key = 0;
-                case SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE, ARRAY_OF_MAPS, HASH_OF_MAPS, STRUCT_OPS,
-                     CGROUP_STORAGE, PERCPU_CGROUP_STORAGE, USER_RINGBUF, ARENA, UNSPEC -> {
+                case STACK_TRACE -> value = 8; // an array of u64 instruction pointers
+                case CGROUP_STORAGE, PERCPU_CGROUP_STORAGE -> { key = CGROUP_STORAGE_KEY_SIZE; value = 8; max = 0; }
+                case ARENA -> { key = 0; value = 0; flags = MapSpec.F_MMAPABLE; } // max_entries counts pages
+                case ARRAY_OF_MAPS, HASH_OF_MAPS -> inner = true;
+                case SK_STORAGE, INODE_STORAGE, TASK_STORAGE, CGRP_STORAGE, STRUCT_OPS, UNSPEC -> {
                     return probeUnsupportedShape(t);
                 }
                 default -> { }
             }
-            MemorySegment a = Bpf.attr();
-            a.set(JAVA_INT, BpfAttr.MapCreate.MAP_TYPE, t.value());
-            a.set(JAVA_INT, BpfAttr.MapCreate.KEY_SIZE, key);
-            a.set(JAVA_INT, BpfAttr.MapCreate.VALUE_SIZE, value);
-            a.set(JAVA_INT, BpfAttr.MapCreate.MAX_ENTRIES, max);
-            a.set(JAVA_INT, BpfAttr.MapCreate.MAP_FLAGS, flags);
-            int r = Syscalls.bpf(BpfCmd.MAP_CREATE, a, BpfAttr.MapCreate.SIZE);
-            if (r >= 0) {
-                Syscalls.close(r);
-                return true;
+            int innerFd = inner ? createArray() : -1;
+            try {
+                return probeMap(t, key, value, max, flags, innerFd);
+            } finally {
+                if (innerFd >= 0) Syscalls.close(innerFd);
             }
-            if (r == -Errno.EPERM) throw BpfException.of("probe map type " + t, -r);
-            return false;
         });
     }
 
-    /** Types whose creation needs BTF or inner maps: the type is known to the kernel if it rejects other fields than the type. */
+    /** sizeof(struct bpf_cgroup_storage_key): a u64 cgroup inode id and a u32 attach type, padded. */
+    private static final int CGROUP_STORAGE_KEY_SIZE = 16;
+
+    /** The smallest array map, as the inner map template of a map-in-map probe. */
+    private static int createArray() {
+        MemorySegment a = Bpf.attr();
+        a.set(JAVA_INT, BpfAttr.MapCreate.MAP_TYPE, MapType.ARRAY.value());
+        a.set(JAVA_INT, BpfAttr.MapCreate.KEY_SIZE, 4);
+        a.set(JAVA_INT, BpfAttr.MapCreate.VALUE_SIZE, 4);
+        a.set(JAVA_INT, BpfAttr.MapCreate.MAX_ENTRIES, 1);
+        int r = Syscalls.bpf(BpfCmd.MAP_CREATE, a, BpfAttr.MapCreate.SIZE);
+        if (r < 0) throw BpfException.of("create inner map for a map-in-map probe", -r);
+        return r;
+    }
+
+    private static boolean probeMap(MapType t, int key, int value, int max, int flags, int innerFd) {
+        MemorySegment a = Bpf.attr();
+        a.set(JAVA_INT, BpfAttr.MapCreate.MAP_TYPE, t.value());
+        a.set(JAVA_INT, BpfAttr.MapCreate.KEY_SIZE, key);
+        a.set(JAVA_INT, BpfAttr.MapCreate.VALUE_SIZE, value);
+        a.set(JAVA_INT, BpfAttr.MapCreate.MAX_ENTRIES, max);
+        a.set(JAVA_INT, BpfAttr.MapCreate.MAP_FLAGS, flags);
+        if (innerFd >= 0) a.set(JAVA_INT, BpfAttr.MapCreate.INNER_MAP_FD, innerFd);
+        int r = Syscalls.bpf(BpfCmd.MAP_CREATE, a, BpfAttr.MapCreate.SIZE);
+        if (r >= 0) {
+            Syscalls.close(r);
+            return true;
+        }
+        if (lacksPrivilege(r)) throw BpfException.of("probe map type " + t, -r);
+        return false;
+    }
+
+    /** Types whose creation needs BTF (local storage, struct_ops): answers true only if a bare create succeeds, so usually false. */
     private static boolean probeUnsupportedShape(MapType t) {
         MemorySegment a = Bpf.attr();
         a.set(JAVA_INT, BpfAttr.MapCreate.MAP_TYPE, t.value());
         int r = Syscalls.bpf(BpfCmd.MAP_CREATE, a, BpfAttr.MapCreate.SIZE);
         if (r >= 0) Syscalls.close(r);
-        if (r == -Errno.EPERM) throw BpfException.of("probe map type " + t, -r);
+        if (lacksPrivilege(r)) throw BpfException.of("probe map type " + t, -r);
         // An unknown type fails with EINVAL before anything else is checked; known types fail later, also with
         // EINVAL, so this is a best effort: report true only for a successful create.
         return r >= 0;
@@ -104,13 +143,63 @@ public final class Features {
                     Syscalls.close(r);
                     return true;
                 }
-                if (r == -Errno.EPERM) throw BpfException.of("probe helper " + helperId, -r);
+                if (lacksPrivilege(r)) throw BpfException.of("probe helper " + helperId, -r);
                 String text = log.getString(0, StandardCharsets.UTF_8);
                 // The verifier names unknown or forbidden helpers this way; any other complaint (argument types) means it exists.
                 return !(text.contains("invalid func") || text.contains("unknown func") || text.contains("program of this type cannot use helper"));
             }
         });
     }
+
+    /** BPF_F_SLEEPABLE of BPF_PROG_LOAD's prog_flags. */
+    private static final int F_SLEEPABLE = 1 << 4;
+
+    /** BPF_CGROUP_GETSOCKOPT of enum bpf_attach_type. */
+    private static final int ATTACH_CGROUP_GETSOCKOPT = 21;
+
+    /** Types the kernel loads only with a matching expected attach type (the same choices as libbpf's probes). */
+    private static int probeAttachType(ProgramType type) {
+        return switch (type) {
+            case CGROUP_SOCK_ADDR -> AttachType.CGROUP_INET4_CONNECT.value();
+            case CGROUP_SOCKOPT -> ATTACH_CGROUP_GETSOCKOPT;
+            case SK_LOOKUP -> AttachType.SK_LOOKUP.value();
+            case NETFILTER -> AttachType.NETFILTER.value();
+            default -> 0;
+        };
+    }
+
+    /**
+     * EPERM from a probe means "no privilege" only when the process lacks the capabilities for every
+     * probe (CAP_SYS_ADMIN, or CAP_BPF + CAP_NET_ADMIN + CAP_PERFMON); with them, the kernel also answers
+     * EPERM for some types it will not load this way (e.g. EXT without a target program).
+     */
+    private static boolean lacksPrivilege(int r) {
+        return r == -Errno.EPERM && !privileged();
+    }
+
+    private static volatile Boolean privileged;
+
+    private static boolean privileged() {
+        Boolean p = privileged;
+        if (p == null) {
+            p = false;
+            try {
+                for (String line : java.nio.file.Files.readAllLines(java.nio.file.Path.of("/proc/self/status"))) {
+                    if (line.startsWith("CapEff:")) {
+                        long caps = Long.parseUnsignedLong(line.substring(7).strip(), 16);
+                        long split = 1L << CAP_BPF | 1L << CAP_NET_ADMIN | 1L << CAP_PERFMON;
+                        p = (caps & 1L << CAP_SYS_ADMIN) != 0 || (caps & split) == split;
+                    }
+                }
+            } catch (java.io.IOException | NumberFormatException e) {
+                p = false;
+            }
+            privileged = p;
+        }
+        return p;
+    }
+
+    private static final int CAP_NET_ADMIN = 12, CAP_SYS_ADMIN = 21, CAP_PERFMON = 38, CAP_BPF = 39;
 
     private static int load(ProgramType type, byte[] insns, MemorySegment log) {
         try (Arena arena = Arena.ofConfined()) {
@@ -121,6 +210,8 @@ public final class Features {
             a.set(JAVA_INT, BpfAttr.ProgLoad.INSN_CNT, insns.length / Insn.SIZE);
             a.set(JAVA_LONG, BpfAttr.ProgLoad.INSNS, code.address());
             a.set(JAVA_LONG, BpfAttr.ProgLoad.LICENSE, license.address());
+            a.set(JAVA_INT, BpfAttr.ProgLoad.EXPECTED_ATTACH_TYPE, probeAttachType(type));
+            if (type == ProgramType.SYSCALL) a.set(JAVA_INT, BpfAttr.ProgLoad.PROG_FLAGS, F_SLEEPABLE); // the kernel insists
             if (!log.equals(MemorySegment.NULL)) {
                 a.set(JAVA_INT, BpfAttr.ProgLoad.LOG_LEVEL, 1);
                 a.set(JAVA_INT, BpfAttr.ProgLoad.LOG_SIZE, (int) log.byteSize());

@@ -93,7 +93,7 @@ public final class Bpf {
             a.set(JAVA_LONG, BpfAttr.Obj.PATHNAME, p.address());
             a.set(JAVA_INT, BpfAttr.Obj.BPF_FD, fd);
             int r = Syscalls.bpf(BpfCmd.OBJ_PIN, a, BpfAttr.Obj.SIZE);
-            if (r < 0) throw BpfException.of("pin at " + path + pinHint(path, -r), -r);
+            if (r < 0) throw pathFailure("pin at " + path, path, -r);
         }
     }
 
@@ -104,13 +104,21 @@ public final class Bpf {
             MemorySegment a = attr();
             a.set(JAVA_LONG, BpfAttr.Obj.PATHNAME, p.address());
             int r = Syscalls.bpf(BpfCmd.OBJ_GET, a, BpfAttr.Obj.SIZE);
-            if (r < 0) throw BpfException.of("open pinned object " + path + pinHint(path, -r), -r);
+            if (r < 0) throw pathFailure("open pinned object " + path, path, -r);
             return r;
         }
     }
 
-    private static String pinHint(String path, int errno) {
-        return Bpffs.problem(java.nio.file.Path.of(path));
+    /**
+     * The exception for a failed pin or get: bpffs answers EPERM for a path outside bpffs or a
+     * name with a '.', which is not a privilege problem, so then the path's problem is the message.
+     */
+    private static BpfException pathFailure(String operation, String path, int errno) {
+        String problem = Bpffs.problem(java.nio.file.Path.of(path));
+        if (!problem.isEmpty() && (errno == Errno.EPERM || errno == Errno.EACCES)) {
+            return new BpfException(operation + problem + ": " + Errno.describe(errno), errno, null);
+        }
+        return BpfException.of(operation + problem, errno);
     }
 
     public static void freeze(int mapFd) {

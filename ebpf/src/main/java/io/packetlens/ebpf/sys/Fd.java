@@ -26,6 +26,19 @@ public final class Fd implements AutoCloseable {
         return fd >= 0;
     }
 
+    /**
+     * What the descriptor refers to, from its /proc/self/fd link: {@code bpf-map}, {@code bpf-prog},
+     * {@code bpf-link} ... for BPF objects (anon inodes), else the link target itself.
+     */
+    public String kind() {
+        try {
+            String target = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/self/fd/" + get())).toString();
+            return target.startsWith("anon_inode:") ? target.substring("anon_inode:".length()) : target;
+        } catch (java.io.IOException e) {
+            return "unknown";
+        }
+    }
+
     @Override
     public void close() {
         int f;
