@@ -44,6 +44,9 @@ public final class BpfProgram implements AutoCloseable {
     public static BpfProgram openPinned(Path path) {
         Fd fd = new Fd(Bpf.objGet(path.toString()));
         try (Arena arena = Arena.ofConfined()) {
+            // OBJ_GET_INFO_BY_FD answers for maps and links too, with another struct: check first
+            String kind = fd.kind();
+            if (!kind.equals("bpf-prog")) throw new BpfException("pinned object " + path + " is a " + kind + ", not a BPF program");
             MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
             Bpf.info(fd.get(), info);
             byte[] n = info.asSlice(BpfAttr.ProgInfo.NAME, 16).toArray(JAVA_BYTE);

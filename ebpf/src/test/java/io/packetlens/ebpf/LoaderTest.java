@@ -132,4 +132,19 @@ class LoaderTest {
             assertThat(r.retval()).isEqualTo(42);
         }
     }
+
+    @Test
+    void programPinReopensInALaterHandleAndRefusesMaps() {
+        try (BpfObject obj = TestObjects.loaderTest().load(options())) {
+            obj.program("xdp_magic").pin(bpffs.resolve("magic"));
+            obj.map("verdicts").pin(bpffs.resolve("verdicts"));
+        }
+        try (BpfProgram p = BpfProgram.openPinned(bpffs.resolve("magic"))) {
+            assertThat(p.type()).isEqualTo(ProgramType.XDP);
+            assertThat(p.name()).isEqualTo("xdp_magic");
+            assertThat(p.testRun(TestRun.of(Frames.arp())).xdpAction()).isEqualTo(XdpAction.PASS);
+        }
+        assertThatThrownBy(() -> BpfProgram.openPinned(bpffs.resolve("verdicts")))
+                .isInstanceOf(BpfException.class).hasMessageContaining("not a BPF program");
+    }
 }
