@@ -26,8 +26,9 @@ final class CountTable {
     }
 
     private static String row(String label, Count c, Count delta, double seconds) {
-        double pps = seconds > 0 ? delta.packets() / seconds : 0;
-        double bps = seconds > 0 ? delta.bytes() * 8 / seconds : 0;
+        if (seconds <= 0) return String.format("%-12s %12d %14d %10s %12s%n", label, c.packets(), c.bytes(), "-", "-");
+        double pps = delta.packets() / seconds;
+        double bps = delta.bytes() * 8 / seconds;
         return String.format("%-12s %12d %14d %10.0f %12s%n", label, c.packets(), c.bytes(), pps, human(bps));
     }
 

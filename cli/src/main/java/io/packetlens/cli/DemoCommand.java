@@ -80,6 +80,12 @@ final class DemoCommand implements Callable<Integer> {
             if (traffic.failure.get() != null && !shutdown.requested()) {
                 throw new UserException("traffic generation failed: " + traffic.failure.get());
             }
+            if (shutdown.requested()) {
+                // the lab is being torn down by its own shutdown hook: report what was counted, skip the check
+                out.printf("%ninterrupted; counts at XDP on %s:%n%s", b.ifname(), CountTable.render(counter.read(), null, 0));
+                out.println("cleaning up: detaching XDP, removing namespaces " + a.namespace() + " and " + b.namespace());
+                return 0;
+            }
             Thread.sleep(300); // let the last segments, ACKs and echo requests cross the veth
             Map<Protocol, Count> fin = counter.read();
             LinkStats tx = a.linkStats().minus(txBefore);
