@@ -8,6 +8,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class Leftovers {
     private Leftovers() {}
 
+    private static final java.util.regex.Pattern PROG_ID = java.util.regex.Pattern.compile("\"prog_id\":(\\d+)");
+
+    /** The ids of the programs of every BPF link in the system, per {@code bpftool -j link show}. */
+    static java.util.Set<Integer> linkedPrograms(Host host) throws Exception {
+        java.util.Set<Integer> ids = new java.util.HashSet<>();
+        java.util.regex.Matcher m = PROG_ID.matcher(host.exec("bpftool", "-j", "link", "show"));
+        while (m.find()) ids.add(Integer.parseInt(m.group(1)));
+        return ids;
+    }
+
     static void assertNothingAttached(Host host) throws Exception {
         String net = host.exec("bpftool", "-j", "net", "show").strip();
         assertThat(net).as("bpftool -j net show in %s", host.namespace())
@@ -16,5 +26,9 @@ final class Leftovers {
                 .as("ip -d link show in %s", host.namespace()).doesNotContain("prog/xdp").doesNotContain("xdp");
         assertThat(host.exec("tc", "filter", "show", "dev", host.ifname(), "ingress")).isBlank();
         assertThat(host.exec("tc", "filter", "show", "dev", host.ifname(), "egress")).isBlank();
+        // bpftool 7.1 does not know tcx yet: ask the kernel directly (BPF_PROG_QUERY)
+        for (TcDirection dir : TcDirection.values()) {
+            assertThat(host.call(() -> TcLink.query(host.ifname(), dir)).isEmpty()).as("tcx %s in %s", dir, host.namespace()).isTrue();
+        }
     }
 }
