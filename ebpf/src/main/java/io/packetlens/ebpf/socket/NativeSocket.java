@@ -129,6 +129,15 @@ public final class NativeSocket implements AutoCloseable {
         }
     }
 
+    /** The socket's cookie (SO_COOKIE): the kernel's unique 64-bit id for it, as bpf_get_socket_cookie() returns it. */
+    public long cookie() {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment v = a.allocate(8, 8);
+            check(Sockets.getsockopt(fd.get(), Sockets.SOL_SOCKET, Sockets.SO_COOKIE, v), "get SO_COOKIE");
+            return v.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
     /** SO_RCVTIMEO: receive calls give up after {@code timeout} (then {@link #receive} returns empty). */
     public NativeSocket receiveTimeout(Duration timeout) {
         check(Sockets.setReceiveTimeout(fd.get(), timeout.toMillis()), "set receive timeout");

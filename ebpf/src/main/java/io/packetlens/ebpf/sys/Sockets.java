@@ -27,7 +27,7 @@ public final class Sockets {
     public static final int SOL_SOCKET = 1, SOL_NETLINK = 270, IPPROTO_TCP = 6, IPPROTO_UDP = 17;
     public static final int SO_REUSEADDR = 2, SO_TYPE = 3, SO_SNDBUF = 7, SO_RCVBUF = 8, SO_RCVTIMEO = 20,
             SO_SNDTIMEO = 21, SO_DETACH_FILTER = 27, SO_DETACH_BPF = 27, SO_PROTOCOL = 38, SO_DOMAIN = 39,
-            SO_ATTACH_BPF = 50;
+            SO_ATTACH_BPF = 50, SO_COOKIE = 57;
     public static final int MSG_PEEK = 0x2, MSG_TRUNC = 0x20, MSG_DONTWAIT = 0x40, MSG_NOSIGNAL = 0x4000;
     public static final int SHUT_RD = 0, SHUT_WR = 1, SHUT_RDWR = 2;
 
