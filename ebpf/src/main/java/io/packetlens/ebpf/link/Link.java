@@ -11,32 +11,39 @@ import io.packetlens.ebpf.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+import java.util.function.Consumer;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /**
- * A BPF link ({@code struct bpf_link} behind an fd from BPF_LINK_CREATE): the program stays
- * attached while the fd (or a pin) lives, so a process that dies detaches its programs.
- * Closing detaches unless the link was pinned.
+ * An attached program. Usually a BPF link ({@code struct bpf_link} behind an fd from
+ * BPF_LINK_CREATE, BPF_RAW_TRACEPOINT_OPEN or BPF_OBJ_GET): the program stays attached
+ * while the fd or a pin lives, so a process that dies detaches its programs, and closing
+ * detaches unless the link was pinned. Attachments the kernel does not represent as a link
+ * (an XDP program set through netlink, a cls_bpf filter, a socket filter, a program in a
+ * sockmap) are Links too, without an fd: closing them undoes the attachment, and
+ * {@link #detachesOnExit()} says whether the kernel would also do so if the process died.
  */
 public class Link implements AutoCloseable {
     private final Fd fd;
     private final String description;
+    private volatile boolean released;
 
+    /** A BPF link owned through {@code fd}. */
     protected Link(Fd fd, String description) {
         this.fd = fd;
         this.description = description;
     }
 
+    /** An attachment that is not a BPF link: the subclass undoes it in {@link #release()}. */
+    protected Link(String description) {
+        this.fd = null;
+        this.description = description;
+    }
+
     /** BPF_LINK_CREATE; {@code extra} writes the attach-type-specific union (may be null). */
-    static Fd create(int progFd, int target, int attachType, int flags, java.util.function.Consumer<MemorySegment> extra, String what) {
-        MemorySegment a = Bpf.attr();
-        a.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, progFd);
-        a.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, target);
-        a.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, attachType);
-        a.set(JAVA_INT, BpfAttr.LinkCreate.FLAGS, flags);
-        if (extra != null) extra.accept(a);
-        int r = Syscalls.bpf(BpfCmd.LINK_CREATE, a, BpfAttr.LinkCreate.SIZE);
+    static Fd create(int progFd, int target, int attachType, int flags, Consumer<MemorySegment> extra, String what) {
+        int r = tryCreate(progFd, target, attachType, flags, extra);
         if (r < 0) {
             String hint = switch (-r) {
                 case Errno.EBUSY, Errno.EEXIST -> " (another program is already attached there)";
@@ -50,43 +57,100 @@ public class Link implements AutoCloseable {
         return new Fd(r);
     }
 
+    /** BPF_LINK_CREATE returning the fd or {@code -errno}, for callers that decide themselves what a failure means. */
+    static int tryCreate(int progFd, int target, int attachType, int flags, Consumer<MemorySegment> extra) {
+        MemorySegment a = Bpf.attr();
+        a.set(JAVA_INT, BpfAttr.LinkCreate.PROG_FD, progFd);
+        a.set(JAVA_INT, BpfAttr.LinkCreate.TARGET_FD, target);
+        a.set(JAVA_INT, BpfAttr.LinkCreate.ATTACH_TYPE, attachType);
+        a.set(JAVA_INT, BpfAttr.LinkCreate.FLAGS, flags);
+        if (extra != null) extra.accept(a);
+        return Syscalls.bpf(BpfCmd.LINK_CREATE, a, BpfAttr.LinkCreate.SIZE);
+    }
+
     /** Opens a link pinned in bpffs (to inspect it or detach it from a later process). */
     public static Link openPinned(Path path) {
         return new Link(new Fd(Bpf.objGet(path.toString())), "pinned link " + path);
     }
 
-    public int fd() {
-        return fd.get();
+    /** Whether this is a kernel BPF link (with an fd, an id, and pinnable). */
+    public boolean isBpfLink() {
+        return fd != null;
     }
 
-    /** The kernel's link id. */
+    /**
+     * Whether the kernel undoes this attachment by itself when the owning process dies without
+     * closing it (true for BPF links that are not pinned; false for XDP set through netlink and
+     * for cls_bpf filters, which stay until removed).
+     */
+    public boolean detachesOnExit() {
+        return isBpfLink();
+    }
+
+    /** The link's fd; only BPF links have one. */
+    public int fd() {
+        return requireLink("an fd").get();
+    }
+
+    /** The kernel's link id; only BPF links have one. */
     public int id() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(BpfAttr.LinkInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
+            Bpf.info(requireLink("an id").get(), info);
             return info.get(JAVA_INT, BpfAttr.LinkInfo.ID);
         }
     }
 
-    /** Pins the link: it then stays attached after this process closes it or exits. */
+    /** Pins the link: it then stays attached after this process closes it or exits. Only BPF links can be pinned. */
     public void pin(Path path) {
-        Bpf.pin(fd.get(), path.toString());
+        Bpf.pin(requireLink("a pin").get(), path.toString());
     }
 
-    /** Detaches now (BPF_LINK_DETACH), even if the link is pinned or other fds refer to it. */
+    /** Detaches now: BPF_LINK_DETACH for a link (even if it is pinned or other fds refer to it), else undoes the attachment. */
     public void detach() {
+        if (fd == null) {
+            releaseOnce();
+            return;
+        }
         MemorySegment a = Bpf.attr();
         a.set(JAVA_INT, BpfAttr.SingleFd.FD, fd.get());
         Bpf.check(BpfCmd.LINK_DETACH, a, BpfAttr.SingleFd.SIZE, "detach " + description);
     }
 
+    /** Undoes an attachment that is not a BPF link; called at most once. */
+    protected void release() {
+    }
+
+    private void releaseOnce() {
+        synchronized (this) {
+            if (released) return;
+            released = true;
+        }
+        release();
+    }
+
+    private Fd requireLink(String what) {
+        if (fd == null) {
+            throw new BpfException(description + " is not a BPF link, so it has no " + what
+                    + " (it stays attached until closed; it cannot be pinned)");
+        }
+        return fd;
+    }
+
+    /** What is attached where, for messages. */
+    public String description() {
+        return description;
+    }
+
+    /** Closes the link fd (detaching unless pinned), or undoes a non-link attachment. Idempotent. */
     @Override
     public void close() {
-        fd.close();
+        if (fd != null) fd.close();
+        else releaseOnce();
     }
 
     @Override
     public String toString() {
-        return "Link[" + description + " " + fd + "]";
+        return getClass().getSimpleName() + "[" + description + (fd != null ? " " + fd : "") + "]";
     }
 }

@@ -81,6 +81,10 @@ public final class BpfAttr {
     public static final class LinkCreate {
         public static final int PROG_FD = 0, TARGET_FD = 4, TARGET_IFINDEX = 4, ATTACH_TYPE = 8, FLAGS = 12,
                 TARGET_UNION = 16;
+        /** tcx (and cgroup mprog): relative_fd or relative_id, then expected_revision. */
+        public static final int RELATIVE_FD = 16, RELATIVE_ID = 16, EXPECTED_REVISION = 24;
+        /** perf_event: the cookie bpf_get_attach_cookie() returns. */
+        public static final int PERF_EVENT_BPF_COOKIE = 16;
         public static final int SIZE = 48;
         private LinkCreate() {}
     }
@@ -112,5 +116,35 @@ public final class BpfAttr {
         public static final int TYPE = 0, ID = 4, PROG_ID = 8, UNION = 16;
         public static final int SIZE = 64;
         private LinkInfo() {}
+    }
+
+    /** BPF_PROG_ATTACH and BPF_PROG_DETACH. */
+    public static final class ProgAttach {
+        public static final int TARGET_FD = 0, TARGET_IFINDEX = 0, ATTACH_BPF_FD = 4, ATTACH_TYPE = 8, ATTACH_FLAGS = 12,
+                REPLACE_BPF_FD = 16, RELATIVE_FD = 20, RELATIVE_ID = 20, EXPECTED_REVISION = 24;
+        public static final int SIZE = 32;
+        private ProgAttach() {}
+    }
+
+    /** BPF_PROG_QUERY. */
+    public static final class Query {
+        public static final int TARGET_FD = 0, TARGET_IFINDEX = 0, ATTACH_TYPE = 4, QUERY_FLAGS = 8, ATTACH_FLAGS = 12,
+                PROG_IDS = 16, COUNT = 24, PROG_ATTACH_FLAGS = 32, LINK_IDS = 40, LINK_ATTACH_FLAGS = 48, REVISION = 56;
+        public static final int SIZE = 64;
+        private Query() {}
+    }
+
+    /** BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID and the GET_NEXT_ID commands. */
+    public static final class GetId {
+        public static final int ID = 0, START_ID = 0, NEXT_ID = 4, OPEN_FLAGS = 8;
+        public static final int SIZE = 12;
+        private GetId() {}
+    }
+
+    /** BPF_RAW_TRACEPOINT_OPEN. */
+    public static final class RawTracepoint {
+        public static final int NAME = 0, PROG_FD = 8, COOKIE = 16;
+        public static final int SIZE = 24;
+        private RawTracepoint() {}
     }
 }

@@ -25,6 +25,9 @@ public final class BpfCmd {
             case MAP_LOOKUP_BATCH -> "BPF_MAP_LOOKUP_BATCH"; case MAP_LOOKUP_AND_DELETE_BATCH -> "BPF_MAP_LOOKUP_AND_DELETE_BATCH";
             case MAP_UPDATE_BATCH -> "BPF_MAP_UPDATE_BATCH"; case MAP_DELETE_BATCH -> "BPF_MAP_DELETE_BATCH";
             case LINK_CREATE -> "BPF_LINK_CREATE"; case LINK_DETACH -> "BPF_LINK_DETACH";
+            case PROG_ATTACH -> "BPF_PROG_ATTACH"; case PROG_DETACH -> "BPF_PROG_DETACH"; case PROG_QUERY -> "BPF_PROG_QUERY";
+            case RAW_TRACEPOINT_OPEN -> "BPF_RAW_TRACEPOINT_OPEN"; case PROG_GET_FD_BY_ID -> "BPF_PROG_GET_FD_BY_ID";
+            case MAP_GET_FD_BY_ID -> "BPF_MAP_GET_FD_BY_ID"; case LINK_GET_FD_BY_ID -> "BPF_LINK_GET_FD_BY_ID";
             default -> "bpf cmd " + cmd;
         };
     }
