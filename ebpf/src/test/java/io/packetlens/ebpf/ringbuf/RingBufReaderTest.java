@@ -5,6 +5,7 @@ import io.packetlens.ebpf.channels.OnCpu;
 import io.packetlens.ebpf.channels.SequenceCheck;
 import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.ebpf.sys.EpollReader;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
@@ -141,11 +142,11 @@ class RingBufReaderTest {
             long closeTook = System.nanoTime() - start;
             blocked.join(1000);
             assertThat(blocked.isAlive()).isFalse();
-            assertThat(result.get()).isEqualTo(RingBufReader.CLOSED);
+            assertThat(result.get()).isEqualTo(EpollReader.CLOSED);
             assertThat((returnedAt.get() - start) / 1_000_000).as("ms until the blocked read returned").isLessThan(100);
             assertThat(closeTook / 1_000_000).as("ms close took").isLessThan(100);
-            assertThat(reader.read(0)).isEqualTo(RingBufReader.CLOSED);
-            assertThat(reader.poll()).isEqualTo(RingBufReader.CLOSED);
+            assertThat(reader.read(0)).isEqualTo(EpollReader.CLOSED);
+            assertThat(reader.poll()).isEqualTo(EpollReader.CLOSED);
         }
     }
 
