@@ -1,0 +1,15 @@
+package io.packetlens.ebpf.perf;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Receives the raw data of one BPF output sample ({@code bpf_perf_event_output}): a read-only
+ * view valid only during the call (into the ring, or into a per-CPU reassembly buffer when the
+ * sample wrapped around the ring's end). The kernel pads raw data so the whole perf record is
+ * 8-byte aligned, so the view may be up to 7 bytes longer than what the program emitted;
+ * programs that emit variable sizes should carry the length in the data.
+ */
+@FunctionalInterface
+public interface SampleHandler {
+    void onRecord(MemorySegment record);
+}

@@ -1,0 +1,13 @@
+package io.packetlens.ebpf.ringbuf;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Receives one ring buffer record: a read-only view of the record's bytes inside the mapped
+ * ring (no copy), valid only for the duration of the call, because the kernel may reuse the
+ * space once the consumer position moves past it. Copy what must outlive the call.
+ */
+@FunctionalInterface
+public interface RecordHandler {
+    void onRecord(MemorySegment record);
+}

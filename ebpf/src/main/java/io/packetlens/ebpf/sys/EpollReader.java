@@ -1,0 +1,157 @@
+package io.packetlens.ebpf.sys;
+
+import java.time.Duration;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The waiting and closing machinery shared by readers of kernel rings (BPF ring buffers, perf
+ * buffers): an epoll set holding the ring fds plus an eventfd, a blocking {@link #read} with a
+ * timeout, a non-blocking {@link #poll}, and a {@link #close} that wakes a blocked read through
+ * the eventfd, waits for it to return, and only then frees the rings, so no read ever touches
+ * unmapped memory. One thread reads at a time; wakeup and close may come from any thread.
+ */
+public abstract class EpollReader implements AutoCloseable {
+    /** Returned by {@link #read} and {@link #poll} once the reader is closed. */
+    public static final int CLOSED = -1;
+    private static final long WAKE_TAG = -1;
+
+    private final Epoll epoll;
+    private final EventFd wake;
+    private final ReentrantLock reading = new ReentrantLock();
+    private volatile boolean closed;
+    private boolean released;
+    private boolean releaseOnUnlock;
+
+    protected EpollReader(int capacity) {
+        epoll = new Epoll(capacity);
+        try {
+            wake = new EventFd();
+            epoll.add(wake.fd(), Epoll.EPOLLIN, WAKE_TAG);
+        } catch (RuntimeException e) {
+            epoll.close();
+            throw e;
+        }
+    }
+
+    /** Consumes what every ring holds now, without blocking; returns the records delivered. */
+    protected abstract int consumeAll();
+
+    /** Frees the rings (called once, with no read running). */
+    protected abstract void releaseRings();
+
+    /** Adds a ring's fd to the epoll set (readable when the ring has something to read). */
+    protected final void watch(int fd, long tag) {
+        epoll.add(fd, Epoll.EPOLLIN, tag);
+    }
+
+    public final boolean isClosed() {
+        return closed;
+    }
+
+    /** Consumes every available record without blocking; returns how many, or {@link #CLOSED}. */
+    public final int poll() {
+        reading.lock();
+        try {
+            if (closed) return CLOSED;
+            return consumeAll();
+        } finally {
+            unlock();
+        }
+    }
+
+    /** {@link #read(long)} with a Duration. */
+    public final int read(Duration timeout) {
+        return read(timeout.toMillis());
+    }
+
+    /**
+     * Consumes available records, first waiting up to {@code timeoutMillis} (negative: forever)
+     * if there are none. Returns the number of records delivered (0 when the timeout expired or
+     * {@link #wakeup()} was called), or {@link #CLOSED} once the reader is closed.
+     */
+    public final int read(long timeoutMillis) {
+        reading.lock();
+        try {
+            if (closed) return CLOSED;
+            int n = consumeAll();
+            if (n > 0) return n;
+            long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
+            while (true) {
+                int wait = timeoutMillis < 0 ? -1
+                        : (int) Math.min(Integer.MAX_VALUE, Math.max(0, (deadline - System.nanoTime() + 999_999) / 1_000_000));
+                int ready = epoll.await(wait);
+                if (closed) return CLOSED;
+                boolean woken = false;
+                for (int i = 0; i < ready; i++) {
+                    if (epoll.data(i) == WAKE_TAG) {
+                        wake.drain();
+                        woken = true;
+                    }
+                }
+                n = consumeAll();
+                // readable yet nothing delivered (only discarded records, a record still being
+                // written, bookkeeping records): wait again until the deadline
+                if (n > 0 || woken || wait == 0 || System.nanoTime() - deadline >= 0) return n;
+            }
+        } finally {
+            unlock();
+        }
+    }
+
+    /** Makes a blocked (or the next) {@link #read} return early. */
+    public final void wakeup() {
+        synchronized (this) {
+            if (!released) wake.signal();
+        }
+    }
+
+    /**
+     * Closes the reader: a read blocked in another thread returns {@link #CLOSED} promptly; this
+     * waits for it, then frees the rings and the epoll set. When called from inside a handler,
+     * the release happens as that read returns. Closing twice is harmless.
+     */
+    @Override
+    public final void close() {
+        synchronized (this) {
+            if (closed) return;
+            closed = true;
+            wake.signal();
+        }
+        if (reading.isHeldByCurrentThread()) {
+            releaseOnUnlock = true;
+            return;
+        }
+        reading.lock();
+        try {
+            release();
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    /** Callers that register rings synchronize on this reader and check this first. */
+    protected final void ensureOpen() {
+        if (closed) throw new IllegalStateException(getClass().getSimpleName() + " is closed");
+    }
+
+    private void unlock() {
+        try {
+            if (releaseOnUnlock && reading.getHoldCount() == 1) release();
+        } finally {
+            reading.unlock();
+        }
+    }
+
+    private void release() {
+        synchronized (this) {
+            if (released) return;
+            released = true;
+        }
+        try {
+            releaseRings();
+        } finally {
+            epoll.close();
+            wake.close();
+        }
+    }
+}
