@@ -4,7 +4,6 @@ import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 
@@ -41,22 +40,6 @@ public class Link implements AutoCloseable {
         this.description = description;
     }
 
-    /** BPF_LINK_CREATE; {@code extra} writes the attach-type-specific union (may be null). */
-    static Fd create(int progFd, int target, int attachType, int flags, Consumer<MemorySegment> extra, String what) {
-        int r = tryCreate(progFd, target, attachType, flags, extra);
-        if (r < 0) {
-            String hint = switch (-r) {
-                case Errno.EBUSY, Errno.EEXIST -> " (another program is already attached there)";
-                case Errno.EINVAL -> " (wrong program type for this hook, or the kernel lacks this link type)";
-                case Errno.ENODEV -> " (no such interface)";
-                case Errno.EOPNOTSUPP, Errno.ENOTSUPP -> " (the driver does not support this mode)";
-                default -> "";
-            };
-            throw BpfException.of("attach " + what + hint, -r);
-        }
-        return new Fd(r);
-    }
-
     /** BPF_LINK_CREATE returning the fd or {@code -errno}, for callers that decide themselves what a failure means. */
     static int tryCreate(int progFd, int target, int attachType, int flags, Consumer<MemorySegment> extra) {
         MemorySegment a = Bpf.attr();
@@ -89,21 +72,21 @@ public class Link implements AutoCloseable {
 
     /** The link's fd; only BPF links have one. */
     public int fd() {
-        return requireLink("an fd").get();
+        return requireLink("fd").get();
     }
 
     /** The kernel's link id; only BPF links have one. */
     public int id() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(BpfAttr.LinkInfo.SIZE, 8);
-            Bpf.info(requireLink("an id").get(), info);
+            Bpf.info(requireLink("id").get(), info);
             return info.get(JAVA_INT, BpfAttr.LinkInfo.ID);
         }
     }
 
     /** Pins the link: it then stays attached after this process closes it or exits. Only BPF links can be pinned. */
     public void pin(Path path) {
-        Bpf.pin(requireLink("a pin").get(), path.toString());
+        Bpf.pin(requireLink("pin").get(), path.toString());
     }
 
     /** Detaches now: BPF_LINK_DETACH for a link (even if it is pinned or other fds refer to it), else undoes the attachment. */
@@ -132,7 +115,7 @@ public class Link implements AutoCloseable {
     private Fd requireLink(String what) {
         if (fd == null) {
             throw new BpfException(description + " is not a BPF link, so it has no " + what
-                    + " (it stays attached until closed; it cannot be pinned)");
+                    + " (it stays attached until closed, and cannot be pinned)");
         }
         return fd;
     }

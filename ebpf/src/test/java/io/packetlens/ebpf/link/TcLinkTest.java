@@ -174,6 +174,19 @@ class TcLinkTest {
     }
 
     @Test
+    void attachAndCloseLeaveNoFileDescriptorBehind() throws Exception {
+        TcOptions clsact = TcOptions.defaults().via(TcOptions.Via.CLSACT);
+        TcOptions tcx = TcOptions.defaults().via(TcOptions.Via.TCX);
+        a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS, clsact)).close(); // warm up
+        int before = io.packetlens.lab.OpenFds.count();
+        for (int i = 0; i < 20; i++) {
+            a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS, clsact)).close();
+            a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.EGRESS, tcx)).close();
+        }
+        assertThat(io.packetlens.lab.OpenFds.count()).isEqualTo(before);
+    }
+
+    @Test
     void badInputGetsAClearError() throws Exception {
         assertThatThrownBy(() -> a.call(() -> TcLink.attach(obj.program("tc_next_a"), "nosuch0", TcDirection.INGRESS)))
                 .isInstanceOf(BpfException.NotFoundException.class).hasMessageContaining("no network interface named 'nosuch0'");
