@@ -139,7 +139,7 @@ class TcLinkTest {
                 assertThat(info.revision()).isEqualTo(rev0 + 2);
                 lb.close();
                 // after a program given by id
-                try (TcLink lb2 = a.call(() -> TcLink.attach(pb, "veth0", TcDirection.INGRESS, tcx.after(pc.id())))) {
+                try (TcLink lb2 = a.call(() -> TcLink.attach(pb, "veth0", TcDirection.INGRESS, tcx.afterId(pc.id())))) {
                     assertThat(a.call(() -> TcLink.query("veth0", TcDirection.INGRESS)).tcxProgramIds())
                             .containsExactly(pd.id(), pa.id(), pc.id(), pb.id());
                 }
