@@ -4,6 +4,7 @@ import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
+import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 
@@ -38,6 +39,22 @@ public class Link implements AutoCloseable {
     protected Link(String description) {
         this.fd = null;
         this.description = description;
+    }
+
+    /** BPF_LINK_CREATE; {@code extra} writes the attach-type-specific union (may be null). Throws with a hint on failure. */
+    static Fd create(int progFd, int target, int attachType, int flags, Consumer<MemorySegment> extra, String what) {
+        int r = tryCreate(progFd, target, attachType, flags, extra);
+        if (r < 0) {
+            String hint = switch (-r) {
+                case Errno.EBUSY, Errno.EEXIST -> " (another program is already attached there)";
+                case Errno.EINVAL -> " (wrong program type for this hook, or the kernel lacks this link type)";
+                case Errno.ENODEV -> " (no such interface)";
+                case Errno.EOPNOTSUPP, Errno.ENOTSUPP -> " (the driver does not support this mode)";
+                default -> "";
+            };
+            throw BpfException.of("attach " + what + hint, -r);
+        }
+        return new Fd(r);
     }
 
     /** BPF_LINK_CREATE returning the fd or {@code -errno}, for callers that decide themselves what a failure means. */
