@@ -34,11 +34,19 @@ public final class SocketProxy implements AutoCloseable {
 
     /** Loads the programs and attaches the stream parser and verdict to the proxy's socket map. */
     public static SocketProxy load() {
+        return load(true);
+    }
+
+    /**
+     * Loads the programs and attaches the verdict program, and the stream parser if {@code withParser}
+     * (kernels since 5.13 run a verdict without a parser, skipping the strparser's work per segment).
+     */
+    public static SocketProxy load(boolean withParser) {
         BpfObject obj = spec().load();
         SockMapLink parser = null;
         try {
             BpfMap socks = obj.map("proxy_socks");
-            parser = SockMapLink.attach(obj.program("proxy_parser"), socks);
+            if (withParser) parser = SockMapLink.attach(obj.program("proxy_parser"), socks);
             SockMapLink verdict = SockMapLink.attach(obj.program("proxy_verdict"), socks);
             return new SocketProxy(obj, parser, verdict);
         } catch (RuntimeException e) {
@@ -110,7 +118,7 @@ public final class SocketProxy implements AutoCloseable {
     public void close() {
         try {
             verdict.close();
-            parser.close();
+            if (parser != null) parser.close();
         } finally {
             object.close();
         }

@@ -41,7 +41,7 @@ public class Link implements AutoCloseable {
         this.description = description;
     }
 
-    /** BPF_LINK_CREATE; {@code extra} writes the attach-type-specific union (may be null). */
+    /** BPF_LINK_CREATE; {@code extra} writes the attach-type-specific union (may be null). Throws with a hint on failure. */
     static Fd create(int progFd, int target, int attachType, int flags, Consumer<MemorySegment> extra, String what) {
         int r = tryCreate(progFd, target, attachType, flags, extra);
         if (r < 0) {
@@ -89,21 +89,21 @@ public class Link implements AutoCloseable {
 
     /** The link's fd; only BPF links have one. */
     public int fd() {
-        return requireLink("an fd").get();
+        return requireLink("fd").get();
     }
 
     /** The kernel's link id; only BPF links have one. */
     public int id() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment info = arena.allocate(BpfAttr.LinkInfo.SIZE, 8);
-            Bpf.info(requireLink("an id").get(), info);
+            Bpf.info(requireLink("id").get(), info);
             return info.get(JAVA_INT, BpfAttr.LinkInfo.ID);
         }
     }
 
     /** Pins the link: it then stays attached after this process closes it or exits. Only BPF links can be pinned. */
     public void pin(Path path) {
-        Bpf.pin(requireLink("a pin").get(), path.toString());
+        Bpf.pin(requireLink("pin").get(), path.toString());
     }
 
     /** Detaches now: BPF_LINK_DETACH for a link (even if it is pinned or other fds refer to it), else undoes the attachment. */
@@ -132,7 +132,7 @@ public class Link implements AutoCloseable {
     private Fd requireLink(String what) {
         if (fd == null) {
             throw new BpfException(description + " is not a BPF link, so it has no " + what
-                    + " (it stays attached until closed; it cannot be pinned)");
+                    + " (it stays attached until closed, and cannot be pinned)");
         }
         return fd;
     }

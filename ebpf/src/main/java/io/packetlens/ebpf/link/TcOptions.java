@@ -54,13 +54,34 @@ public record TcOptions(Via via, Position position, Object relativeTo, int prior
         return new TcOptions(via, Position.LAST, null, priority, handle);
     }
 
-    /** Immediately before {@code anchor}: a BpfProgram attached there, a tcx TcLink, or a program id (Integer). */
-    public TcOptions before(Object anchor) {
-        return new TcOptions(via, Position.BEFORE, anchor, priority, handle);
+    /** Immediately before {@code program}, which must be on the hook (BPF_F_BEFORE with its fd). */
+    public TcOptions before(BpfProgram program) {
+        return new TcOptions(via, Position.BEFORE, program, priority, handle);
     }
 
-    public TcOptions after(Object anchor) {
-        return new TcOptions(via, Position.AFTER, anchor, priority, handle);
+    /** Immediately before the program of a tcx {@code link} on the hook (BPF_F_BEFORE | BPF_F_LINK). */
+    public TcOptions before(TcLink link) {
+        return new TcOptions(via, Position.BEFORE, link, priority, handle);
+    }
+
+    /** Immediately before the program with id {@code programId} (BPF_F_BEFORE | BPF_F_ID). */
+    public TcOptions beforeId(int programId) {
+        return new TcOptions(via, Position.BEFORE, programId, priority, handle);
+    }
+
+    /** Immediately after {@code program}, which must be on the hook (BPF_F_AFTER with its fd). */
+    public TcOptions after(BpfProgram program) {
+        return new TcOptions(via, Position.AFTER, program, priority, handle);
+    }
+
+    /** Immediately after the program of a tcx {@code link} on the hook (BPF_F_AFTER | BPF_F_LINK). */
+    public TcOptions after(TcLink link) {
+        return new TcOptions(via, Position.AFTER, link, priority, handle);
+    }
+
+    /** Immediately after the program with id {@code programId} (BPF_F_AFTER | BPF_F_ID). */
+    public TcOptions afterId(int programId) {
+        return new TcOptions(via, Position.AFTER, programId, priority, handle);
     }
 
     /** The cls_bpf filter priority (1..65535, lower first; 0 = chosen by the kernel). */

@@ -99,7 +99,7 @@ public final class XdpLink extends Link {
         if (o.via() == XdpOptions.Via.NETLINK || o.replacing() != null) return viaNetlink(program, ifindex, m, o, notes, what);
         int r = tryCreate(program.fd(), ifindex, AttachType.XDP.value(), XdpNetlink.flags(m), null);
         if (r >= 0) return new XdpLink(new Fd(r), ifindex, m, program.id(), note(notes), what + " via BPF link");
-        if (Programs.busy(-r)) throw taken(ifindex, m, -r, what);
+        if (Programs.busy(-r)) throw taken(ifindex, m, -r, what, null);
         if (o.via() == XdpOptions.Via.AUTO && -r != Errno.EPERM && -r != Errno.ENODEV) {
             // kernels before 5.9 have no XDP links (EINVAL); for other refusals netlink is asked the same question
             // because only netlink answers with the driver's reason in words (extended ack)
@@ -129,7 +129,7 @@ public final class XdpLink extends Link {
             try {
                 XdpNetlink.set(nl, ifindex, own.get(), m, expected, "attach " + what + " via netlink");
             } catch (NetlinkException e) {
-                if (Programs.busy(e.errno()) && expected < 0) throw taken(ifindex, m, e.errno(), what + ": " + e.getMessage());
+                if (Programs.busy(e.errno()) && expected < 0) throw taken(ifindex, m, e.errno(), what + " via netlink", e.kernelMessage());
                 String hint = e.kernelMessage() == null ? hint(m, e.errno()) : "";
                 throw hint.isEmpty() ? e : new NetlinkException(e.getMessage() + hint, e.errno(), null);
             }
@@ -141,7 +141,7 @@ public final class XdpLink extends Link {
         }
     }
 
-    private static BpfException taken(int ifindex, XdpMode m, int errno, String what) {
+    private static BpfException taken(int ifindex, XdpMode m, int errno, String what, String kernelSays) {
         String there;
         try (NetlinkSocket nl = NetlinkSocket.route()) {
             XdpInfo info = XdpNetlink.query(nl, ifindex);
@@ -152,6 +152,7 @@ public final class XdpLink extends Link {
             there = "(could not query: " + e.getMessage() + ")";
         }
         return BpfException.of("attach " + what + ": the XDP hook of ifindex " + ifindex + " is taken by " + there
+                + (kernelSays != null ? " (kernel says \"" + kernelSays + "\")" : "")
                 + "; detach it first, or replace it on purpose with XdpOptions.replacing(program)", errno);
     }
 

@@ -139,7 +139,7 @@ class TcLinkTest {
                 assertThat(info.revision()).isEqualTo(rev0 + 2);
                 lb.close();
                 // after a program given by id
-                try (TcLink lb2 = a.call(() -> TcLink.attach(pb, "veth0", TcDirection.INGRESS, tcx.after(pc.id())))) {
+                try (TcLink lb2 = a.call(() -> TcLink.attach(pb, "veth0", TcDirection.INGRESS, tcx.afterId(pc.id())))) {
                     assertThat(a.call(() -> TcLink.query("veth0", TcDirection.INGRESS)).tcxProgramIds())
                             .containsExactly(pd.id(), pa.id(), pc.id(), pb.id());
                 }
@@ -171,6 +171,19 @@ class TcLinkTest {
         } finally {
             a.exec("tc", "qdisc", "del", "dev", "veth0", "clsact");
         }
+    }
+
+    @Test
+    void attachAndCloseLeaveNoFileDescriptorBehind() throws Exception {
+        TcOptions clsact = TcOptions.defaults().via(TcOptions.Via.CLSACT);
+        TcOptions tcx = TcOptions.defaults().via(TcOptions.Via.TCX);
+        a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS, clsact)).close(); // warm up
+        int before = io.packetlens.lab.OpenFds.count();
+        for (int i = 0; i < 20; i++) {
+            a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS, clsact)).close();
+            a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.EGRESS, tcx)).close();
+        }
+        assertThat(io.packetlens.lab.OpenFds.count()).isEqualTo(before);
     }
 
     @Test

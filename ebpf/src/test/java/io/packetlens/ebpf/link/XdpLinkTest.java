@@ -149,6 +149,18 @@ class XdpLinkTest {
     }
 
     @Test
+    void attachAndCloseLeaveNoFileDescriptorBehind() throws Exception {
+        XdpOptions netlink = XdpOptions.defaults().mode(XdpMode.GENERIC).via(XdpOptions.Via.NETLINK);
+        b.call(() -> XdpLink.attach(obj.program("xdp_pass_all"), "veth0", netlink)).close(); // warm up
+        int before = io.packetlens.lab.OpenFds.count();
+        for (int i = 0; i < 20; i++) {
+            b.call(() -> XdpLink.attach(obj.program("xdp_pass_all"), "veth0", netlink)).close();
+            b.call(() -> XdpLink.attach(obj.program("xdp_pass_all"), "veth0", XdpMode.DRIVER)).close();
+        }
+        assertThat(io.packetlens.lab.OpenFds.count()).isEqualTo(before);
+    }
+
+    @Test
     void badInputGetsAClearError() throws Exception {
         assertThatThrownBy(() -> b.call(() -> XdpLink.attach(obj.program("xdp_pass_all"), "nosuch0", XdpMode.AUTO)))
                 .isInstanceOf(BpfException.NotFoundException.class)
