@@ -40,7 +40,7 @@ public record OtherKey(int ifindex, Direction direction, int ethertype, int prot
 
     @Override
     public String toString() {
-        return String.format("%s ethertype 0x%04x proto %d if %d %s", reason.name().toLowerCase(), ethertype, protocol,
+        return String.format("%s: ethertype 0x%04x proto %d if %d %s", reason.name().toLowerCase(), ethertype, protocol,
                 ifindex, direction.name().toLowerCase());
     }
 }
