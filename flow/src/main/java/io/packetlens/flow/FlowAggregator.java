@@ -154,6 +154,7 @@ public final class FlowAggregator implements AutoCloseable {
 
     /** Reads the table once, updates every flow and emits the records that are due. */
     public synchronized PollResult poll() {
+        checkOpen();
         long now = clock.monotonicNanos();
         wallOffset = clock.wallOffsetNanos();
         long id = ++pollCount;
@@ -198,6 +199,11 @@ public final class FlowAggregator implements AutoCloseable {
         }
         previousPollNanos = now;
         return new PollResult(entries, fresh, finished, active);
+    }
+
+    private void checkOpen() {
+        // the batch buffers' addresses go to the kernel, which would write into freed memory
+        if (!arena.scope().isAlive()) throw new IllegalStateException("flow aggregator is closed");
     }
 
     /** Takes in one table entry; returns true for a flow not known before. */
@@ -262,6 +268,7 @@ public final class FlowAggregator implements AutoCloseable {
      * Call it after detaching: packets that arrive while the drain runs start new entries, read by a later flush.
      */
     public synchronized void flush() {
+        checkOpen();
         wallOffset = clock.wallOffsetNanos();
         long id = ++pollCount;
         batch.reset();
@@ -321,9 +328,8 @@ public final class FlowAggregator implements AutoCloseable {
         return lastError;
     }
 
-    /** Stops the polling thread; does not flush (call {@link #flush()} first to report what is left). */
-    @Override
-    public void close() {
+    /** Stops the polling thread started by {@link #start()}, if any; polling and flushing by hand still work. */
+    public void stop() {
         Thread t = poller;
         if (t != null) {
             t.interrupt();
@@ -333,6 +339,12 @@ public final class FlowAggregator implements AutoCloseable {
                 Thread.currentThread().interrupt();
             }
         }
+    }
+
+    /** Stops polling and frees the buffers; does not flush (call {@link #flush()} first to report what is left). */
+    @Override
+    public void close() {
+        stop();
         synchronized (this) {
             if (arena.scope().isAlive()) {
                 batch.close();

@@ -126,6 +126,16 @@ class FlowAggregatorTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void aClosedAggregatorRefusesToTouchTheKernel() {
+        try (FlowProgram p = FlowProgram.load(FlowConfig.defaults().tableSize(8))) {
+            FlowAggregator agg = new FlowAggregator(p, f -> { });
+            agg.close();
+            org.assertj.core.api.Assertions.assertThatThrownBy(agg::poll).isInstanceOf(IllegalStateException.class);
+            org.assertj.core.api.Assertions.assertThatThrownBy(agg::flush).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(FlowConfig.TableKind.class)
     void quietFlowsAreEvictedWhenTheTableFillsUp(FlowConfig.TableKind kind) {
