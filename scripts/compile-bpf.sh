@@ -24,7 +24,10 @@ for f in "$src"/*.bpf.c; do
   if [ "$o" -nt "$f" ] && [ -z "$(find "$src" "$here/../programs/src/main/bpf/include" -name '*.h' -newer "$o" 2>/dev/null)" ]; then
     continue
   fi
-  "$CLANG" -target bpf -O2 -g -Wall -Werror -Wno-unused-function \
+  # a source may ask for extra flags on a first-lines comment: // bpf-cflags: -mcpu=v3
+  extra=$(head -n 5 "$f" | sed -n 's|^// bpf-cflags:||p' | head -n 1)
+  # shellcheck disable=SC2086
+  "$CLANG" -target bpf -O2 -g -Wall -Werror -Wno-unused-function $extra \
     -I"$src" -I"$here/../programs/src/main/bpf/include" -I"$arch_inc" \
     -c "$f" -o "$o"
 done

@@ -1,0 +1,15 @@
+package io.packetlens.flow;
+
+import java.time.Instant;
+
+/**
+ * One flow record as the aggregator emits it: the packets and bytes of one flow between {@code start} and {@code end}
+ * (wall-clock, converted from the kernel's monotonic timestamps, which are kept as {@code startNanos} and
+ * {@code endNanos}). A long flow yields one record per active timeout and a last one when it ends, so its packets add
+ * up across records. {@code tcpFlags}, {@code minLength}, {@code maxLength} and {@code fragments} cover the flow since its
+ * table entry was created; {@code dscp} is its first packet's.
+ */
+public record FinishedFlow(FlowKey key, long packets, long bytes, Instant start, Instant end, long startNanos,
+                           long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments,
+                           EndReason reason) {
+}

@@ -1,0 +1,88 @@
+package io.packetlens.flow;
+
+import java.util.EnumSet;
+import java.util.Objects;
+import java.util.Set;
+
+/**
+ * How the flow program is loaded: the size and kind of its flow table, the size of the "other" counter table, and
+ * which events it emits (none by default). Applied to the object's map specs and {@code .rodata} before load.
+ *
+ * @param tableSize      flows the table holds ({@code max_entries} of {@code flow_table}); default {@value #DEFAULT_TABLE_SIZE}
+ * @param tableKind      one table shared by all CPUs, or one copy of each value per CPU (see docs/FLOWS.md)
+ * @param otherTableSize distinct "other" keys (interface, direction, ethertype, protocol, reason) counted
+ * @param events         event kinds written to the ring buffer
+ * @param sampleEvery    with {@link EventKind#SAMPLE}: one packet in this many, at random
+ * @param eventRingBytes ring buffer size when events are on: a power of two, at least one page
+ */
+public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize, Set<EventKind> events, int sampleEvery,
+                         int eventRingBytes) {
+    public static final int DEFAULT_TABLE_SIZE = 65_536;
+    public static final int DEFAULT_OTHER_TABLE_SIZE = 1024;
+    public static final int DEFAULT_EVENT_RING_BYTES = 256 * 1024;
+    /** Ring size when no events are on: the map must exist (the program refers to it), one page will do. */
+    static final int MIN_RING_BYTES = 4096;
+
+    /** Layouts of the flow table. */
+    public enum TableKind {
+        /** BPF_MAP_TYPE_HASH updated with atomic instructions: one value per flow. The default (docs/FLOWS.md). */
+        SHARED,
+        /** BPF_MAP_TYPE_PERCPU_HASH: one value per flow and possible CPU, plain adds, summed by user space. */
+        PER_CPU
+    }
+
+    public FlowConfig {
+        Objects.requireNonNull(tableKind, "tableKind");
+        events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
+        if (tableSize < 1) throw new IllegalArgumentException("flow table size must be at least 1, got " + tableSize);
+        if (otherTableSize < 1) throw new IllegalArgumentException("other table size must be at least 1, got " + otherTableSize);
+        if (sampleEvery < 0) throw new IllegalArgumentException("sampleEvery must be >= 0, got " + sampleEvery);
+        if (eventRingBytes < MIN_RING_BYTES || Integer.bitCount(eventRingBytes) != 1) {
+            throw new IllegalArgumentException("event ring size must be a power of two of at least " + MIN_RING_BYTES
+                    + " bytes, got " + eventRingBytes);
+        }
+    }
+
+    public static FlowConfig defaults() {
+        return new FlowConfig(DEFAULT_TABLE_SIZE, TableKind.SHARED, DEFAULT_OTHER_TABLE_SIZE, Set.of(), 0,
+                DEFAULT_EVENT_RING_BYTES);
+    }
+
+    public FlowConfig tableSize(int n) {
+        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes);
+    }
+
+    public FlowConfig tableKind(TableKind k) {
+        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes);
+    }
+
+    public FlowConfig otherTableSize(int n) {
+        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes);
+    }
+
+    public FlowConfig events(Set<EventKind> kinds) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes);
+    }
+
+    public FlowConfig sampleEvery(int n) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes);
+    }
+
+    public FlowConfig eventRingBytes(int n) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n);
+    }
+
+    /** Checks what single withers cannot (they may be called in any order); called before load. */
+    void validate() {
+        if (events.contains(EventKind.SAMPLE) && sampleEvery < 1) {
+            throw new IllegalArgumentException("SAMPLE events need sampleEvery >= 1");
+        }
+    }
+
+    /** The {@code cfg_events} bit mask. */
+    int eventBits() {
+        int bits = 0;
+        for (EventKind k : events) bits |= k.bit();
+        return bits;
+    }
+}

@@ -1,0 +1,121 @@
+package io.packetlens.flow;
+
+import java.lang.foreign.MemorySegment;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.Objects;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
+
+/**
+ * What identifies a flow: {@code struct pl_flow_key} of packetlens_flow.h, 44 bytes. IPv4 addresses travel in the
+ * kernel as IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) and come back here as {@link Inet4Address}. For ICMP and ICMPv6
+ * the destination port holds {@code type << 8 | code} (NetFlow's convention) and the source port is 0; non-first
+ * fragments and protocols without ports have both ports 0. {@code vlan} is the outermost VLAN id, 0 when untagged.
+ *
+ * <pre>
+ *  0  u8[16] src    16  u8[16] dst    32  u16 sport    34  u16 dport
+ * 36  u16 vlan      38  u8 proto      39  u8 direction  40  u32 ifindex
+ * </pre>
+ * Addresses in network byte order, every other field in host byte order.
+ */
+public record FlowKey(InetAddress source, InetAddress destination, int sourcePort, int destinationPort,
+                      int protocol, int vlan, int ifindex, Direction direction) {
+    public static final int SIZE = 44;
+    public static final int SRC = 0;
+    public static final int DST = 16;
+    public static final int SRC_PORT = 32;
+    public static final int DST_PORT = 34;
+    public static final int VLAN = 36;
+    public static final int PROTOCOL = 38;
+    public static final int DIRECTION = 39;
+    public static final int IFINDEX = 40;
+
+    private static final byte[] V4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
+
+    public FlowKey {
+        Objects.requireNonNull(source);
+        Objects.requireNonNull(destination);
+        Objects.requireNonNull(direction);
+    }
+
+    /** Reads the key at {@code offset} of {@code src}. */
+    public static FlowKey read(MemorySegment src, long offset) {
+        return new FlowKey(address(src, offset + SRC), address(src, offset + DST),
+                Short.toUnsignedInt(src.get(JAVA_SHORT_UNALIGNED, offset + SRC_PORT)),
+                Short.toUnsignedInt(src.get(JAVA_SHORT_UNALIGNED, offset + DST_PORT)),
+                Byte.toUnsignedInt(src.get(JAVA_BYTE, offset + PROTOCOL)),
+                Short.toUnsignedInt(src.get(JAVA_SHORT_UNALIGNED, offset + VLAN)),
+                src.get(JAVA_INT_UNALIGNED, offset + IFINDEX),
+                Direction.of(src.get(JAVA_BYTE, offset + DIRECTION)));
+    }
+
+    /** Writes the key at {@code offset} of {@code dst} (all {@link #SIZE} bytes). */
+    public void write(MemorySegment dst, long offset) {
+        MemorySegment.copy(address16(source), 0, dst, JAVA_BYTE, offset + SRC, 16);
+        MemorySegment.copy(address16(destination), 0, dst, JAVA_BYTE, offset + DST, 16);
+        dst.set(JAVA_SHORT_UNALIGNED, offset + SRC_PORT, (short) sourcePort);
+        dst.set(JAVA_SHORT_UNALIGNED, offset + DST_PORT, (short) destinationPort);
+        dst.set(JAVA_SHORT_UNALIGNED, offset + VLAN, (short) vlan);
+        dst.set(JAVA_BYTE, offset + PROTOCOL, (byte) protocol);
+        dst.set(JAVA_BYTE, offset + DIRECTION, (byte) direction.code());
+        dst.set(JAVA_INT_UNALIGNED, offset + IFINDEX, ifindex);
+    }
+
+    /** The key as the kernel stores it. */
+    public byte[] toBytes() {
+        byte[] b = new byte[SIZE];
+        write(MemorySegment.ofArray(b), 0);
+        return b;
+    }
+
+    public boolean isIpv4() {
+        return source instanceof Inet4Address;
+    }
+
+    /** ICMP or ICMPv6 type (from the destination port), or -1 for other protocols. */
+    public int icmpType() {
+        return isIcmp() ? destinationPort >>> 8 : -1;
+    }
+
+    /** ICMP or ICMPv6 code (from the destination port), or -1 for other protocols. */
+    public int icmpCode() {
+        return isIcmp() ? destinationPort & 0xff : -1;
+    }
+
+    private boolean isIcmp() {
+        return isIpv4() ? protocol == IpProtocols.ICMP : protocol == IpProtocols.ICMPV6;
+    }
+
+    /** The 16 bytes the kernel uses for an address: IPv4 mapped into IPv6. */
+    static byte[] address16(InetAddress a) {
+        byte[] raw = a.getAddress();
+        if (raw.length == 16) return raw;
+        byte[] m = new byte[16];
+        System.arraycopy(V4_MAPPED_PREFIX, 0, m, 0, 12);
+        System.arraycopy(raw, 0, m, 12, 4);
+        return m;
+    }
+
+    private static InetAddress address(MemorySegment src, long offset) {
+        try {
+            // getByAddress turns an IPv4-mapped address into an Inet4Address
+            return InetAddress.getByAddress(src.asSlice(offset, 16).toArray(JAVA_BYTE));
+        } catch (UnknownHostException e) {
+            throw new AssertionError("16 bytes are always an address", e);
+        }
+    }
+
+    @Override
+    public String toString() {
+        String p = IpProtocols.name(protocol);
+        String s = source.getHostAddress(), d = destination.getHostAddress();
+        String ends = isIcmp() ? s + " -> " + d + " type " + icmpType() + " code " + icmpCode()
+                : isIpv4() ? s + ":" + sourcePort + " -> " + d + ":" + destinationPort
+                : "[" + s + "]:" + sourcePort + " -> [" + d + "]:" + destinationPort;
+        return p + " " + ends + (vlan != 0 ? " vlan " + vlan : "") + " if " + ifindex + " " + direction.name().toLowerCase();
+    }
+}

@@ -1,0 +1,214 @@
+package io.packetlens.flow;
+
+import io.packetlens.ebpf.BpfMap;
+import io.packetlens.ebpf.BpfObject;
+import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.MapType;
+import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.link.Link;
+import io.packetlens.ebpf.link.XdpLink;
+import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.ebpf.sys.Cpus;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.function.Function;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The loaded flow program ({@code flow.bpf.c}): one parser behind three entry points ({@link Hook}), the flow table,
+ * the "other" counters, the loss counters and the event ring. Owns the object and every link attached through it;
+ * closing detaches and frees everything.
+ *
+ * <p>Attach at XDP with {@link #attachXdp}; any other hook (TC clsact or tcx links) through {@link #attach(Hook,
+ * Function)}, which hands the hook's program to the caller's link factory and keeps the link.
+ */
+public final class FlowProgram implements AutoCloseable {
+    /** Resource path of the compiled object in the programs jar. */
+    static final String OBJECT = "/io/packetlens/programs/flow.bpf.o";
+    static final String FLOW_TABLE = "flow_table", OTHER_TABLE = "flow_other", COUNTERS = "flow_counters", EVENTS = "flow_events";
+
+    /** Entry points of the one flow program: where it runs and which direction it records. */
+    public enum Hook {
+        XDP("flow_xdp", Direction.INGRESS),
+        TC_INGRESS("flow_tc_ingress", Direction.INGRESS),
+        TC_EGRESS("flow_tc_egress", Direction.EGRESS);
+
+        private final String programName;
+        private final Direction direction;
+
+        Hook(String programName, Direction direction) {
+            this.programName = programName;
+            this.direction = direction;
+        }
+
+        /** The C function (and kernel program name). */
+        public String programName() {
+            return programName;
+        }
+
+        public Direction direction() {
+            return direction;
+        }
+    }
+
+    private final BpfObject object;
+    private final FlowConfig config;
+    private final List<Link> links = new ArrayList<>();
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment slot = arena.allocate(4, 4);
+    private final MemorySegment perCpuCount;
+
+    private FlowProgram(BpfObject object, FlowConfig config) {
+        this.object = object;
+        this.config = config;
+        this.perCpuCount = arena.allocate((long) Cpus.possible() * 16, 8);
+    }
+
+    /** The object as compiled, read from the jar. */
+    public static ObjectSpec spec() {
+        return ObjectSpec.fromResource(FlowProgram.class, OBJECT);
+    }
+
+    /** The object with {@code config} applied: map sizes and types, and the {@code .rodata} switches. */
+    public static ObjectSpec spec(FlowConfig config) {
+        config.validate();
+        ObjectSpec spec = spec();
+        boolean perCpu = config.tableKind() == FlowConfig.TableKind.PER_CPU;
+        spec.map(FLOW_TABLE).maxEntries(config.tableSize()).type(perCpu ? MapType.PERCPU_HASH : MapType.HASH);
+        spec.map(OTHER_TABLE).maxEntries(config.otherTableSize());
+        spec.map(EVENTS).maxEntries(config.events().isEmpty() ? FlowConfig.MIN_RING_BYTES : config.eventRingBytes());
+        spec.variable("cfg_percpu_table").set(perCpu);
+        spec.variable("cfg_events").set(config.eventBits());
+        spec.variable("cfg_sample_every").set(config.sampleEvery());
+        return spec;
+    }
+
+    public static FlowProgram load() {
+        return load(FlowConfig.defaults());
+    }
+
+    public static FlowProgram load(FlowConfig config) {
+        return new FlowProgram(spec(config).load(), config);
+    }
+
+    public FlowConfig config() {
+        return config;
+    }
+
+    /** The program behind a hook, e.g. to test-run it or to attach it with a link type of one's own. */
+    public BpfProgram program(Hook hook) {
+        return object.program(hook.programName());
+    }
+
+    /** Attaches the XDP entry point to an interface of the calling thread's network namespace. */
+    public XdpLink attachXdp(String ifname, XdpMode mode) {
+        return attach(Hook.XDP, p -> XdpLink.attach(p, ifname, mode));
+    }
+
+    public XdpLink attachXdp(int ifindex, XdpMode mode) {
+        return attach(Hook.XDP, p -> XdpLink.attach(p, ifindex, mode));
+    }
+
+    /**
+     * Attaches a hook's program with {@code linker} (e.g. a TC or tcx link factory) and keeps the link, so that closing
+     * this program detaches it. {@code attach(Hook.TC_EGRESS, p -> SomeTcLink.attach(p, "eth0", EGRESS))}.
+     */
+    public synchronized <L extends Link> L attach(Hook hook, Function<BpfProgram, L> linker) {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("flow program is closed");
+        L link = Objects.requireNonNull(linker.apply(program(hook)), "linker returned null");
+        links.add(link);
+        return link;
+    }
+
+    /** Detaches every link attached through this program (the maps and counts stay). */
+    public synchronized void detachAll() {
+        links.forEach(Link::close);
+        links.clear();
+    }
+
+    public synchronized List<Link> links() {
+        return List.copyOf(links);
+    }
+
+    /** The flow table: {@link FlowKey} to {@link FlowRecord} (per CPU for {@link FlowConfig.TableKind#PER_CPU}). */
+    public BpfMap flowTable() {
+        return object.map(FLOW_TABLE);
+    }
+
+    /** Per-CPU hash of {@link OtherKey} to packets and bytes. */
+    public BpfMap otherTable() {
+        return object.map(OTHER_TABLE);
+    }
+
+    /** Per-CPU array behind {@link #counters()}. */
+    public BpfMap counterTable() {
+        return object.map(COUNTERS);
+    }
+
+    /** The event ring buffer (one page and unused unless {@link FlowConfig#events()} asks for events). */
+    public BpfMap eventRing() {
+        return object.map(EVENTS);
+    }
+
+    /** Loss and event counters, summed over CPUs. */
+    public synchronized LossCounters counters() {
+        Count[] c = new Count[LossCounters.SLOTS];
+        for (int i = 0; i < c.length; i++) c[i] = readCount(i);
+        return new LossCounters(c[LossCounters.TABLE_FULL], c[LossCounters.OTHER_FULL], c[LossCounters.EVENTS_SENT],
+                c[LossCounters.EVENTS_LOST]);
+    }
+
+    private Count readCount(int index) {
+        slot.set(JAVA_INT, 0, index);
+        if (!counterTable().lookup(slot, perCpuCount)) return Count.ZERO;
+        return sumPerCpu(perCpuCount, 0);
+    }
+
+    /**
+     * A snapshot of the flow table (per-CPU values merged). Copies every entry: for periodic reading use a
+     * {@link FlowAggregator}.
+     */
+    public Map<FlowKey, FlowRecord> flows() {
+        Map<FlowKey, FlowRecord> out = new LinkedHashMap<>();
+        boolean perCpu = flowTable().type().isPerCpu();
+        flowTable().forEach((k, v) -> out.put(FlowKey.read(k, 0),
+                perCpu ? FlowRecord.readPerCpu(v, 0, Cpus.possible(), FlowRecord.SIZE) : FlowRecord.read(v, 0)));
+        return out;
+    }
+
+    /** The "other" counters, summed over CPUs. */
+    public Map<OtherKey, Count> otherCounts() {
+        Map<OtherKey, Count> out = new LinkedHashMap<>();
+        otherTable().forEach((k, v) -> out.merge(OtherKey.read(k, 0), sumPerCpu(v, 0), Count::plus));
+        return out;
+    }
+
+    /** Sums a per-CPU {@code struct pl_count} value (16 bytes per possible CPU). */
+    static Count sumPerCpu(MemorySegment value, long offset) {
+        long packets = 0, bytes = 0;
+        for (int cpu = 0; cpu < Cpus.possible(); cpu++) {
+            packets += value.get(JAVA_LONG, offset + cpu * 16L);
+            bytes += value.get(JAVA_LONG, offset + cpu * 16L + 8);
+        }
+        return new Count(packets, bytes);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!arena.scope().isAlive()) return;
+        try {
+            detachAll();
+        } finally {
+            object.close();
+            arena.close();
+        }
+    }
+}

@@ -1,0 +1,77 @@
+package io.packetlens.flow;
+
+import java.lang.foreign.MemorySegment;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
+/**
+ * What the kernel counted for one flow: {@code struct pl_flow_stats} of packetlens_flow.h, 48 bytes, summed over CPUs
+ * when the table is per-CPU. Times are {@code bpf_ktime_get_ns()} (CLOCK_MONOTONIC); lengths are whole frames as the
+ * hook saw them; {@code tcpFlags} is the OR of every segment's flags byte ({@link TcpFlags}); {@code dscp} is the first
+ * packet's; {@code fragments} says some packet of the flow was an IP fragment.
+ *
+ * <pre>
+ *  0  u64 packets    8  u64 bytes     16  u64 first_ns   24  u64 last_ns
+ * 32  u32 min_len   36  u32 max_len   40  u32 tcp_flags  44  u8 dscp  45  u8 fragments  46  u16 reserved
+ * </pre>
+ */
+public record FlowRecord(long packets, long bytes, long firstSeenNanos, long lastSeenNanos, int minLength,
+                         int maxLength, int tcpFlags, int dscp, boolean fragments) {
+    public static final int SIZE = 48;
+    public static final int PACKETS = 0;
+    public static final int BYTES = 8;
+    public static final int FIRST_NS = 16;
+    public static final int LAST_NS = 24;
+    public static final int MIN_LEN = 32;
+    public static final int MAX_LEN = 36;
+    public static final int TCP_FLAGS = 40;
+    public static final int DSCP = 44;
+    public static final int FRAGMENTS = 45;
+
+    /** Reads one record (one CPU's slot of a per-CPU table) at {@code offset}. */
+    public static FlowRecord read(MemorySegment src, long offset) {
+        return new FlowRecord(src.get(JAVA_LONG_UNALIGNED, offset + PACKETS), src.get(JAVA_LONG_UNALIGNED, offset + BYTES),
+                src.get(JAVA_LONG_UNALIGNED, offset + FIRST_NS), src.get(JAVA_LONG_UNALIGNED, offset + LAST_NS),
+                src.get(JAVA_INT_UNALIGNED, offset + MIN_LEN), src.get(JAVA_INT_UNALIGNED, offset + MAX_LEN),
+                src.get(JAVA_INT_UNALIGNED, offset + TCP_FLAGS), Byte.toUnsignedInt(src.get(JAVA_BYTE, offset + DSCP)),
+                src.get(JAVA_BYTE, offset + FRAGMENTS) != 0);
+    }
+
+    /**
+     * Reads a per-CPU value ({@code cpus} slots of {@code stride} bytes) as one record: counts summed, times and
+     * lengths spanned over the CPUs that saw packets, flags ORed, DSCP of the CPU that saw the first packet.
+     */
+    public static FlowRecord readPerCpu(MemorySegment src, long offset, int cpus, int stride) {
+        FlowRecord sum = null;
+        for (int c = 0; c < cpus; c++) {
+            FlowRecord r = read(src, offset + (long) c * stride);
+            if (r.packets == 0) continue;
+            sum = sum == null ? r : sum.merge(r);
+        }
+        return sum == null ? read(src, offset) : sum;
+    }
+
+    /** The two records as one: what a single shared record would hold. */
+    public FlowRecord merge(FlowRecord o) {
+        boolean mineFirst = firstSeenNanos <= o.firstSeenNanos;
+        return new FlowRecord(packets + o.packets, bytes + o.bytes, Math.min(firstSeenNanos, o.firstSeenNanos),
+                Math.max(lastSeenNanos, o.lastSeenNanos), Math.min(minLength, o.minLength), Math.max(maxLength, o.maxLength),
+                tcpFlags | o.tcpFlags, mineFirst ? dscp : o.dscp, fragments || o.fragments);
+    }
+
+    /** Writes the record at {@code offset} (all {@link #SIZE} bytes). */
+    public void write(MemorySegment dst, long offset) {
+        dst.asSlice(offset, SIZE).fill((byte) 0);
+        dst.set(JAVA_LONG_UNALIGNED, offset + PACKETS, packets);
+        dst.set(JAVA_LONG_UNALIGNED, offset + BYTES, bytes);
+        dst.set(JAVA_LONG_UNALIGNED, offset + FIRST_NS, firstSeenNanos);
+        dst.set(JAVA_LONG_UNALIGNED, offset + LAST_NS, lastSeenNanos);
+        dst.set(JAVA_INT_UNALIGNED, offset + MIN_LEN, minLength);
+        dst.set(JAVA_INT_UNALIGNED, offset + MAX_LEN, maxLength);
+        dst.set(JAVA_INT_UNALIGNED, offset + TCP_FLAGS, tcpFlags);
+        dst.set(JAVA_BYTE, offset + DSCP, (byte) dscp);
+        dst.set(JAVA_BYTE, offset + FRAGMENTS, (byte) (fragments ? 1 : 0));
+    }
+}

@@ -1,0 +1,41 @@
+package io.packetlens.flow;
+
+/** IP protocol numbers the flow parser knows (IANA "Assigned Internet Protocol Numbers") and their short names. */
+public final class IpProtocols {
+    public static final int HOPOPTS = 0;
+    public static final int ICMP = 1;
+    public static final int TCP = 6;
+    public static final int UDP = 17;
+    public static final int ROUTING = 43;
+    public static final int FRAGMENT = 44;
+    public static final int GRE = 47;
+    public static final int ESP = 50;
+    public static final int AH = 51;
+    public static final int ICMPV6 = 58;
+    public static final int NO_NEXT_HEADER = 59;
+    public static final int DSTOPTS = 60;
+    public static final int SCTP = 132;
+
+    private IpProtocols() {}
+
+    /** A short lower-case name ({@code tcp}, {@code icmp6} ...) or the number. */
+    public static String name(int protocol) {
+        return switch (protocol) {
+            case ICMP -> "icmp";
+            case TCP -> "tcp";
+            case UDP -> "udp";
+            case GRE -> "gre";
+            case ESP -> "esp";
+            case AH -> "ah";
+            case ICMPV6 -> "icmp6";
+            case NO_NEXT_HEADER -> "ipv6-nonxt";
+            case SCTP -> "sctp";
+            default -> Integer.toString(protocol);
+        };
+    }
+
+    /** Whether the parser reads ports (TCP, UDP, SCTP) for this protocol. */
+    public static boolean hasPorts(int protocol) {
+        return protocol == TCP || protocol == UDP || protocol == SCTP;
+    }
+}

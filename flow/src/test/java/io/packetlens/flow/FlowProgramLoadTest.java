@@ -1,0 +1,41 @@
+package io.packetlens.flow;
+
+import io.packetlens.ebpf.MapType;
+import io.packetlens.lab.KernelTest;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.EnumSource;
+
+import java.util.EnumSet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The flow program loads (the verifier accepts all three entry points) in every configuration, sized as asked. */
+@KernelTest
+class FlowProgramLoadTest {
+
+    @ParameterizedTest
+    @EnumSource(FlowConfig.TableKind.class)
+    void loadsWithEveryEventOnAndOff(FlowConfig.TableKind kind) {
+        FlowConfig quiet = FlowConfig.defaults().tableKind(kind).tableSize(1000);
+        try (FlowProgram p = FlowProgram.load(quiet)) {
+            assertThat(p.flowTable().maxEntries()).isEqualTo(1000);
+            assertThat(p.flowTable().type()).isEqualTo(kind == FlowConfig.TableKind.SHARED ? MapType.HASH : MapType.PERCPU_HASH);
+            assertThat(p.eventRing().maxEntries()).isEqualTo(4096);
+            for (FlowProgram.Hook h : FlowProgram.Hook.values()) assertThat(p.program(h).id()).isPositive();
+        }
+        FlowConfig loud = quiet.events(EnumSet.allOf(EventKind.class)).sampleEvery(10);
+        try (FlowProgram p = FlowProgram.load(loud)) {
+            assertThat(p.eventRing().maxEntries()).isEqualTo(FlowConfig.DEFAULT_EVENT_RING_BYTES);
+            for (FlowProgram.Hook h : FlowProgram.Hook.values()) assertThat(p.program(h).id()).isPositive();
+        }
+    }
+
+    @Test
+    void defaultTableHoldsSixtyFiveThousandFlows() {
+        try (FlowProgram p = FlowProgram.load()) {
+            assertThat(p.flowTable().maxEntries()).isEqualTo(65_536);
+            assertThat(p.counters()).isEqualTo(LossCounters.ZERO);
+        }
+    }
+}

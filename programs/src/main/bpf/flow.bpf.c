@@ -1,0 +1,345 @@
+// bpf-cflags: -mcpu=v3
+// packetlens's flow monitor: one parser and one accounting routine behind three entry
+// points (XDP, TC ingress, TC egress). Every frame lands in exactly one place: a
+// flow-table entry, an "other" counter (non-IP, truncated, malformed), or, when a table
+// is full, the per-CPU overflow counters. Traffic is never dropped or changed.
+// (-mcpu=v3 above: compare-and-swap and fetch-or for the shared flow table.)
+#include "packetlens_flow.h"
+#include <linux/pkt_cls.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+/* ---- configuration, fixed at load (.rodata: the verifier prunes what is off) ---- */
+
+/* 1 when user space created flow_table as BPF_MAP_TYPE_PERCPU_HASH: plain adds then
+ * suffice; 0 for a shared BPF_MAP_TYPE_HASH, updated with atomic instructions. */
+const volatile __u8 cfg_percpu_table = 0;
+/* Event kinds to emit through flow_events (PL_EV_*); 0 = none, the default. */
+const volatile __u32 cfg_events = 0;
+/* With PL_EV_SAMPLE: sample one packet in this many, at random. */
+const volatile __u32 cfg_sample_every = 0;
+
+#define PL_EV_NEW_FLOW 1 /* first packet of a flow the table took */
+#define PL_EV_TCP      2 /* TCP segments with SYN, FIN or RST */
+#define PL_EV_SAMPLE   4 /* 1 in cfg_sample_every packets, with its first PL_SAMPLE_BYTES bytes */
+#define PL_EV_OVERFLOW 8 /* a packet the flow table had no room for */
+
+/* ---- maps ---- */
+
+/* The flow table. max_entries and the type (HASH or PERCPU_HASH) are set by user space
+ * before load (io.packetlens.flow.FlowProgram). */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct pl_flow_key);
+    __type(value, struct pl_flow_stats);
+} flow_table SEC(".maps");
+
+/* Frames that are not flows, by interface, direction, ethertype, protocol and reason. */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+    __uint(max_entries, 1024);
+    __type(key, struct pl_other_key);
+    __type(value, struct pl_count);
+} flow_other SEC(".maps");
+
+/* Loss and event counters, indexed by enum pl_counter. */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, PL_CNT_MAX);
+    __type(key, __u32);
+    __type(value, struct pl_count);
+} flow_counters SEC(".maps");
+
+/* Event records (struct pl_flow_event); user space shrinks it to one page when events are off. */
+struct {
+    __uint(type, BPF_MAP_TYPE_RINGBUF);
+    __uint(max_entries, 256 * 1024);
+} flow_events SEC(".maps");
+
+static __always_inline void pl_count(__u32 slot, __u64 bytes)
+{
+    struct pl_count *c = bpf_map_lookup_elem(&flow_counters, &slot);
+    if (c) {
+        c->packets += 1;
+        c->bytes += bytes;
+    }
+}
+
+/* ---- EVENT HOOK ------------------------------------------------------------------
+ * The one place where flow events leave the kernel (issue 3's channels plug in here).
+ * Record layout, 64 bytes + cap_len bytes of packet for samples:
+ *     0  u64 ts_ns        bpf_ktime_get_ns() of the packet
+ *     8  pl_flow_key key  44 bytes (zero for "other" frames)
+ *    52  u32 pkt_len      frame length
+ *    56  u8  kind         PL_EVENT_*
+ *    57  u8  tcp_flags    of this packet
+ *    58  u16 cap_len      bytes of the frame that follow (PL_EVENT_SAMPLE only)
+ *    60  u32 reserved
+ *    64  u8  data[cap_len]
+ * A record the ring has no room for is counted in PL_CNT_EVENTS_LOST, never dropped
+ * silently; submitted ones in PL_CNT_EVENTS_SENT. */
+enum pl_event_kind {
+    PL_EVENT_NEW_FLOW = 1,
+    PL_EVENT_TCP = 2,
+    PL_EVENT_SAMPLE = 3,
+    PL_EVENT_OVERFLOW = 4,
+};
+
+#define PL_SAMPLE_BYTES 128
+
+struct pl_flow_event {
+    __u64 ts_ns;
+    struct pl_flow_key key;
+    __u32 pkt_len;
+    __u8 kind;
+    __u8 tcp_flags;
+    __u16 cap_len;
+    __u32 reserved;
+    __u8 data[];
+};
+
+static __always_inline void pl_event(__u8 kind, struct pl_parsed *p, __u32 len, __u64 now)
+{
+    struct pl_flow_event *ev = bpf_ringbuf_reserve(&flow_events, sizeof(*ev), 0);
+    if (!ev) {
+        pl_count(PL_CNT_EVENTS_LOST, sizeof(*ev));
+        return;
+    }
+    ev->ts_ns = now;
+    ev->key = p->key;
+    ev->pkt_len = len;
+    ev->kind = kind;
+    ev->tcp_flags = p->tcp_flags;
+    ev->cap_len = 0;
+    ev->reserved = 0;
+    bpf_ringbuf_submit(ev, 0);
+    pl_count(PL_CNT_EVENTS_SENT, sizeof(*ev));
+}
+
+/* The sample event: the header plus the frame's first bytes, read with the hook's own
+ * helper (the XDP and TC contexts differ). */
+static __always_inline void pl_sample(void *ctx, int xdp, struct pl_parsed *p, __u32 len, __u64 now)
+{
+    const __u32 size = sizeof(struct pl_flow_event) + PL_SAMPLE_BYTES;
+    struct pl_flow_event *ev = bpf_ringbuf_reserve(&flow_events, size, 0);
+    if (!ev) {
+        pl_count(PL_CNT_EVENTS_LOST, size);
+        return;
+    }
+    __u32 cap = len < PL_SAMPLE_BYTES ? len : PL_SAMPLE_BYTES;
+    long err = -1;
+    if (cap > 0) {
+        if (xdp)
+            err = bpf_xdp_load_bytes(ctx, 0, ev->data, cap);
+        else
+            err = bpf_skb_load_bytes(ctx, 0, ev->data, cap);
+    }
+    ev->ts_ns = now;
+    ev->key = p->key;
+    ev->pkt_len = len;
+    ev->kind = PL_EVENT_SAMPLE;
+    ev->tcp_flags = p->tcp_flags;
+    ev->cap_len = err ? 0 : cap;
+    ev->reserved = 0;
+    bpf_ringbuf_submit(ev, 0);
+    pl_count(PL_CNT_EVENTS_SENT, size);
+}
+
+static __always_inline void pl_flow_events(void *ctx, int xdp, struct pl_parsed *p, int reason,
+                                           int new_flow, int overflow, __u32 len, __u64 now)
+{
+    if (!cfg_events)
+        return;
+    if ((cfg_events & PL_EV_NEW_FLOW) && new_flow)
+        pl_event(PL_EVENT_NEW_FLOW, p, len, now);
+    if ((cfg_events & PL_EV_OVERFLOW) && overflow)
+        pl_event(PL_EVENT_OVERFLOW, p, len, now);
+    if ((cfg_events & PL_EV_TCP) && reason == PL_FLOW && p->key.proto == IPPROTO_TCP
+        && (p->tcp_flags & 0x07)) /* FIN, SYN or RST */
+        pl_event(PL_EVENT_TCP, p, len, now);
+    if ((cfg_events & PL_EV_SAMPLE) && cfg_sample_every && bpf_get_prandom_u32() % cfg_sample_every == 0)
+        pl_sample(ctx, xdp, p, len, now);
+}
+/* ---- end of EVENT HOOK ---- */
+
+/* ---- accounting ---- */
+
+static __always_inline void pl_atomic_min(__u32 *v, __u32 x)
+{
+    __u32 cur = *(volatile __u32 *)v;
+    for (int i = 0; i < 4; i++) { /* a bounded compare-and-swap retry */
+        if (x >= cur)
+            break;
+        __u32 seen = __sync_val_compare_and_swap(v, cur, x);
+        if (seen == cur)
+            break;
+        cur = seen;
+    }
+}
+
+static __always_inline void pl_atomic_max(__u32 *v, __u32 x)
+{
+    __u32 cur = *(volatile __u32 *)v;
+    for (int i = 0; i < 4; i++) { /* a bounded compare-and-swap retry */
+        if (x <= cur)
+            break;
+        __u32 seen = __sync_val_compare_and_swap(v, cur, x);
+        if (seen == cur)
+            break;
+        cur = seen;
+    }
+}
+
+/* Adds one packet to an existing flow record. */
+static __always_inline void pl_flow_add(struct pl_flow_stats *s, struct pl_parsed *p, __u32 len, __u64 now)
+{
+    if (cfg_percpu_table) {
+        /* this CPU's own copy: no other writer. A slot of a flow that another CPU
+         * created starts zeroed. */
+        if (s->packets == 0) {
+            s->first_ns = now;
+            s->min_len = len;
+            s->dscp = p->dscp;
+        } else if (len < s->min_len) {
+            s->min_len = len;
+        }
+        s->packets += 1;
+        s->bytes += len;
+        if (len > s->max_len)
+            s->max_len = len;
+        s->tcp_flags |= p->tcp_flags;
+    } else {
+        __sync_fetch_and_add(&s->packets, 1);
+        __sync_fetch_and_add(&s->bytes, len);
+        pl_atomic_min(&s->min_len, len);
+        pl_atomic_max(&s->max_len, len);
+        if ((s->tcp_flags | p->tcp_flags) != s->tcp_flags)
+            __sync_fetch_and_or(&s->tcp_flags, p->tcp_flags);
+    }
+    if (p->fragment)
+        s->fragments = 1;
+    /* a plain store: racing CPUs write nearly the same time, any of them will do */
+    s->last_ns = now;
+}
+
+/* Counts one frame where it belongs; returns 1 for a new flow, -1 when the flow table
+ * had no room (counted in PL_CNT_TABLE_FULL), 0 otherwise. */
+static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u32 len, __u64 now)
+{
+    if (reason != PL_FLOW) {
+        struct pl_other_key ok = {
+            .ifindex = p->key.ifindex,
+            .ethertype = p->ethertype,
+            .proto = p->other_proto,
+            .reason = reason,
+            .direction = p->key.direction,
+        };
+        struct pl_count *c = bpf_map_lookup_elem(&flow_other, &ok);
+        if (!c) {
+            struct pl_count first = { .packets = 1, .bytes = len };
+            long err = bpf_map_update_elem(&flow_other, &ok, &first, BPF_NOEXIST);
+            if (!err)
+                return 0;
+            c = bpf_map_lookup_elem(&flow_other, &ok); /* EEXIST: another CPU was first */
+            if (!c) {
+                pl_count(PL_CNT_OTHER_FULL, len);
+                return 0;
+            }
+        }
+        c->packets += 1;
+        c->bytes += len;
+        return 0;
+    }
+
+    struct pl_flow_stats *s = bpf_map_lookup_elem(&flow_table, &p->key);
+    if (!s) {
+        struct pl_flow_stats first = {
+            .packets = 1,
+            .bytes = len,
+            .first_ns = now,
+            .last_ns = now,
+            .min_len = len,
+            .max_len = len,
+            .tcp_flags = p->tcp_flags,
+            .dscp = p->dscp,
+            .fragments = p->fragment,
+        };
+        long err = bpf_map_update_elem(&flow_table, &p->key, &first, BPF_NOEXIST);
+        if (!err)
+            return 1;
+        /* EEXIST: another CPU inserted the flow meanwhile; anything else (E2BIG, ENOMEM)
+         * means the table is full. If the entry is gone again (user space evicted it
+         * between the two calls) the packet still counts, as overflow. */
+        s = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&flow_table, &p->key) : 0;
+        if (!s) {
+            pl_count(PL_CNT_TABLE_FULL, len);
+            return -1;
+        }
+    }
+    pl_flow_add(s, p, len, now);
+    return 0;
+}
+
+/* ---- entry points ---- */
+
+SEC("xdp")
+int flow_xdp(struct xdp_md *ctx)
+{
+    void *data = (void *)(long)ctx->data;
+    void *end = (void *)(long)ctx->data_end;
+    struct pl_parsed p = {};
+    p.key.ifindex = ctx->ingress_ifindex;
+    p.key.direction = PL_FLOW_INGRESS;
+    /* the whole frame, multi-buffer fragments included, as xdp_count does */
+    __u32 len = bpf_xdp_get_buff_len(ctx);
+    __u64 now = bpf_ktime_get_ns();
+    int reason = pl_flow_parse(data, end, -1, &p);
+    int r = pl_flow_account(&p, reason, len, now);
+    pl_flow_events(ctx, 1, &p, reason, r > 0, r < 0, len, now);
+    return XDP_PASS;
+}
+
+/* Headers the TC parser may need in the linear part of the skb. */
+#define PL_TC_PULL 256
+
+static __always_inline int pl_flow_tc(struct __sk_buff *skb, __u8 direction)
+{
+    struct pl_parsed p = {};
+    p.key.ifindex = skb->ifindex;
+    p.key.direction = direction;
+    __u32 len = skb->len;
+    __u64 now = bpf_ktime_get_ns();
+    /* a tag the device took out of the frame (VLAN acceleration) is the outermost */
+    int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;
+    void *data = (void *)(long)skb->data;
+    void *end = (void *)(long)skb->data_end;
+    int reason = pl_flow_parse(data, end, hw_vlan, &p);
+    if (reason == PL_OTHER_TRUNCATED && end - data < len) {
+        /* headers beyond the linear part: make them linear (content unchanged), parse again */
+        bpf_skb_pull_data(skb, len < PL_TC_PULL ? len : PL_TC_PULL);
+        __builtin_memset(&p, 0, sizeof(p));
+        p.key.ifindex = skb->ifindex;
+        p.key.direction = direction;
+        data = (void *)(long)skb->data;
+        end = (void *)(long)skb->data_end;
+        reason = pl_flow_parse(data, end, hw_vlan, &p);
+    }
+    int r = pl_flow_account(&p, reason, len, now);
+    pl_flow_events(skb, 0, &p, reason, r > 0, r < 0, len, now);
+    /* TC_ACT_UNSPEC (= TCX_NEXT): let the packet go on to whatever runs after us,
+     * unlike TC_ACT_OK (= TCX_PASS), which would skip the programs behind this one */
+    return TC_ACT_UNSPEC;
+}
+
+SEC("tc")
+int flow_tc_ingress(struct __sk_buff *skb)
+{
+    return pl_flow_tc(skb, PL_FLOW_INGRESS);
+}
+
+SEC("tc")
+int flow_tc_egress(struct __sk_buff *skb)
+{
+    return pl_flow_tc(skb, PL_FLOW_EGRESS);
+}
