@@ -2,38 +2,52 @@ package io.packetlens.cli;
 
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.flow.Count;
+import io.packetlens.flow.FlowClock;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
 import io.packetlens.lab.Traffic;
-import io.packetlens.programs.PacketCounter;
-import io.packetlens.programs.PacketCounter.Count;
-import io.packetlens.programs.PacketCounter.Protocol;
+import io.packetlens.monitor.FlowMonitor;
+import io.packetlens.monitor.MonitorSnapshot;
+import io.packetlens.monitor.TrafficLabels;
+import io.packetlens.monitor.config.ConfigReader;
+import io.packetlens.monitor.config.MonitorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.PrintStream;
+import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * {@code packetlens demo}: builds a two-namespace lab joined by a veth pair, attaches the
- * XDP counter to the receiving end, sends TCP, UDP and ICMP over IPv4 and IPv6 through it,
- * prints the counts every second, and at the end checks them against what the sender's
- * kernel says it sent (veth tx counters and /proc/net/snmp). Everything is removed on exit.
+ * {@code packetlens demo}: the flow monitor on a built-in lab. Two namespaces joined by a veth
+ * pair (plus VLAN 100 on it), the flow program at XDP on the receiving end, varied traffic
+ * (TCP, UDP, ICMP over IPv4 and IPv6, UDP on the VLAN, and now and then a small port scan that
+ * trips an alert), the live top view and /metrics. At the end it drains the flow table and
+ * checks what it accounted against what the sender's kernel says it sent. Everything is
+ * removed on exit, also on Ctrl-C.
  */
 @Command(name = "demo", mixinStandardHelpOptions = true,
-        description = "Run packetlens on a built-in namespace lab with generated traffic and check its counts.")
+        description = "Run the flow monitor on a built-in namespace lab with generated traffic, and check its counts.")
 final class DemoCommand implements Callable<Integer> {
     static final String LAB_PREFIX = "pl-demo";
-    private static final int ETH_HLEN = 14;
+    private static final int ETH_HLEN = 14, VLAN_ID = 100, SCAN_PORTS = 60;
 
     @Option(names = "--duration", defaultValue = "10", description = "seconds of traffic (default ${DEFAULT-VALUE}); 0 = until Ctrl-C")
     int duration;
 
     @Option(names = "--mode", defaultValue = "auto", description = "XDP mode: auto, driver or generic")
     String mode;
+
+    @Option(names = "--json", description = "print finished flows as JSON lines instead of the live view")
+    boolean json;
+
+    @Option(names = "--metrics", defaultValue = "127.0.0.1:9464", description = "serve /metrics on HOST:PORT (default ${DEFAULT-VALUE})")
+    String metrics;
 
     private final PrintStream out = System.out;
 
@@ -46,87 +60,99 @@ final class DemoCommand implements Callable<Integer> {
             default -> throw new UserException("--mode must be auto, driver or generic, not '" + mode + "'");
         };
         if (duration < 0) throw new UserException("--duration must be >= 0");
+        MonitorConfig config;
+        try {
+            config = MonitorConfig.defaults()
+                    .withMetrics(new MonitorConfig.Metrics(ConfigReader.parseAddress("--metrics", metrics)))
+                    .withAlerts(List.of(new MonitorConfig.AlertRuleConfig("port-scan", SCAN_PORTS - 10, Duration.ofSeconds(10))));
+        } catch (io.packetlens.monitor.config.ConfigException e) {
+            throw new UserException(e.getMessage());
+        }
         Privileges.requireRoot("demo");
         try (Shutdown shutdown = Shutdown.install();
              Lab lab = shutdown.register(Lab.create(LAB_PREFIX));
-             PacketCounter counter = shutdown.register(PacketCounter.load())) {
+             FlowMonitor monitor = shutdown.register(new FlowMonitor(config.withInterfaces(List.of("veth0")), FlowClock.system()))) {
             Host a = lab.a(), b = lab.b();
-            out.printf("packetlens demo: lab %s -> %s over veth (%s/%s -> %s/%s)%n",
-                    a.namespace(), b.namespace(), a.ipv4(), a.ipv6(), b.ipv4(), b.ipv6());
+            if (!json) {
+                out.printf("packetlens demo: lab %s -> %s over veth (%s/%s -> %s/%s, plus VLAN %d tagged frames)%n",
+                        a.namespace(), b.namespace(), a.ipv4(), a.ipv6(), b.ipv4(), b.ipv6(), VLAN_ID);
+            }
             LinkStats txBefore = a.linkStats();
             Map<String, Long> snmpBefore = a.snmp();
-            XdpLink link = b.call(() -> counter.attach(b.ifname(), m));
-            out.printf("XDP counter attached to %s in %s (%s mode, program id %d); traffic for %s%n",
-                    b.ifname(), b.namespace(), link.mode().name().toLowerCase(), counter.program().id(),
-                    duration == 0 ? "ever (Ctrl-C to stop)" : duration + " s");
-
+            XdpLink link = b.call(() -> monitor.attachXdp(b.ifname(), m));
+            if (!json) {
+                out.printf("flow program attached at XDP on %s in %s (%s mode); traffic for %s%n", b.ifname(), b.namespace(),
+                        link.mode().name().toLowerCase(), duration == 0 ? "ever (Ctrl-C to stop)" : duration + " s");
+            }
             TrafficLoop traffic = new TrafficLoop(a, b);
             Thread sender = Thread.ofPlatform().name("demo-traffic").start(traffic);
-            Map<Protocol, Count> prev = counter.read();
-            long start = System.nanoTime(), last = start;
-            while (!shutdown.requested() && (duration == 0 || System.nanoTime() - start < duration * 1_000_000_000L)) {
-                shutdown.sleep(1000);
-                if (traffic.failure.get() != null) break;
-                long now = System.nanoTime();
-                Map<Protocol, Count> cur = counter.read();
-                out.printf("%n[%s in %s, %ds]%n", b.ifname(), b.namespace(), (now - start) / 1_000_000_000L);
-                out.print(CountTable.render(cur, prev, (now - last) / 1e9));
-                out.flush();
-                prev = cur;
-                last = now;
-            }
+            long end = duration == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
+            MonitorRunner runner = new MonitorRunner(monitor, json, out);
+            MonitorSnapshot fin = runner.run(shutdown, () -> {
+                if (System.nanoTime() < end && traffic.failure.get() == null) return false;
+                // stop the generator and let the last segments, ACKs and echo requests cross before the drain
+                traffic.stop();
+                try {
+                    sender.join(10_000);
+                    Thread.sleep(300);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return true;
+            });
             traffic.stop();
             sender.join(10_000);
-            if (traffic.failure.get() != null && !shutdown.requested()) {
-                throw new UserException("traffic generation failed: " + traffic.failure.get());
-            }
             if (shutdown.requested()) {
-                // the lab is being torn down by its own shutdown hook: report what was counted, skip the check
-                out.printf("%ninterrupted; counts at XDP on %s:%n%s", b.ifname(), CountTable.render(counter.read(), null, 0));
-                out.println("cleaning up: detaching XDP, removing namespaces " + a.namespace() + " and " + b.namespace());
+                if (!json) out.println("interrupted: removing namespaces " + a.namespace() + " and " + b.namespace());
                 return 0;
             }
-            Thread.sleep(300); // let the last segments, ACKs and echo requests cross the veth
-            Map<Protocol, Count> fin = counter.read();
+            if (traffic.failure.get() != null) throw new UserException("traffic generation failed: " + traffic.failure.get());
             LinkStats tx = a.linkStats().minus(txBefore);
-            Map<String, Long> snmpAfter = a.snmp();
-            out.printf("%nfinal counts at XDP on %s:%n%s", b.ifname(), CountTable.render(fin, null, 0));
-            boolean ok = verify(fin, tx, snmpBefore, snmpAfter, traffic, link.mode() == XdpMode.GENERIC);
-            out.println(ok ? "demo: counts match the traffic sent" : "demo: MISMATCH between counts and traffic sent");
-            out.println("cleaning up: detaching XDP, removing namespaces " + a.namespace() + " and " + b.namespace());
-            return ok || shutdown.requested() ? 0 : 1;
+            boolean ok = verify(fin, tx, snmpBefore, a.snmp(), traffic, link.mode() == XdpMode.GENERIC);
+            if (!json) {
+                out.println(ok ? "demo: counts match the traffic sent" : "demo: MISMATCH between counts and traffic sent");
+                out.println("cleaning up: detaching, removing namespaces " + a.namespace() + " and " + b.namespace());
+            }
+            return ok ? 0 : 1;
         }
     }
 
-    /** Compares the counter with the sender's own kernel counters; every line says what was compared. */
-    private boolean verify(Map<Protocol, Count> c, LinkStats tx, Map<String, Long> s0, Map<String, Long> s1, TrafficLoop t,
-                           boolean generic) {
-        out.println("\ncheck against the sender (" + LAB_PREFIX + "-a):");
-        boolean ok = true;
-        Count total = PacketCounter.total(c);
-        ok &= line("all packets (veth tx_packets)", tx.txPackets(), total.packets());
-        // UDP frame sizes are known exactly: Ethernet + IP + UDP headers + the payload the generator chose
-        ok &= line("IPv4 UDP bytes (frames generated)", t.udp4FrameBytes, c.get(Protocol.IPV4_UDP).bytes());
-        ok &= line("IPv6 UDP bytes (frames generated)", t.udp6FrameBytes, c.get(Protocol.IPV6_UDP).bytes());
-        ok &= line("IPv4 UDP (Udp OutDatagrams)", delta(s0, s1, "Udp.OutDatagrams"), c.get(Protocol.IPV4_UDP).packets());
-        ok &= line("IPv6 UDP (Udp6OutDatagrams)", delta(s0, s1, "Udp6OutDatagrams"), c.get(Protocol.IPV6_UDP).packets());
-        ok &= line("ICMP (Icmp OutMsgs)", delta(s0, s1, "Icmp.OutMsgs"), c.get(Protocol.IPV4_ICMP).packets());
-        ok &= line("ICMPv6 (Icmp6OutMsgs)", delta(s0, s1, "Icmp6OutMsgs"), c.get(Protocol.IPV6_ICMP).packets());
-        long tcp = c.get(Protocol.IPV4_TCP).packets() + c.get(Protocol.IPV6_TCP).packets();
-        if (generic) {
-            // generic XDP runs after the sender's TSO/GSO: one super-packet carries many TCP segments
-            out.printf("  %-38s %s%n", "TCP segments", "not comparable in generic mode (GSO super-packets); " + tcp + " skbs counted");
-        } else {
-            ok &= line("TCP v4+v6 (Tcp OutSegs+RetransSegs)", delta(s0, s1, "Tcp.OutSegs") + delta(s0, s1, "Tcp.RetransSegs"), tcp);
+    private static Count protocol(MonitorSnapshot s, String name) {
+        Count c = Count.ZERO;
+        for (Map.Entry<TrafficLabels, Count> e : s.traffic().entrySet()) {
+            if (e.getKey().protocol().equals(name)) c = c.plus(e.getValue());
         }
-        out.printf("generated: %d UDP datagrams, %d echo requests, %d TCP bytes, in %d rounds%n",
-                t.udp, t.pings, t.tcpBytes, t.rounds);
+        return c;
+    }
+
+    /** Compares what was accounted with the sender's own kernel counters; every line says what was compared. */
+    private boolean verify(MonitorSnapshot s, LinkStats tx, Map<String, Long> s0, Map<String, Long> s1, TrafficLoop t,
+                           boolean generic) {
+        PrintStream o = json ? System.err : out;
+        o.println("\ncheck against the sender (" + LAB_PREFIX + "-a):");
+        boolean ok = true;
+        ok &= line(o, "all packets (veth tx_packets)", tx.txPackets(), s.totals().allTraffic().packets());
+        ok &= line(o, "UDP (Udp+Udp6 OutDatagrams + VLAN frames)", delta(s0, s1, "Udp.OutDatagrams") + delta(s0, s1, "Udp6OutDatagrams")
+                + t.vlanUdp, protocol(s, "udp").packets());
+        // UDP frame sizes are known exactly: Ethernet (+ VLAN tag) + IP + UDP headers + the payload chosen
+        ok &= line(o, "UDP bytes (frames generated)", t.udpFrameBytes, protocol(s, "udp").bytes());
+        ok &= line(o, "ICMP (Icmp OutMsgs)", delta(s0, s1, "Icmp.OutMsgs"), protocol(s, "icmp").packets());
+        ok &= line(o, "ICMPv6 (Icmp6OutMsgs)", delta(s0, s1, "Icmp6OutMsgs"), protocol(s, "icmpv6").packets());
+        long tcp = protocol(s, "tcp").packets();
+        if (generic) {
+            o.printf("  %-40s %s%n", "TCP segments", "not comparable in generic mode (GSO super-packets); " + tcp + " skbs counted");
+        } else {
+            ok &= line(o, "TCP (Tcp OutSegs + RetransSegs)", delta(s0, s1, "Tcp.OutSegs") + delta(s0, s1, "Tcp.RetransSegs"), tcp);
+        }
+        ok &= line(o, "flow table overflow (packets)", 0, s.totals().losses().tableFull().packets());
+        o.printf("generated: %d UDP datagrams (%d on VLAN %d, %d in port scans), %d echo requests, %d TCP bytes, in %d rounds; %d alerts%n",
+                t.udp, t.vlanUdp, VLAN_ID, t.scanUdp, t.pings, t.tcpBytes, t.rounds, s.alerts());
         return ok;
     }
 
-    private boolean line(String what, long expected, long counted) {
+    private static boolean line(PrintStream o, String what, long expected, long counted) {
         boolean ok = expected == counted;
-        out.printf("  %-38s sent %10d  counted %10d  %s%n", what, expected, counted, ok ? "ok" : "MISMATCH");
+        o.printf("  %-40s sent %10d  counted %10d  %s%n", what, expected, counted, ok ? "ok" : "MISMATCH");
         return ok;
     }
 
@@ -139,7 +165,7 @@ final class DemoCommand implements Callable<Integer> {
         private final Host a, b;
         private volatile boolean stop;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
-        long udp, pings, tcpBytes, rounds, udp4FrameBytes, udp6FrameBytes;
+        volatile long udp, vlanUdp, scanUdp, pings, tcpBytes, rounds, udpFrameBytes;
 
         TrafficLoop(Host a, Host b) {
             this.a = a;
@@ -154,14 +180,26 @@ final class DemoCommand implements Callable<Integer> {
         public void run() {
             try {
                 while (!stop) {
+                    int payload = 64 + (int) (rounds % 7) * 100;
                     for (boolean v6 : new boolean[] {false, true}) {
-                        int payload = 64 + (int) (rounds % 7) * 100;
                         long n = Traffic.udp(a, b, v6, 200, payload).packets();
                         udp += n;
-                        if (v6) udp6FrameBytes += n * (ETH_HLEN + 40 + 8 + payload);
-                        else udp4FrameBytes += n * (ETH_HLEN + 20 + 8 + payload);
+                        udpFrameBytes += n * (ETH_HLEN + (v6 ? 40 : 20) + 8 + payload);
                         pings += Traffic.ping(a, b, v6, 3).packets();
                         tcpBytes += Traffic.tcp(a, b, v6, 256 * 1024).payloadBytes();
+                    }
+                    int frameLength = VlanSender.send(a, b, VLAN_ID, 50, payload);
+                    vlanUdp += 50;
+                    udp += 50;
+                    udpFrameBytes += 50L * frameLength;
+                    if (rounds % 4 == 1) {
+                        // a small port scan: one datagram to each of SCAN_PORTS ports; trips the port-scan rule
+                        for (int p = 0; p < SCAN_PORTS && !stop; p++) {
+                            long n = Traffic.udp(a, b, false, 1, 16, 20_000 + p).packets();
+                            scanUdp += n;
+                            udp += n;
+                            udpFrameBytes += n * (ETH_HLEN + 20 + 8 + 16);
+                        }
                     }
                     rounds++;
                     Thread.sleep(200);

@@ -48,8 +48,9 @@ class CliTest {
 
     @Test
     void demoCountsMatchTheTrafficItSentAndCleansUp() throws Exception {
-        int code = Main.run("demo", "--duration", "3");
-        assertThat(stdout()).contains("XDP counter attached to veth0").contains("IPv4 UDP").contains("IPv6 ICMPv6");
+        int code = Main.run("demo", "--duration", "6", "--metrics", "127.0.0.1:0");
+        assertThat(stdout()).contains("flow program attached at XDP on veth0").contains("udp/100").contains("icmpv6")
+                .contains("ALERT port-scan 10.199.0.1");
         assertThat(stdout()).contains("demo: counts match the traffic sent").doesNotContain("MISMATCH");
         assertThat(code).isZero();
         Process p = new ProcessBuilder("ip", "netns", "list").start();

@@ -253,6 +253,7 @@ public final class Lab implements AutoCloseable {
         return b;
     }
 
+
     public String prefix() {
         return prefix;
     }

@@ -52,7 +52,12 @@ public final class Traffic {
      * afterwards. Datagrams the receiving socket drops (a full buffer) are still sent and still cross the link.
      */
     public static Sent udp(Host from, Host to, boolean ipv6, int count, int payloadBytes, int port) throws Exception {
-        InetSocketAddress target = new InetSocketAddress(address(to, ipv6), port);
+        return udp(from, to, address(to, ipv6), count, payloadBytes, port);
+    }
+
+    /** Like {@link #udp(Host, Host, boolean, int, int, int)} to one of {@code to}'s addresses (e.g. on a VLAN). */
+    public static Sent udp(Host from, Host to, InetAddress toAddress, int count, int payloadBytes, int port) throws Exception {
+        InetSocketAddress target = new InetSocketAddress(toAddress, port);
         DatagramSocket receiver = to.call(() -> {
             DatagramSocket socket = new DatagramSocket(null);
             socket.bind(target);

@@ -1,0 +1,93 @@
+package io.packetlens.cli;
+
+import io.packetlens.flow.FlowClock;
+import io.packetlens.monitor.FlowMonitor;
+import io.packetlens.monitor.config.ConfigException;
+import io.packetlens.monitor.config.ConfigReader;
+import io.packetlens.monitor.config.MonitorConfig;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+
+/** {@code packetlens flows}: the flow monitor on real interfaces. */
+@Command(name = "flows", mixinStandardHelpOptions = true,
+        description = "Watch flows on interfaces: live top view (or JSON lines), /metrics, flow log, alerts.")
+final class FlowsCommand implements Callable<Integer> {
+    @Option(names = {"-i", "--interface"}, description = "interface to watch (repeatable)")
+    List<String> interfaces = List.of();
+
+    @Option(names = "--hook", description = "xdp (ingress) or tc (ingress and egress)")
+    String hook;
+
+    @Option(names = "--json", description = "print finished flows as JSON lines instead of the live view")
+    boolean json;
+
+    @Option(names = "--duration", defaultValue = "0", description = "seconds to run; 0 = until Ctrl-C or SIGTERM")
+    int duration;
+
+    @Option(names = {"-c", "--config"}, description = "YAML configuration file (see docs/packetlens.example.yaml)")
+    Path config;
+
+    @Option(names = "--metrics", description = "serve /metrics on HOST:PORT (default 127.0.0.1:9464)")
+    String metrics;
+
+    @Option(names = "--no-metrics", description = "do not serve /metrics")
+    boolean noMetrics;
+
+    @Option(names = "--flow-log", description = "write finished flows as JSON lines to this file (rotated by size)")
+    Path flowLog;
+
+    @Option(names = "--active-timeout", description = "e.g. 60s")
+    String activeTimeout;
+
+    @Option(names = "--idle-timeout", description = "e.g. 15s")
+    String idleTimeout;
+
+    @Override
+    public Integer call() throws Exception {
+        MonitorConfig c = configure();
+        if (c.interfaces().isEmpty()) throw new UserException("no interface: give -i IFACE or 'interfaces:' in the configuration");
+        if (duration < 0) throw new UserException("--duration must be >= 0");
+        Privileges.requireNetworkBpf("flows");
+        try (Shutdown shutdown = Shutdown.install();
+             FlowMonitor monitor = shutdown.register(new FlowMonitor(c, FlowClock.system()))) {
+            monitor.attachConfigured();
+            if (!json) {
+                System.out.printf("packetlens flows: %s on %s%n", c.hook().name().toLowerCase(Locale.ROOT), String.join(", ", c.interfaces()));
+            }
+            long end = duration == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
+            new MonitorRunner(monitor, json, System.out).run(shutdown, () -> System.nanoTime() >= end);
+        }
+        return 0;
+    }
+
+    /** The configuration file (if any) with the flags on top; errors name the key. */
+    MonitorConfig configure() {
+        try {
+            MonitorConfig c = config != null ? ConfigReader.read(config) : MonitorConfig.defaults();
+            if (!interfaces.isEmpty()) c = c.withInterfaces(interfaces);
+            if (hook != null) {
+                c = c.withHook(switch (hook.toLowerCase(Locale.ROOT)) {
+                    case "xdp" -> MonitorConfig.Hook.XDP;
+                    case "tc" -> MonitorConfig.Hook.TC;
+                    default -> throw new ConfigException("--hook", "expected xdp or tc, got '" + hook + "'");
+                });
+            }
+            if (noMetrics) c = c.withMetrics(null);
+            else if (metrics != null) c = c.withMetrics(new MonitorConfig.Metrics(ConfigReader.parseAddress("--metrics", metrics)));
+            if (flowLog != null) c = c.withFlowLog(new MonitorConfig.FlowLog(flowLog, MonitorConfig.FlowLog.DEFAULT_MAX_BYTES, MonitorConfig.FlowLog.DEFAULT_KEEP));
+            if (activeTimeout != null || idleTimeout != null) {
+                c = c.withTimeouts(activeTimeout != null ? ConfigReader.parseDuration("--active-timeout", activeTimeout) : c.activeTimeout(),
+                        idleTimeout != null ? ConfigReader.parseDuration("--idle-timeout", idleTimeout) : c.idleTimeout());
+            }
+            return c;
+        } catch (ConfigException e) {
+            throw new UserException("configuration error: " + e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,197 @@
+package io.packetlens.monitor;
+
+import io.packetlens.ebpf.link.Interfaces;
+import io.packetlens.ebpf.link.Link;
+import io.packetlens.ebpf.link.TcDirection;
+import io.packetlens.ebpf.link.TcLink;
+import io.packetlens.ebpf.link.XdpLink;
+import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.flow.ActiveFlow;
+import io.packetlens.flow.Count;
+import io.packetlens.flow.EndReason;
+import io.packetlens.flow.FinishedFlow;
+import io.packetlens.flow.FlowAggregator;
+import io.packetlens.flow.FlowClock;
+import io.packetlens.flow.FlowConfig;
+import io.packetlens.flow.FlowKey;
+import io.packetlens.flow.FlowProgram;
+import io.packetlens.monitor.alert.Alert;
+import io.packetlens.monitor.alert.AlertEngine;
+import io.packetlens.monitor.config.MonitorConfig;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
+
+/**
+ * The flow monitor: the kernel flow program attached to the configured interfaces, the
+ * aggregator polling its table, and what is built on each poll — per-label traffic totals,
+ * alerts, and a {@link MonitorSnapshot} for the view and /metrics. Finished flows go to the
+ * registered listeners (the JSON flow log, --json output). Closing detaches, drains the table
+ * (every packet counted is reported) and frees the kernel objects.
+ */
+public final class FlowMonitor implements AutoCloseable {
+    private final MonitorConfig config;
+    private final FlowProgram program;
+    private final FlowAggregator aggregator;
+    private final AlertEngine alerts;
+    private final Map<Integer, String> ifNames = new HashMap<>();
+    private final List<Consumer<FinishedFlow>> flowListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<Alert>> alertListeners = new CopyOnWriteArrayList<>();
+    /** Cumulative packets already reported in finished records, per label. */
+    private final Map<TrafficLabels, Count> exported = new HashMap<>();
+    /** Packets of each live table entry already reported in ACTIVE records. */
+    private final Map<FlowKey, Count> exportedOfLiveEntry = new HashMap<>();
+    private volatile MonitorSnapshot snapshot;
+    private long lastPollNanos = -1;
+    private boolean closed;
+
+    public FlowMonitor(MonitorConfig config, FlowClock clock) {
+        this.config = Objects.requireNonNull(config);
+        this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize()));
+        try {
+            FlowAggregator.Settings s = FlowAggregator.Settings.defaults()
+                    .activeTimeout(config.activeTimeout()).idleTimeout(config.idleTimeout()).pollInterval(config.pollInterval());
+            this.aggregator = new FlowAggregator(program, s, clock, this::onFinished);
+            this.alerts = AlertEngine.fromConfig(config.alerts(), a -> alertListeners.forEach(l -> l.accept(a)));
+        } catch (RuntimeException e) {
+            program.close();
+            throw e;
+        }
+        this.snapshot = new MonitorSnapshot(Instant.now(), 0, List.of(), Map.of(), aggregator.totals(),
+                program.flowTable().maxEntries(), 0);
+    }
+
+    public MonitorConfig config() {
+        return config;
+    }
+
+    public FlowProgram program() {
+        return program;
+    }
+
+    /** Attaches the flow program at XDP on an interface of the calling thread's network namespace. */
+    public synchronized XdpLink attachXdp(String ifname, XdpMode mode) {
+        XdpLink link = program.attachXdp(ifname, mode);
+        ifNames.put(link.ifindex(), ifname);
+        return link;
+    }
+
+    /** Attaches the flow program at TC ingress and egress (tcx, or clsact on older kernels) of an interface. */
+    public synchronized List<Link> attachTc(String ifname) {
+        TcLink in = program.attach(FlowProgram.Hook.TC_INGRESS, p -> TcLink.attach(p, ifname, TcDirection.INGRESS));
+        TcLink out = program.attach(FlowProgram.Hook.TC_EGRESS, p -> TcLink.attach(p, ifname, TcDirection.EGRESS));
+        ifNames.put(Interfaces.index(ifname), ifname);
+        return List.of(in, out);
+    }
+
+    /** Attaches at the configured hook on every configured interface; on failure detaches what was attached. */
+    public synchronized void attachConfigured() {
+        try {
+            for (String ifname : config.interfaces()) {
+                if (config.hook() == MonitorConfig.Hook.TC) {
+                    attachTc(ifname);
+                } else {
+                    attachXdp(ifname, switch (config.xdpMode()) {
+                        case "driver" -> XdpMode.DRIVER;
+                        case "generic" -> XdpMode.GENERIC;
+                        default -> XdpMode.AUTO;
+                    });
+                }
+            }
+        } catch (RuntimeException e) {
+            program.detachAll();
+            throw e;
+        }
+    }
+
+    public void onFinishedFlow(Consumer<FinishedFlow> listener) {
+        flowListeners.add(listener);
+    }
+
+    public void onAlert(Consumer<Alert> listener) {
+        alertListeners.add(listener);
+    }
+
+    /** The interface name for a kernel ifindex as attached here, or {@code if<N>}. */
+    public String interfaceName(int ifindex) {
+        synchronized (ifNames) {
+            return ifNames.getOrDefault(ifindex, "if" + ifindex);
+        }
+    }
+
+    /** Called by the aggregator inside poll()/flush(), which hold the monitor's lock. */
+    private void onFinished(FinishedFlow f) {
+        TrafficLabels labels = TrafficLabels.of(f.key(), interfaceName(f.key().ifindex()));
+        exported.merge(labels, new Count(f.packets(), f.bytes()), Count::plus);
+        if (f.reason() == EndReason.ACTIVE) {
+            exportedOfLiveEntry.merge(f.key(), new Count(f.packets(), f.bytes()), Count::plus);
+        } else {
+            exportedOfLiveEntry.remove(f.key());
+        }
+        for (Consumer<FinishedFlow> l : flowListeners) {
+            try {
+                l.accept(f);
+            } catch (RuntimeException e) {
+                System.getLogger("packetlens.monitor").log(System.Logger.Level.WARNING, "flow listener failed", e);
+            }
+        }
+    }
+
+    /** Reads the kernel table once, emits due records, evaluates alerts and publishes a new snapshot. */
+    public synchronized MonitorSnapshot poll() {
+        if (closed) return snapshot;
+        long now = System.nanoTime();
+        FlowAggregator.PollResult r = aggregator.poll();
+        double seconds = lastPollNanos < 0 ? config.pollInterval().toNanos() / 1e9 : (now - lastPollNanos) / 1e9;
+        lastPollNanos = now;
+        List<ActiveFlow> flows = aggregator.activeFlows();
+        alerts.evaluate(flows, r.newFlows(), seconds, Instant.now());
+        return publish(flows, seconds);
+    }
+
+    private MonitorSnapshot publish(List<ActiveFlow> flows, double seconds) {
+        Map<TrafficLabels, Count> traffic = new HashMap<>(exported);
+        for (ActiveFlow f : flows) {
+            Count done = exportedOfLiveEntry.getOrDefault(f.key(), Count.ZERO);
+            Count pending = new Count(f.packets() - done.packets(), f.bytes() - done.bytes());
+            traffic.merge(TrafficLabels.of(f.key(), interfaceName(f.key().ifindex())), pending, Count::plus);
+        }
+        MonitorSnapshot s = new MonitorSnapshot(Instant.now(), seconds, new ArrayList<>(flows), Map.copyOf(traffic),
+                aggregator.totals(), program.flowTable().maxEntries(), alerts.fired());
+        snapshot = s;
+        return s;
+    }
+
+    public MonitorSnapshot snapshot() {
+        return snapshot;
+    }
+
+    /**
+     * Detaches every program, then drains the table so that every counted packet is reported
+     * as a finished flow, and publishes the final snapshot. Idempotent.
+     */
+    public synchronized MonitorSnapshot stop() {
+        if (closed) return snapshot;
+        program.detachAll();
+        aggregator.flush();
+        MonitorSnapshot s = publish(List.of(), lastPollNanos < 0 ? 0 : (System.nanoTime() - lastPollNanos) / 1e9);
+        closed = true;
+        return s;
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            stop();
+        } finally {
+            aggregator.close();
+            program.close();
+        }
+    }
+}

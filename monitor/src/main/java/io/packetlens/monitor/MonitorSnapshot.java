@@ -1,0 +1,19 @@
+package io.packetlens.monitor;
+
+import io.packetlens.flow.ActiveFlow;
+import io.packetlens.flow.Count;
+import io.packetlens.flow.FlowAggregator;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What the monitor knew after one poll, consistent in itself: the flows in the table (with
+ * their last-interval deltas), cumulative traffic per label, the aggregator's totals and loss
+ * counters. The live view, /metrics and the exit summary all read the latest snapshot.
+ */
+public record MonitorSnapshot(Instant time, double intervalSeconds, List<ActiveFlow> flows,
+                              Map<TrafficLabels, Count> traffic, FlowAggregator.Totals totals, int tableCapacity,
+                              long alerts) {
+}
