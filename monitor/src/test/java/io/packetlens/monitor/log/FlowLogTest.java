@@ -1,0 +1,71 @@
+package io.packetlens.monitor.log;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.packetlens.flow.EndReason;
+import io.packetlens.monitor.Flows;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class FlowLogTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @Test
+    void recordSchemaUsesIpfixNames() throws Exception {
+        JsonNode v4 = JSON.readTree(FlowJson.toLine(Flows.finished(Flows.key("10.0.0.1", "10.0.0.2", 40000, 443, 6), 10, 5000, EndReason.IDLE), "eth0"));
+        assertThat(v4.get("sourceIPv4Address").asText()).isEqualTo("10.0.0.1");
+        assertThat(v4.get("destinationIPv4Address").asText()).isEqualTo("10.0.0.2");
+        assertThat(v4.get("sourceTransportPort").asInt()).isEqualTo(40000);
+        assertThat(v4.get("destinationTransportPort").asInt()).isEqualTo(443);
+        assertThat(v4.get("protocolIdentifier").asInt()).isEqualTo(6);
+        assertThat(v4.get("packetDeltaCount").asLong()).isEqualTo(10);
+        assertThat(v4.get("octetDeltaCount").asLong()).isEqualTo(5000);
+        assertThat(v4.get("flowStartMilliseconds").asLong()).isEqualTo(1795608000000L);
+        assertThat(v4.get("flowEndMilliseconds").asLong()).isEqualTo(1795608001500L);
+        assertThat(v4.get("tcpControlBits").asInt()).isEqualTo(0x12);
+        assertThat(v4.get("ingressInterface").asInt()).isEqualTo(2);
+        assertThat(v4.get("interfaceName").asText()).isEqualTo("eth0");
+        assertThat(v4.get("flowDirection").asInt()).isZero();
+        assertThat(v4.get("ipClassOfService").asInt()).isEqualTo(40);
+        assertThat(v4.get("minimumIpTotalLength").asInt()).isEqualTo(60);
+        assertThat(v4.get("maximumIpTotalLength").asInt()).isEqualTo(1514);
+        assertThat(v4.get("flowEndReason").asInt()).isEqualTo(1);
+        assertThat(v4.has("sourceIPv6Address")).isFalse();
+
+        JsonNode icmp6 = JSON.readTree(FlowJson.toLine(Flows.finished(Flows.key("fd00::1", "fd00::2", 0, 128 << 8, 58), 1, 100, EndReason.ACTIVE), null));
+        assertThat(icmp6.get("sourceIPv6Address").asText()).isEqualTo("fd00::1");
+        assertThat(icmp6.get("icmpTypeCodeIPv6").asInt()).isEqualTo(128 << 8);
+        assertThat(icmp6.has("sourceTransportPort")).isFalse();
+        assertThat(icmp6.has("tcpControlBits")).isFalse();
+        assertThat(icmp6.get("flowEndReason").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void rotatesBySizeKeepingTheNewestFiles(@TempDir Path dir) throws Exception {
+        Path log = dir.resolve("flows.json");
+        var flow = Flows.finished(Flows.key("10.0.0.1", "10.0.0.2", 1, 2, 17), 1, 100, EndReason.IDLE);
+        int line = FlowJson.toLine(flow, "eth0").length() + 1;
+        try (FlowLogWriter w = new FlowLogWriter(log, line * 10L, 2, i -> "eth0")) {
+            for (int i = 0; i < 35; i++) w.write(flow);
+            assertThat(w.written()).isEqualTo(35);
+            assertThat(w.rotations()).isEqualTo(3);
+        }
+        assertThat(Files.readAllLines(log)).hasSize(5);
+        assertThat(Files.readAllLines(dir.resolve("flows.json.1"))).hasSize(10);
+        assertThat(Files.readAllLines(dir.resolve("flows.json.2"))).hasSize(10);
+        assertThat(dir.resolve("flows.json.3")).doesNotExist();
+        for (String l : Files.readAllLines(dir.resolve("flows.json.1"))) assertThat(JSON.readTree(l).get("packetDeltaCount").asInt()).isEqualTo(1);
+        // reopening appends
+        try (FlowLogWriter w = new FlowLogWriter(log, line * 10L, 2, i -> "eth0")) {
+            w.write(flow);
+        }
+        assertThat(Files.readAllLines(log)).hasSize(6);
+        assertThat(List.of(Files.list(dir).toArray())).hasSize(3);
+    }
+}
