@@ -34,6 +34,6 @@ class TopViewTest {
                 """);
         String byPackets = TopView.render(s, new MonitorConfig.View(3, MonitorConfig.View.SortBy.PACKETS), i -> "eth0");
         assertThat(byPackets.lines().skip(3).map(l -> l.substring(0, 20).trim()).toList())
-                .containsExactly("1   10.0.0.1:40000", "2   [fd00:199::1]:5", "3   10.0.0.3");
+                .containsExactly("1   10.0.0.1:40000", "2   [fd00:199::1]:53", "3   10.0.0.3");
     }
 }
