@@ -1,0 +1,109 @@
+package io.packetlens.monitor;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.flow.FinishedFlow;
+import io.packetlens.flow.FlowClock;
+import io.packetlens.lab.Host;
+import io.packetlens.lab.KernelTest;
+import io.packetlens.lab.Lab;
+import io.packetlens.lab.Traffic;
+import io.packetlens.monitor.alert.Alert;
+import io.packetlens.monitor.config.MonitorConfig;
+import io.packetlens.monitor.log.FlowJson;
+import io.packetlens.monitor.metrics.MetricsServer;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The flow monitor on real traffic in the lab: /metrics scraped over HTTP, alerts, finished flows. */
+@KernelTest
+class MonitorLabTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private static MonitorConfig config(List<MonitorConfig.AlertRuleConfig> alerts) {
+        return MonitorConfig.defaults().withInterfaces(List.of("veth0"))
+                .withMetrics(new MonitorConfig.Metrics(new InetSocketAddress("127.0.0.1", 0))).withAlerts(alerts);
+    }
+
+    private static String scrape(int port) throws Exception {
+        HttpResponse<String> r = HttpClient.newHttpClient().send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(r.statusCode()).isEqualTo(200);
+        return r.body();
+    }
+
+    @Test
+    void metricsAreScrapedOverHttpWhileTrafficFlows() throws Exception {
+        try (Lab lab = Lab.create();
+             FlowMonitor monitor = new FlowMonitor(config(List.of()), FlowClock.system());
+             MetricsServer metrics = new MetricsServer(new InetSocketAddress("127.0.0.1", 0), monitor::snapshot)) {
+            Host a = lab.a(), b = lab.b();
+            b.call(() -> monitor.attachXdp(b.ifname(), XdpMode.DRIVER));
+            Traffic.udp(a, b, false, 100, 200);
+            monitor.poll();
+            String first = scrape(metrics.port());
+            assertThat(first).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 100.0");
+            assertThat(first).contains("packetlens_bytes_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} "
+                    + 100 * (14 + 20 + 8 + 200) + ".0");
+            assertThat(first).contains("packetlens_active_flows 1.0").contains("packetlens_flow_table_capacity 65536.0")
+                    .contains("packetlens_flow_table_overflow_packets_total 0.0").contains("packetlens_ringbuf_drops_total 0.0")
+                    .contains("process_cpu_seconds_total").contains("jvm_memory_used_bytes");
+            // while traffic goes on, the counters only grow
+            Traffic.udp(a, b, true, 50, 100);
+            Traffic.ping(a, b, false, 3);
+            monitor.poll();
+            String second = scrape(metrics.port());
+            assertThat(second).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 150.0")
+                    .contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"icmp\"} 3.0")
+                    .contains("packetlens_active_flows 3.0");
+            monitor.stop();
+            String last = scrape(metrics.port());
+            assertThat(last).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 150.0")
+                    .contains("packetlens_flow_records_total 3.0");
+        }
+    }
+
+    @Test
+    void portScanAlertFiresOnAScanAndNotOnNormalTraffic() throws Exception {
+        List<Alert> alerts = new CopyOnWriteArrayList<>();
+        List<FinishedFlow> finished = new CopyOnWriteArrayList<>();
+        var rules = List.of(new MonitorConfig.AlertRuleConfig("port-scan", 20, Duration.ofSeconds(10)),
+                new MonitorConfig.AlertRuleConfig("source-pps", 1_000_000, Duration.ofSeconds(1)));
+        try (Lab lab = Lab.create(); FlowMonitor monitor = new FlowMonitor(config(rules), FlowClock.system())) {
+            Host a = lab.a(), b = lab.b();
+            monitor.onAlert(alerts::add);
+            monitor.onFinishedFlow(finished::add);
+            b.call(() -> monitor.attachXdp(b.ifname(), XdpMode.DRIVER));
+            for (int i = 0; i < 5; i++) Traffic.tcp(a, b, false, 10_000);
+            Traffic.udp(a, b, false, 200, 100);
+            monitor.poll();
+            assertThat(alerts).as("normal traffic").isEmpty();
+            for (int p = 0; p < 30; p++) Traffic.udp(a, b, false, 1, 10, 30_000 + p);
+            monitor.poll();
+            assertThat(alerts).singleElement().satisfies(al -> {
+                assertThat(al.rule()).isEqualTo("port-scan");
+                assertThat(al.subject()).isEqualTo(a.ipv4());
+            });
+            monitor.stop();
+            // every flow reported on stop, as IPFIX-named JSON
+            long udpPackets = finished.stream().filter(f -> f.key().protocol() == 17).mapToLong(FinishedFlow::packets).sum();
+            assertThat(udpPackets).isEqualTo(230);
+            JsonNode rec = JSON.readTree(FlowJson.toLine(finished.stream()
+                    .filter(f -> f.key().destinationPort() == Traffic.UDP_PORT).findFirst().orElseThrow(), "veth0"));
+            assertThat(rec.get("packetDeltaCount").asLong()).isEqualTo(200);
+            assertThat(rec.get("destinationIPv4Address").asText()).isEqualTo(b.ipv4());
+            assertThat(rec.get("flowEndReason").asInt()).isEqualTo(4);
+        }
+    }
+}
