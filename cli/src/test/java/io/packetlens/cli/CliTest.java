@@ -98,8 +98,51 @@ class CliTest {
     }
 
     @Test
+    void flowsJsonWritesRecordsAndAFinalSummaryLine() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    Thread.sleep(1500);
+                    Traffic.udp(a, b, false, 40, 100);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            int code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--json", "--duration", "3", "--no-metrics"));
+            sender.join();
+            assertThat(code).isZero();
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.List<String> lines = stdout().lines().filter(l -> l.startsWith("{")).toList();
+            assertThat(lines).isNotEmpty();
+            var last = json.readTree(lines.getLast());
+            assertThat(last.get("summary").get("flowPackets").asLong()).isEqualTo(40);
+            assertThat(last.get("summary").get("losses").get("tableFullPackets").asLong()).isZero();
+            long udp = lines.stream().map(l -> { try { return json.readTree(l); } catch (Exception e) { throw new RuntimeException(e); } })
+                    .filter(n -> n.has("packetDeltaCount") && n.get("protocolIdentifier").asInt() == 17)
+                    .mapToLong(n -> n.get("packetDeltaCount").asLong()).sum();
+            assertThat(udp).isEqualTo(40);
+            assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[]");
+        }
+    }
+
+    @Test
+    void badConfigurationIsRejectedWithItsKeyAndNothingIsAttached(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path cfg = dir.resolve("bad.yaml");
+        java.nio.file.Files.writeString(cfg, "interfaces: [lo]\ntimeouts:\n  idle: fifteen\n");
+        int fds = OpenFds.count();
+        assertThat(Main.run("flows", "--config", cfg.toString())).isEqualTo(2);
+        assertThat(stderr()).contains("configuration error: timeouts.idle: expected a duration");
+        assertThat(OpenFds.count()).isEqualTo(fds);
+        assertThat(Main.run("flows", "-i", "nosuch0", "--no-metrics", "--duration", "1")).isEqualTo(2);
+        assertThat(stderr()).contains("no network interface named 'nosuch0'");
+        assertThat(new String(new ProcessBuilder("bpftool", "-j", "net", "show").start().getInputStream().readAllBytes()))
+                .doesNotContain("flow_xdp");
+    }
+
+    @Test
     void helpListsTheCommands() {
         assertThat(Main.run("--help")).isZero();
-        assertThat(stdout()).contains("demo").contains("count");
+        assertThat(stdout()).contains("demo").contains("flows").contains("count");
     }
 }
