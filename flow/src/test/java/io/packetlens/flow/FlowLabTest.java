@@ -82,14 +82,14 @@ class FlowLabTest {
                         .isEqualTo(TcpFlags.SYN | TcpFlags.ACK | TcpFlags.FIN | TcpFlags.PSH);
                 assertThat(snmp1.get("Udp.OutDatagrams") - snmp0.get("Udp.OutDatagrams")).isEqualTo(udp4.packets());
 
-                // the sender's capture, flow by flow. TCP: native XDP on veth turns off the sender's GSO, so segments
-                // are what both see; generic XDP sees whole skbs, as tcpdump does
+                // the sender's capture, flow by flow. Not TCP: the capture tap sees the sender's TSO/GSO skbs, which
+                // native XDP on veth sees as segments and generic XDP as whole skbs, not always one-to-one with the tap
+                // (measured: 176 captured vs 216 segments at XDP in one run). TCP is covered by the link total above and,
+                // in driver mode, by the sender's segment counter below.
                 assertThat(flow(records, 17, true, 9000)).isEqualTo(tcpdump(a, pcap, "ip and udp dst port 9000"));
                 assertThat(flow(records, 17, false, 9000)).isEqualTo(tcpdump(a, pcap, "ip6 and udp dst port 9000"));
                 assertThat(flow(records, 1, true, 8 << 8)).isEqualTo(tcpdump(a, pcap, "icmp[icmptype] == icmp-echo"));
                 assertThat(flow(records, 58, false, 128 << 8)).isEqualTo(tcpdump(a, pcap, "icmp6 and ip6[40] == 128"));
-                assertThat(flow(records, 6, true, Traffic.TCP_PORT)).isEqualTo(tcpdump(a, pcap, "ip and tcp dst port " + Traffic.TCP_PORT));
-                assertThat(flow(records, 6, false, Traffic.TCP_PORT)).isEqualTo(tcpdump(a, pcap, "ip6 and tcp dst port " + Traffic.TCP_PORT));
                 long tcpPackets = flow(records, 6, true, Traffic.TCP_PORT).packets() + flow(records, 6, false, Traffic.TCP_PORT).packets();
                 if (mode == XdpMode.DRIVER) {
                     assertThat(tcpPackets).isEqualTo(snmp1.get("Tcp.OutSegs") - snmp0.get("Tcp.OutSegs")
