@@ -106,4 +106,22 @@ class MonitorLabTest {
             assertThat(rec.get("flowEndReason").asInt()).isEqualTo(4);
         }
     }
+
+    @Test
+    void tcHookSeesBothDirections() throws Exception {
+        MonitorConfig c = config(List.of()).withHook(MonitorConfig.Hook.TC);
+        try (Lab lab = Lab.create(); FlowMonitor monitor = new FlowMonitor(c, FlowClock.system())) {
+            Host a = lab.a(), b = lab.b();
+            b.run(monitor::attachConfigured);
+            Traffic.ping(a, b, false, 4);   // echo requests in, replies out
+            Traffic.udp(b, a, false, 25, 50); // out only
+            MonitorSnapshot s = monitor.stop();
+            var in = s.traffic().get(new TrafficLabels("veth0", "ingress", "icmp"));
+            var out = s.traffic().get(new TrafficLabels("veth0", "egress", "icmp"));
+            assertThat(in.packets()).isEqualTo(4);
+            assertThat(out.packets()).isEqualTo(4);
+            assertThat(s.traffic().get(new TrafficLabels("veth0", "egress", "udp")).packets()).isEqualTo(25);
+            assertThat(s.traffic()).doesNotContainKey(new TrafficLabels("veth0", "ingress", "udp"));
+        }
+    }
 }
