@@ -93,6 +93,10 @@ int emit_sized(struct xdp_md *ctx)
     if (!c)
         return XDP_ABORTED;
     __u32 len = c->len;
+    /* Bounded before any helper call: the compiler keeps len on the stack across the calls, and
+     * older verifiers (6.1) do not carry a bound checked after the reload back to the stack slot. */
+    if (len > PAYLOAD_BYTES)
+        return XDP_ABORTED;
     __u32 zero = 0;
     __u64 seq = next_seq();
     __u8 *buf = bpf_map_lookup_elem(&payload, &zero);
@@ -102,8 +106,6 @@ int emit_sized(struct xdp_md *ctx)
     h->seq = seq;
     h->cpu = bpf_get_smp_processor_id();
     h->len = len;
-    if (len > PAYLOAD_BYTES)
-        return XDP_ABORTED;
     if (pl_output(ctx, events, buf, len))
         return XDP_DROP;
     return XDP_PASS;

@@ -13,6 +13,9 @@
  *     pl_submit(ctx, events, e, sizeof(*e));   // or pl_discard(events, e)
  * or by copy (size may vary, bounded for the verifier):
  *     pl_output(ctx, events, buf, len);
+ * Bound `len` where every supported verifier sees it: right after computing it, before other
+ * helper calls. The compiler keeps it on the stack across calls, and older verifiers (6.1) lose
+ * a bound checked on a reloaded copy ("R3 unbounded memory access"); newer ones keep it.
  *
  * Ring buffer or perf buffer: by default the choice is made at LOAD time. The map is declared
  * as a ring buffer and the code for both channels is compiled in, selected by the read-only

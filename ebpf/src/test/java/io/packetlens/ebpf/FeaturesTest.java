@@ -2,6 +2,7 @@ package io.packetlens.ebpf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.packetlens.ebpf.features.Features;
+import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
 import org.junit.jupiter.api.Test;
@@ -10,10 +11,14 @@ import java.util.EnumSet;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.BooleanSupplier;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** Feature probes on this kernel (6.18), checked against known facts and against bpftool's own probes. */
+/**
+ * Feature probes on this kernel (6.18; also run under 6.1 by scripts/test-kernel61.sh), checked against known facts, the
+ * kernel version that introduced each feature, and bpftool's own probes.
+ */
 @KernelTest
 class FeaturesTest {
     private static final int HELPER_SKB_LOAD_BYTES = 26, HELPER_XDP_LOAD_BYTES = 189, NO_SUCH_HELPER = 100_000;
@@ -52,13 +57,61 @@ class FeaturesTest {
         assertThat(Features.hasHelper(ProgramType.LIRC_MODE2, Features.HELPER_MAP_LOOKUP_ELEM)).isFalse();
     }
 
+    /** A kernel feature and the mainline release that introduced it. */
+    private record Since(String what, int major, int minor, BooleanSupplier probe) {}
+
+    private static final int HELPER_USER_RINGBUF_DRAIN = 209, HELPER_CGRP_STORAGE_GET = 210;
+
+    /**
+     * Each probe answers exactly "this kernel is at least the version that introduced the feature": true on 6.18 for all
+     * of them, false (not an exception) for the newer ones on 6.1 (run there by scripts/test-kernel61.sh). Mainline
+     * kernels only; a distribution kernel with backports would need its own table.
+     */
+    @Test
+    void featuresAppearWithTheKernelVersionThatIntroducedThem() {
+        KernelVersion kernel = KernelVersion.current();
+        var table = java.util.List.of(
+                new Since("ring buffer map", 5, 8, () -> Features.hasMapType(MapType.RINGBUF)),
+                new Since("bloom filter map", 5, 16, () -> Features.hasMapType(MapType.BLOOM_FILTER)),
+                new Since("user ring buffer map", 6, 1, () -> Features.hasMapType(MapType.USER_RINGBUF)),
+                new Since("arena map", 6, 9, () -> Features.hasMapType(MapType.ARENA)),
+                new Since("syscall programs", 5, 14, () -> Features.hasProgramType(ProgramType.SYSCALL)),
+                new Since("netfilter programs", 6, 4, () -> Features.hasProgramType(ProgramType.NETFILTER)),
+                new Since("bpf_ktime_get_boot_ns", 5, 8, () -> Features.hasHelper(ProgramType.XDP, Features.HELPER_KTIME_GET_BOOT_NS)),
+                new Since("bpf_loop", 5, 17, () -> Features.hasHelper(ProgramType.XDP, Features.HELPER_LOOP)),
+                new Since("bpf_user_ringbuf_drain", 6, 1, () -> Features.hasHelper(ProgramType.XDP, HELPER_USER_RINGBUF_DRAIN)),
+                new Since("bpf_cgrp_storage_get", 6, 2, () -> Features.hasHelper(ProgramType.TRACEPOINT, HELPER_CGRP_STORAGE_GET)),
+                new Since("tcx", 6, 6, Features::hasTcx));
+        for (Since f : table) {
+            assertThat(f.probe().getAsBoolean()).as("%s (since %d.%d) on %s", f.what(), f.major(), f.minor(), kernel)
+                    .isEqualTo(kernel.atLeast(f.major(), f.minor()));
+        }
+    }
+
+    @Test
+    void kernelVersionsParseAndCompare() {
+        KernelVersion debian = KernelVersion.parse("6.1.0-56-amd64\n");
+        assertThat(debian).extracting(KernelVersion::major, KernelVersion::minor, KernelVersion::patch).containsExactly(6, 1, 0);
+        assertThat(debian.toString()).isEqualTo("6.1.0-56-amd64");
+        assertThat(debian.atLeast(6, 1)).isTrue();
+        assertThat(debian.atLeast(6, 6)).isFalse();
+        assertThat(debian.atLeast(5, 19)).isTrue();
+        assertThat(KernelVersion.parse("6.18")).isGreaterThan(debian);
+        assertThat(KernelVersion.parse("5.15.0-1-cloud").atLeast(6, 0)).isFalse();
+        assertThat(KernelVersion.current().major()).isGreaterThanOrEqualTo(5);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> KernelVersion.parse("linux"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("not a kernel release");
+    }
+
     @Test
     void probesLeaveNoFdsAndAnswersAreStable() {
         int before = OpenFds.count();
         boolean ringbuf = Features.hasMapType(MapType.RINGBUF);
         boolean mapInMap = Features.hasMapType(MapType.ARRAY_OF_MAPS);
         boolean helper = Features.hasHelper(ProgramType.CGROUP_SKB, Features.HELPER_PERF_EVENT_OUTPUT);
+        boolean tcx = Features.hasTcx();
         assertThat(OpenFds.count()).isEqualTo(before);
+        assertThat(Features.hasTcx()).isEqualTo(tcx);
         assertThat(Features.hasMapType(MapType.RINGBUF)).isEqualTo(ringbuf);
         assertThat(Features.hasMapType(MapType.ARRAY_OF_MAPS)).isEqualTo(mapInMap).isTrue();
         assertThat(Features.hasHelper(ProgramType.CGROUP_SKB, Features.HELPER_PERF_EVENT_OUTPUT)).isEqualTo(helper).isTrue();

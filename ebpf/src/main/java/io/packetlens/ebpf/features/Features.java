@@ -24,7 +24,7 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * Feature probes: does this kernel support a program type, a map type, a helper for a
- * program type? Each answer comes from trying the smallest possible object and is cached
+ * program type, tcx? Each answer comes from trying the smallest possible object and is cached
  * for the life of the process. A probe that fails for lack of privilege throws instead of
  * answering "no".
  */
@@ -150,6 +150,29 @@ public final class Features {
             }
         });
     }
+
+    private static volatile Boolean tcx;
+
+    /**
+     * Whether the kernel has tcx, the BPF-link based TC hooks (BPF_TCX_INGRESS / BPF_TCX_EGRESS,
+     * kernel 6.6+). Asked without attaching anything: BPF_PROG_QUERY of the loopback interface's
+     * tcx ingress hook answers on kernels with tcx and fails with EINVAL (unknown attach type) before.
+     */
+    public static boolean hasTcx() {
+        Boolean t = tcx;
+        if (t == null) {
+            MemorySegment a = Bpf.attr();
+            a.set(JAVA_INT, BpfAttr.Query.TARGET_IFINDEX, LOOPBACK_IFINDEX);
+            a.set(JAVA_INT, BpfAttr.Query.ATTACH_TYPE, AttachType.TCX_INGRESS.value());
+            int r = Syscalls.bpf(BpfCmd.PROG_QUERY, a, BpfAttr.Query.SIZE);
+            if (lacksPrivilege(r)) throw BpfException.of("probe tcx", -r);
+            tcx = t = r >= 0;
+        }
+        return t;
+    }
+
+    /** Loopback is interface 1 in every network namespace. */
+    private static final int LOOPBACK_IFINDEX = 1;
 
     /** BPF_F_SLEEPABLE of BPF_PROG_LOAD's prog_flags. */
     private static final int F_SLEEPABLE = 1 << 4;

@@ -3,6 +3,8 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ProgramType;
+import io.packetlens.ebpf.features.Features;
+import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.ebpf.netlink.NetlinkException;
 import io.packetlens.ebpf.netlink.NetlinkSocket;
 import io.packetlens.ebpf.sys.Bpf;
@@ -97,15 +99,20 @@ public final class TcLink extends Link {
             a.set(JAVA_INT, BpfAttr.LinkCreate.RELATIVE_FD, rel[1]);
         });
         if (r >= 0) return new TcLink(new Fd(r), ifindex, direction, program.id(), null, what + " via tcx");
-        if (-r == Errno.EINVAL && options.via() == TcOptions.Via.AUTO && options.position() == TcOptions.Position.LAST) {
-            // kernels before 6.6 know no tcx attach type
-            return viaClsact(program, ifindex, direction, options, "tcx link refused with EINVAL (kernel before 6.6?), used clsact", what);
+        if (-r == Errno.EINVAL && !Features.hasTcx()) {
+            // kernels before 6.6 know no tcx attach type: AUTO falls back unless the caller asked for tcx ordering
+            String noTcx = "tcx links need kernel 6.6+ (this kernel: " + KernelVersion.current() + ")";
+            if (options.via() == TcOptions.Via.AUTO && options.position() == TcOptions.Position.LAST) {
+                return viaClsact(program, ifindex, direction, options, noTcx + ", used clsact", what);
+            }
+            throw BpfException.of("attach " + what + " via tcx: " + noTcx + (options.via() == TcOptions.Via.AUTO
+                    ? "; position " + options.position() + " is a tcx feature (clsact filters are ordered by priority)"
+                    : "; use TcOptions.via(AUTO) or via(CLSACT) for a clsact filter"), -r);
         }
         throw BpfException.of("attach " + what + " via tcx" + switch (-r) {
             case Errno.EEXIST -> " (this program is already on this hook; load another instance to run it twice)";
             case Errno.ENOENT -> " (the program or link to be placed before or after is not on this hook)";
             case Errno.ENODEV -> " (no such interface)";
-            case Errno.EINVAL -> " (kernel without tcx? use TcOptions.via(CLSACT))";
             default -> "";
         }, -r);
     }

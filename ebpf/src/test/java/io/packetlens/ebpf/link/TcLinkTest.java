@@ -5,6 +5,8 @@ import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.features.Features;
+import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
@@ -23,7 +25,11 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** TC ingress and egress through tcx links and through clsact + cls_bpf over netlink, with real traffic. */
+/**
+ * TC ingress and egress through tcx links and through clsact + cls_bpf over netlink, with real traffic. On kernels
+ * without tcx (before 6.6; run under 6.1 by scripts/test-kernel61.sh) the tcx cases check the documented fallback
+ * instead: AUTO uses clsact and says why, a forced tcx attach fails with a clear error and leaves nothing behind.
+ */
 @KernelTest
 class TcLinkTest {
     static final int PORT = 9500;
@@ -55,6 +61,22 @@ class TcLinkTest {
         assertThat(a.exec("tc", "qdisc", "show", "dev", "veth0")).doesNotContain("clsact");
     }
 
+    /** Whether this kernel has tcx; the probe must agree with the version that introduced it, so 6.18 runs every tcx case. */
+    private static boolean tcx() {
+        boolean has = Features.hasTcx();
+        assertThat(has).as("tcx probe on %s", KernelVersion.current()).isEqualTo(KernelVersion.current().atLeast(6, 6));
+        return has;
+    }
+
+    /** A forced tcx attach on a kernel without tcx: a clear error naming the version, and nothing attached. */
+    private static void assertTcxRefused(Host h, BpfProgram p, TcDirection dir, TcOptions options) throws Exception {
+        assertThatThrownBy(() -> h.call(() -> TcLink.attach(p, "veth0", dir, options)))
+                .isInstanceOf(BpfException.class)
+                .satisfies(e -> assertThat(((BpfException) e).errno()).isEqualTo(Errno.EINVAL))
+                .hasMessageContaining("tcx links need kernel 6.6+ (this kernel: " + KernelVersion.current() + ")");
+        assertThat(h.call(() -> TcLink.query("veth0", dir)).isEmpty()).isTrue();
+    }
+
     private static long count(int slot) {
         BpfMap m = obj.map("tc_counts");
         byte[] key = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(slot).array();
@@ -67,6 +89,11 @@ class TcLinkTest {
         BpfProgram in = obj.program("tc_ingress_count");
         BpfProgram out = obj.program("tc_egress_count");
         TcOptions options = TcOptions.defaults().via(via);
+        if (via == TcOptions.Via.TCX && !tcx()) {
+            assertTcxRefused(a, in, TcDirection.INGRESS, options);
+            assertTcxRefused(a, out, TcDirection.EGRESS, options);
+            return;
+        }
         long in0 = count(0), out0 = count(1);
         try (TcLink ingress = a.call(() -> TcLink.attach(in, "veth0", TcDirection.INGRESS, options));
              TcLink egress = a.call(() -> TcLink.attach(out, "veth0", TcDirection.EGRESS, options))) {
@@ -107,6 +134,11 @@ class TcLinkTest {
     @ParameterizedTest
     @EnumSource(value = TcOptions.Via.class, names = {"TCX", "CLSACT"})
     void theProgramsVerdictTakesEffect(TcOptions.Via via) throws Exception {
+        if (via == TcOptions.Via.TCX && !tcx()) {
+            assertTcxRefused(b, obj.program("tc_drop_port"), TcDirection.INGRESS, TcOptions.defaults().via(via));
+            assertThat(Datagrams.exchange(a, b, PORT, 3)).isEqualTo(3);
+            return;
+        }
         try (TcLink drop = b.call(() -> TcLink.attach(obj.program("tc_drop_port"), "veth0", TcDirection.INGRESS, TcOptions.defaults().via(via)))) {
             assertThat(Datagrams.exchange(a, b, PORT, 3)).isZero();
             assertThat(Datagrams.exchange(a, b, PORT + 1, 3)).isEqualTo(3);
@@ -115,11 +147,20 @@ class TcLinkTest {
     }
 
     @Test
-    void autoUsesTcxOnThisKernel() throws Exception {
+    void autoUsesTcxWhereTheKernelHasItAndClsactBefore6_6() throws Exception {
         try (TcLink link = a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS))) {
-            assertThat(link.via()).isEqualTo(TcOptions.Via.TCX);
-            assertThat(link.fallback()).isEmpty();
-            assertThat(link.isBpfLink()).isTrue();
+            if (tcx()) {
+                assertThat(link.via()).isEqualTo(TcOptions.Via.TCX);
+                assertThat(link.fallback()).isEmpty();
+                assertThat(link.isBpfLink()).isTrue();
+            } else {
+                assertThat(link.via()).isEqualTo(TcOptions.Via.CLSACT);
+                assertThat(link.fallback()).hasValueSatisfying(f -> assertThat(f)
+                        .contains("tcx links need kernel 6.6+").contains(KernelVersion.current().toString()).contains("used clsact"));
+                assertThat(link.isBpfLink()).isFalse();
+                assertThat(link.detachesOnExit()).isFalse();
+                assertThat(a.exec("tc", "filter", "show", "dev", "veth0", "ingress")).contains("tc_next_a").contains("direct-action");
+            }
         }
     }
 
@@ -128,6 +169,14 @@ class TcLinkTest {
         BpfProgram pa = obj.program("tc_next_a"), pb = obj.program("tc_next_b"), pc = obj.program("tc_next_c");
         BpfProgram pd = obj.program("tc_ingress_count");
         TcOptions tcx = TcOptions.defaults().via(TcOptions.Via.TCX);
+        if (!tcx()) {
+            // ordering is a tcx feature: AUTO cannot honour it with clsact, so it refuses rather than ignoring it
+            assertTcxRefused(a, pa, TcDirection.INGRESS, tcx.first());
+            assertThatThrownBy(() -> a.call(() -> TcLink.attach(pa, "veth0", TcDirection.INGRESS, TcOptions.defaults().first())))
+                    .isInstanceOf(BpfException.class).hasMessageContaining("tcx links need kernel 6.6+")
+                    .hasMessageContaining("position FIRST is a tcx feature");
+            return;
+        }
         try (TcLink la = a.call(() -> TcLink.attach(pa, "veth0", TcDirection.INGRESS, tcx));
              TcLink lc = a.call(() -> TcLink.attach(pc, "veth0", TcDirection.INGRESS, tcx))) {
             long rev0 = a.call(() -> TcLink.query("veth0", TcDirection.INGRESS)).revision();
@@ -177,11 +226,17 @@ class TcLinkTest {
     void attachAndCloseLeaveNoFileDescriptorBehind() throws Exception {
         TcOptions clsact = TcOptions.defaults().via(TcOptions.Via.CLSACT);
         TcOptions tcx = TcOptions.defaults().via(TcOptions.Via.TCX);
+        boolean hasTcx = tcx();
         a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS, clsact)).close(); // warm up
         int before = io.packetlens.lab.OpenFds.count();
         for (int i = 0; i < 20; i++) {
             a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS, clsact)).close();
-            a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.EGRESS, tcx)).close();
+            if (hasTcx) {
+                a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.EGRESS, tcx)).close();
+            } else { // the refused tcx attach leaves nothing open either
+                assertThatThrownBy(() -> a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.EGRESS, tcx)))
+                        .isInstanceOf(BpfException.class);
+            }
         }
         assertThat(io.packetlens.lab.OpenFds.count()).isEqualTo(before);
     }
@@ -196,15 +251,19 @@ class TcLinkTest {
                     .isInstanceOf(BpfException.class).hasMessageContaining("is XDP, TC hooks need a SCHED_CLS program");
         }
         // the same program twice on one tcx hook
-        try (TcLink first = a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS))) {
-            assertThatThrownBy(() -> a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS)))
-                    .isInstanceOf(BpfException.class)
-                    .satisfies(e -> assertThat(((BpfException) e).errno()).isEqualTo(Errno.EEXIST))
-                    .hasMessageContaining("already on this hook");
-            // placed relative to a program that is not on the hook
-            assertThatThrownBy(() -> a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.INGRESS,
-                    TcOptions.defaults().via(TcOptions.Via.TCX).before(obj.program("tc_next_c")))))
-                    .isInstanceOf(BpfException.class).hasMessageContaining("not on this hook");
+        if (tcx()) {
+            try (TcLink first = a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS))) {
+                assertThatThrownBy(() -> a.call(() -> TcLink.attach(obj.program("tc_next_a"), "veth0", TcDirection.INGRESS)))
+                        .isInstanceOf(BpfException.class)
+                        .satisfies(e -> assertThat(((BpfException) e).errno()).isEqualTo(Errno.EEXIST))
+                        .hasMessageContaining("already on this hook");
+                // placed relative to a program that is not on the hook
+                assertThatThrownBy(() -> a.call(() -> TcLink.attach(obj.program("tc_next_b"), "veth0", TcDirection.INGRESS,
+                        TcOptions.defaults().via(TcOptions.Via.TCX).before(obj.program("tc_next_c")))))
+                        .isInstanceOf(BpfException.class).hasMessageContaining("not on this hook");
+            }
+        } else {
+            assertTcxRefused(a, obj.program("tc_next_a"), TcDirection.INGRESS, TcOptions.defaults().via(TcOptions.Via.TCX));
         }
         // a clsact priority and handle that are taken
         TcOptions fixed = TcOptions.defaults().via(TcOptions.Via.CLSACT).priority(3).handle(1);
