@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -46,6 +47,15 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class Capture implements AutoCloseable {
     private static final int BATCH = 256;
+    /**
+     * After catching up with the kernel, wait this long before looking again: each look
+     * that finds the ring empty costs a poll() and a kernel wake-up per frame or two, while
+     * a short pause lets frames accumulate and be taken in one batch. The rings hold far
+     * more than arrives in this time at line rate.
+     */
+    private static final long CATCH_UP_PAUSE_NANOS = 200_000;
+    /** When idle, the file is flushed at most this often, so a live capture is readable without tiny writes. */
+    private static final long IDLE_FLUSH_NANOS = 100_000_000;
 
     private final CaptureOptions options;
     private final CaptureProgram program;
@@ -100,7 +110,11 @@ public final class Capture implements AutoCloseable {
             if (options.mode() == CaptureMode.STEAL) {
                 int queues = DeviceQueues.rxQueues(options.ifname()).orElse(1);
                 int frames = options.framesPerQueue();
-                umem = Umem.create(UmemConfig.defaults().frameCount(frames * queues).fillSize(frames).completionSize(64));
+                // 2048-byte frames hold a full frame of a 1500-byte MTU after the kernel's 256-byte headroom and our
+                // 16-byte metadata; larger MTUs need 4096 (bigger frames are dropped and counted as rx_dropped)
+                int mtu = DeviceQueues.mtu(options.ifname()).orElse(1500);
+                int frameSize = mtu + 14 + 8 + 256 + CaptureLayout.META_SIZE <= 2048 ? 2048 : 4096;
+                umem = Umem.create(UmemConfig.defaults().frameCount(frames * queues).frameSize(frameSize).fillSize(frames).completionSize(64));
                 opened.add(umem);
                 for (int q = 0; q < queues; q++) {
                     XskSocket s = XskSocket.open(umem, options.ifname(), q,
@@ -159,6 +173,7 @@ public final class Capture implements AutoCloseable {
     public long run(long count, Duration duration, BooleanSupplier stop) {
         long before = written;
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        long lastFlush = System.nanoTime();
         while (!stop.getAsBoolean() && (count <= 0 || written - before < count)) {
             long now = System.nanoTime();
             if (now >= deadline) break;
@@ -173,11 +188,16 @@ public final class Capture implements AutoCloseable {
                 }
             }
             if (n == 0) {
-                // idle: make what we have visible in the file, then sleep until frames arrive
-                writer.flush();
+                // idle: make what we have visible in the file now and then, and sleep until frames arrive
+                if (now - lastFlush > IDLE_FLUSH_NANOS) {
+                    writer.flush();
+                    lastFlush = now;
+                }
                 int wait = (int) Math.max(1, Math.min(100, (deadline - now) / 1_000_000));
                 if (ring != null) ring.await(wait);
                 else XskSyscalls.poll(pollfds, sockets.size(), wait);
+            } else if (n < budget) {
+                LockSupport.parkNanos(CATCH_UP_PAUSE_NANOS);
             }
         }
         writer.flush();

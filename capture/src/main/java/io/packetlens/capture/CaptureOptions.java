@@ -15,7 +15,8 @@ import io.packetlens.programs.filter.CaptureFilter;
  * @param xdpMode        how the XDP program attaches (driver if possible, else generic)
  * @param bindMode       steal mode: copy or zero-copy AF_XDP sockets
  * @param ringBytes      mirror mode: ring buffer size (a power of two)
- * @param framesPerQueue steal mode: UMEM frames and RX ring entries per RX queue (a power of two)
+ * @param framesPerQueue steal mode: UMEM frames and RX ring entries per RX queue (a power of two); they absorb bursts
+ *                       while the capture thread is not running
  */
 public record CaptureOptions(String ifname, CaptureMode mode, CaptureFilter filter, int snaplen, XdpMode xdpMode,
                              BindMode bindMode, int ringBytes, int framesPerQueue) {
@@ -28,9 +29,9 @@ public record CaptureOptions(String ifname, CaptureMode mode, CaptureFilter filt
         if (Integer.bitCount(framesPerQueue) != 1) throw new IllegalArgumentException("frames per queue must be a power of two, not " + framesPerQueue);
     }
 
-    /** Mirror mode, no filter, 65535-byte snap length, automatic XDP and bind modes, a 32 MiB ring, 4096 frames per queue. */
+    /** Mirror mode, no filter, 65535-byte snap length, automatic XDP and bind modes, a 32 MiB ring, 32768 frames per queue (64 MiB at 1500-byte MTU). */
     public static CaptureOptions of(String ifname) {
-        return new CaptureOptions(ifname, CaptureMode.MIRROR, CaptureFilter.all(), DEFAULT_SNAPLEN, XdpMode.AUTO, BindMode.AUTO, 32 << 20, 4096);
+        return new CaptureOptions(ifname, CaptureMode.MIRROR, CaptureFilter.all(), DEFAULT_SNAPLEN, XdpMode.AUTO, BindMode.AUTO, 32 << 20, 32768);
     }
 
     public CaptureOptions mode(CaptureMode m) {

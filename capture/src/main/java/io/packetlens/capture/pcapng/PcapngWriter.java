@@ -9,6 +9,9 @@ import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
@@ -18,18 +21,38 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 /**
  * Writes a pcapng file: one Section Header Block, Interface Description Blocks with
  * nanosecond timestamps (if_tsresol = 9), Enhanced Packet Blocks, and Interface Statistics
- * Blocks with drop counts. Blocks are assembled in a native buffer and written in large
- * chunks; {@link #writePacket} copies the frame straight from its memory segment (a UMEM or
- * a ring buffer) into that buffer and allocates nothing. Host byte order, as the format
- * allows (the byte-order magic tells readers). Not thread-safe.
+ * Blocks with drop counts. Blocks are assembled in a native buffer; {@link #writePacket}
+ * copies the frame straight from its memory segment (a UMEM or a ring buffer) into that
+ * buffer and allocates nothing. Full buffers go to a writer thread, so that a stall in the
+ * file system (page-cache writeback throttling can block a write for a long time) holds up
+ * neither the caller nor the kernel rings it drains, until all {@value #BUFFERS} buffers are
+ * in flight. Host byte order, as the format allows (the byte-order magic tells readers).
+ * Not thread-safe, apart from the internal writer thread.
  */
 public final class PcapngWriter implements AutoCloseable {
-    private static final int BUFFER = 1 << 20;
+    private static final int BUFFER = 4 << 20;
+    private static final int BUFFERS = 16;
+
+    /** One write buffer: native memory, a ByteBuffer view of it for the channel, and how much of it is filled. */
+    private static final class Chunk {
+        final MemorySegment memory;
+        final ByteBuffer view;
+        int length;
+
+        Chunk(Arena arena) {
+            memory = arena.allocate(BUFFER, 8);
+            view = memory.asByteBuffer();
+        }
+    }
 
     private final FileChannel channel;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment buf = arena.allocate(BUFFER, 8);
-    private final ByteBuffer view = buf.asByteBuffer();
+    private final BlockingQueue<Chunk> free = new ArrayBlockingQueue<>(BUFFERS);
+    private final BlockingQueue<Optional<Chunk>> full = new ArrayBlockingQueue<>(BUFFERS + 1);
+    private final Thread writerThread;
+    private volatile IOException writeFailure;
+    private Chunk chunk;
+    private MemorySegment buf;
     private int pos;
     private int interfaces;
     private long packets;
@@ -37,6 +60,32 @@ public final class PcapngWriter implements AutoCloseable {
 
     private PcapngWriter(FileChannel channel) {
         this.channel = channel;
+        for (int i = 0; i < BUFFERS; i++) free.add(new Chunk(arena));
+        this.chunk = free.poll();
+        this.buf = chunk.memory;
+        this.writerThread = Thread.ofPlatform().daemon().name("pcapng-writer").start(this::writeLoop);
+    }
+
+    /** The writer thread: writes full chunks in order and recycles them. */
+    private void writeLoop() {
+        try {
+            while (true) {
+                Optional<Chunk> next = full.take();
+                if (next.isEmpty()) return;
+                Chunk c = next.get();
+                try {
+                    if (writeFailure == null) {
+                        c.view.clear().limit(c.length);
+                        while (c.view.hasRemaining()) channel.write(c.view);
+                    }
+                } catch (IOException e) {
+                    writeFailure = e;
+                }
+                free.put(c);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Creates (or truncates) {@code file} and writes the section header naming {@code application}. */
@@ -131,24 +180,44 @@ public final class PcapngWriter implements AutoCloseable {
         return packets;
     }
 
-    /** Writes the buffered blocks to the file. */
+    /**
+     * Hands the buffered blocks to the writer thread and continues in a free buffer; waits
+     * only if every buffer is still being written.
+     */
     public void flush() {
+        checkFailure();
+        if (pos == 0) return;
+        chunk.length = pos;
         try {
-            view.clear().limit(pos);
-            while (view.hasRemaining()) channel.write(view);
-            pos = 0;
-        } catch (IOException e) {
-            throw new UncheckedIOException("writing pcapng: " + e.getMessage(), e);
+            full.put(Optional.of(chunk));
+            chunk = free.take();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted while handing a buffer to the pcapng writer"));
         }
+        buf = chunk.memory;
+        pos = 0;
     }
 
+    private void checkFailure() {
+        IOException e = writeFailure;
+        if (e != null) throw new UncheckedIOException("writing pcapng: " + e.getMessage(), e);
+    }
+
+    /** Writes everything buffered, waits for the writer thread, and closes the file. */
     @Override
     public void close() {
         if (closed) return;
         closed = true;
         try {
             flush();
+            full.put(Optional.empty());
+            writerThread.join();
+            checkFailure();
             channel.close();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new UncheckedIOException(new java.io.InterruptedIOException("interrupted while closing the pcapng file"));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } finally {
