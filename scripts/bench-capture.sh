@@ -2,8 +2,8 @@
 # Packet capture benchmark: packetlens capture (mirror and steal mode) vs tcpdump -w vs
 # netsniff-ng, each alone, on a veth pair between two network namespaces, fed by
 # `packetlens trafficgen` at its highest rate. One run per capturer; for each it prints the
-# generator's rate, the frames in the capture file, the drops, the capturing process's CPU
-# seconds during the traffic and the whole machine's busy CPU seconds. Results are recorded
+# generator's rate, the frames in the capture file, the drops and the capturing process's CPU
+# seconds during the traffic, plus the load average around each run. Results are recorded
 # in docs/BENCHMARKS.md ("Packet capture: AF_XDP vs tcpdump vs netsniff-ng").
 #
 #   sudo ./scripts/bench-capture.sh [--count N] [--flows F] [--size BYTES] [--dir DIR] [--only NAME...]
@@ -60,7 +60,7 @@ ip -n "$ns-a" link set veth0 up; ip -n "$ns-b" link set veth0 up
 
 tck=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$tck" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
-busy() { awk -v t="$tck" '/^cpu /{printf "%.2f", ($2+$3+$4+$7+$8)/t}' /proc/stat; }
+load() { cut -d' ' -f1 /proc/loadavg; }
 sub() { awk -v a="$1" -v b="$2" 'BEGIN{printf "%.2f", a-b}'; }
 
 declare -A start_cmd
@@ -74,7 +74,7 @@ names=(packetlens-mirror packetlens-steal tcpdump netsniff-ng)
 kernel=$(uname -r)
 cpu_model=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
 echo "# capture benchmark: $count frames of $size bytes over $flows flows, veth, $(nproc) CPUs ($cpu_model), kernel $kernel"
-printf '| capturer | generator rate (frames/s) | frames in file | dropped | captured/s | capturer CPU s | machine busy CPU s |\n'
+printf '| capturer | generator rate (frames/s) | frames in file | dropped | captured/s | capturer CPU s | load before/after |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|\n'
 for name in "${names[@]}"; do
   rm -f "$work"/cap.*
@@ -88,14 +88,14 @@ for name in "${names[@]}"; do
     sleep 0.1
   done
   sleep 0.5
-  cpu0=$(cpu_of "$pid"); busy0=$(busy)
+  cpu0=$(cpu_of "$pid"); load0=$(load)
   gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" \
         --src-ip 10.200.0.1 --dst-ip 10.200.0.2 --dst-mac 02:00:00:00:00:99 2>/dev/null)
   rate=$(sed -n 's/.* s: \([0-9]*\) frames\/s.*/\1/p' <<<"$gen")
   secs=$(sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$gen")
   # let the capturer drain what is queued, then stop it (SIGTERM: background jobs of a script ignore SIGINT)
   sleep 2
-  cpu1=$(cpu_of "$pid"); busy1=$(busy)
+  cpu1=$(cpu_of "$pid"); load1=$(load)
   kill -TERM "$pid"; wait "$pid" || true
   file=$(ls "$work"/cap.* 2>/dev/null | head -1)
   frames=$(capinfos -c -M "$file" 2>/dev/null | awk -F': *' '/Number of packets/{print $2}')
@@ -106,5 +106,5 @@ for name in "${names[@]}"; do
     *) dropped=$(awk -v c="$count" -v f="$frames" 'BEGIN{print (c>f)?c-f:0}') ;;
   esac
   printf '| %s | %s | %s | %s | %s | %s | %s |\n' "$name" "$rate" "$frames" "${dropped:-?}" \
-    "$(awk -v f="$frames" -v s="$secs" 'BEGIN{printf "%.0f", f/s}')" "$(sub "$cpu1" "$cpu0")" "$(sub "$busy1" "$busy0")"
+    "$(awk -v f="$frames" -v s="$secs" 'BEGIN{printf "%.0f", f/s}')" "$(sub "$cpu1" "$cpu0")" "$load0 / $load1"
 done
