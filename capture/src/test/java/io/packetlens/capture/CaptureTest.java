@@ -142,7 +142,9 @@ class CaptureTest {
                 Traffic.ping(a, b, false, 3); // not matched: still answered by the host
                 assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(100);
                 assertThat(b.snmp().get("Udp.InDatagrams") - snmp0.get("Udp.InDatagrams")).as("the host saw none of them").isZero();
+                assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[{");
             }
+            assertThat(b.exec("bpftool", "-j", "net", "show")).as("closing detached the program").contains("\"xdp\":[]");
             assertThat(Tshark.fields(file, "udp.dstport")).hasSize(100).allMatch(r -> r[0].equals("9000"));
         }
     }
