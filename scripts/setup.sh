@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for building and testing packetlens on Debian 12: installs the build-time
 # tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
-# (bpftool, iproute2, ping, tcpdump) and Maven, then checks for JDK 25. Needs root for apt.
+# (bpftool, iproute2, ping, tcpdump, tshark) and the capture benchmark's peers (netsniff-ng),
+# and Maven, then checks for JDK 25. Needs root for apt.
 set -euo pipefail
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
@@ -9,6 +10,8 @@ say() { [ $quiet = 1 ] || echo "setup: $*"; }
 need_pkgs=()
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$1"); }
 for p in clang llvm libbpf-dev linux-libc-dev bpftool iproute2 iputils-ping tcpdump maven; do want "$p"; done
+# capture tests read pcapng files back with tshark; the benchmark compares with netsniff-ng
+for p in tshark netsniff-ng; do want "$p"; done
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -17,6 +20,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   fi
   say "installing ${need_pkgs[*]}"
   export DEBIAN_FRONTEND=noninteractive
+  # wireshark-common asks whether non-root users may capture; answer no without a prompt
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi

@@ -6,7 +6,8 @@ import picocli.CommandLine.Command;
 /** The {@code packetlens} command line: dispatches to one subcommand per job. */
 @Command(name = "packetlens", mixinStandardHelpOptions = true, version = "packetlens 0.1.0",
         description = "eBPF packet inspection for Linux, in pure Java.",
-        subcommands = {DemoCommand.class, FlowsCommand.class, CountCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, FlowsCommand.class, CountCommand.class, CaptureCommand.class,
+                TrafficgenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

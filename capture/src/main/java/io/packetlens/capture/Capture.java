@@ -1,0 +1,293 @@
+package io.packetlens.capture;
+
+import io.packetlens.capture.mirror.RingBufferReader;
+import io.packetlens.capture.pcapng.InterfaceStatistics;
+import io.packetlens.capture.pcapng.PcapngWriter;
+import io.packetlens.ebpf.link.XdpLink;
+import io.packetlens.ebpf.sys.XskSyscalls;
+import io.packetlens.ebpf.xsk.DeviceQueues;
+import io.packetlens.ebpf.xsk.RxHandler;
+import io.packetlens.ebpf.xsk.Umem;
+import io.packetlens.ebpf.xsk.UmemConfig;
+import io.packetlens.ebpf.xsk.XskConfig;
+import io.packetlens.ebpf.xsk.XskSocket;
+import io.packetlens.ebpf.xsk.XskStatistics;
+import io.packetlens.programs.capture.CaptureLayout;
+import io.packetlens.programs.capture.CaptureMode;
+import io.packetlens.programs.capture.CaptureProgram;
+import io.packetlens.programs.capture.ProgramCounters;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
+
+/**
+ * A packet capture from one interface to a pcapng file. In {@link CaptureMode#MIRROR} mode
+ * (the default) the XDP program copies matching frames into a ring buffer and passes them
+ * on; in {@link CaptureMode#STEAL} mode it redirects them into one AF_XDP socket per RX queue
+ * (sharing one UMEM) and the host never sees them. Either way each frame is written from
+ * where the kernel put it (ring buffer or UMEM) straight into the file buffer, and the
+ * frame loop allocates nothing.
+ *
+ * <p>{@link #open} must run on a thread in the interface's network namespace; {@link #run}
+ * may run anywhere. {@link #close} detaches the program first (the host gets its frames
+ * back at once), then releases the sockets and the UMEM, writes the interface statistics
+ * block and closes the file.
+ */
+public final class Capture implements AutoCloseable {
+    private static final int BATCH = 256;
+    /**
+     * After catching up with the kernel, wait this long before looking again: each look
+     * that finds the ring empty costs a poll() and a kernel wake-up per frame or two, while
+     * a short pause lets frames accumulate and be taken in one batch. The rings hold far
+     * more than arrives in this time at line rate.
+     */
+    private static final long CATCH_UP_PAUSE_NANOS = 200_000;
+    /** When idle, the file is flushed at most this often, so a live capture is readable without tiny writes. */
+    private static final long IDLE_FLUSH_NANOS = 100_000_000;
+
+    private final CaptureOptions options;
+    private final CaptureProgram program;
+    private final PcapngWriter writer;
+    private final int iface;
+    private final long clockOffset;
+    private final long startNanos;
+    private final int snaplen;
+    private final XdpLink link;
+    private final Umem umem;
+    private final List<XskSocket> sockets;
+    private final RingBufferReader ring;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment pollfds;
+    private final StealHandler stealHandler = new StealHandler();
+    private final MirrorHandler mirrorHandler = new MirrorHandler();
+    private long written;
+    private boolean closed;
+
+    private Capture(CaptureOptions options, CaptureProgram program, PcapngWriter writer, int iface, int snaplen,
+                    Umem umem, List<XskSocket> sockets, RingBufferReader ring, XdpLink link) {
+        this.options = options;
+        this.program = program;
+        this.writer = writer;
+        this.iface = iface;
+        this.snaplen = snaplen;
+        this.umem = umem;
+        this.sockets = sockets;
+        this.ring = ring;
+        this.link = link;
+        Instant now = Instant.now();
+        // bpf_ktime_get_ns() and System.nanoTime() both read CLOCK_MONOTONIC on Linux
+        this.clockOffset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
+        this.startNanos = System.nanoTime() + clockOffset;
+        this.pollfds = arena.allocate((long) Math.max(sockets.size(), 1) * XskSyscalls.POLLFD_SIZE, 8);
+        for (int i = 0; i < sockets.size(); i++) {
+            pollfds.set(JAVA_INT, i * 8L, sockets.get(i).fd());
+            pollfds.set(JAVA_SHORT, i * 8L + 4, XskSyscalls.POLLIN);
+        }
+    }
+
+    /** Loads and attaches the capture program, opens the sockets or the ring buffer, and starts the pcapng file. */
+    public static Capture open(CaptureOptions options, Path output) {
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            int snap = options.mode() == CaptureMode.MIRROR ? Math.min(options.snaplen(), CaptureLayout.SNAP_MAX) : options.snaplen();
+            CaptureProgram program = CaptureProgram.load(options.filter(), snap, options.ringBytes());
+            opened.add(program);
+            Umem umem = null;
+            List<XskSocket> sockets = new ArrayList<>();
+            RingBufferReader ring = null;
+            if (options.mode() == CaptureMode.STEAL) {
+                int queues = DeviceQueues.rxQueues(options.ifname()).orElse(1);
+                int frames = options.framesPerQueue();
+                // 2048-byte frames hold a full frame of a 1500-byte MTU after the kernel's 256-byte headroom and our
+                // 16-byte metadata; larger MTUs need 4096 (bigger frames are dropped and counted as rx_dropped)
+                int mtu = DeviceQueues.mtu(options.ifname()).orElse(1500);
+                int frameSize = mtu + 14 + 8 + 256 + CaptureLayout.META_SIZE <= 2048 ? 2048 : 4096;
+                umem = Umem.create(UmemConfig.defaults().frameCount(frames * queues).frameSize(frameSize).fillSize(frames).completionSize(64));
+                opened.add(umem);
+                for (int q = 0; q < queues; q++) {
+                    XskSocket s = XskSocket.open(umem, options.ifname(), q,
+                            XskConfig.rxOnly(frames).bindMode(options.bindMode()).fillFrames(frames).ownRings(frames, 64));
+                    sockets.add(s);
+                    program.addSocket(s);
+                }
+            } else {
+                ring = new RingBufferReader(program.ring());
+                opened.add(ring);
+            }
+            XdpLink link = program.attach(options.mode(), options.ifname(), options.xdpMode());
+            PcapngWriter writer = PcapngWriter.create(output, "packetlens capture");
+            opened.add(writer);
+            String description = "packetlens " + options.mode().name().toLowerCase() + " capture at XDP ("
+                    + link.mode().name().toLowerCase() + " mode" + (sockets.isEmpty() ? "" : sockets.getFirst().zeroCopy() ? ", zero-copy" : ", copy")
+                    + "), filter: " + options.filter();
+            int iface = writer.addInterface(options.ifname(), description, snap);
+            writer.flush();
+            return new Capture(options, program, writer, iface, snap, umem, sockets, ring, link);
+        } catch (RuntimeException e) {
+            for (int i = opened.size() - 1; i >= 0; i--) {
+                try {
+                    opened.get(i).close();
+                } catch (Exception suppressed) {
+                    e.addSuppressed(suppressed);
+                }
+            }
+            throw e;
+        }
+    }
+
+    public CaptureOptions options() {
+        return options;
+    }
+
+    /** The XDP attach mode in use (never AUTO). */
+    public io.packetlens.ebpf.link.XdpMode xdpMode() {
+        return link.mode();
+    }
+
+    /** Steal mode: whether the sockets are bound zero-copy. */
+    public boolean zeroCopy() {
+        return !sockets.isEmpty() && sockets.getFirst().zeroCopy();
+    }
+
+    /** Steal mode: number of AF_XDP sockets (one per RX queue); 0 in mirror mode. */
+    public int queues() {
+        return sockets.size();
+    }
+
+    /**
+     * Captures until {@code count} frames were written (0 = no limit), {@code duration} passed
+     * (null = no limit) or {@code stop} says so; returns the frames written by this call.
+     */
+    public long run(long count, Duration duration, BooleanSupplier stop) {
+        long before = written;
+        long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
+        long lastFlush = System.nanoTime();
+        while (!stop.getAsBoolean() && (count <= 0 || written - before < count)) {
+            long now = System.nanoTime();
+            if (now >= deadline) break;
+            int budget = count <= 0 ? BATCH : (int) Math.min(BATCH, count - (written - before));
+            int n = 0;
+            if (ring != null) {
+                n = ring.read(budget, mirrorHandler);
+            } else {
+                for (XskSocket s : sockets) {
+                    if (n >= budget) break;
+                    n += s.receive(budget - n, stealHandler);
+                }
+            }
+            if (n == 0) {
+                // idle: make what we have visible in the file now and then, and sleep until frames arrive
+                if (now - lastFlush > IDLE_FLUSH_NANOS) {
+                    writer.flush();
+                    lastFlush = now;
+                }
+                int wait = (int) Math.max(1, Math.min(100, (deadline - now) / 1_000_000));
+                if (ring != null) ring.await(wait);
+                else XskSyscalls.poll(pollfds, sockets.size(), wait);
+            } else if (n < budget) {
+                LockSupport.parkNanos(CATCH_UP_PAUSE_NANOS);
+            }
+        }
+        writer.flush();
+        return written - before;
+    }
+
+    /** Counts so far (reads the kernel's counters). */
+    public CaptureStats stats() {
+        ProgramCounters c = program.counters();
+        long dropped;
+        if (ring != null) {
+            dropped = c.mirrorLost();
+        } else {
+            XskStatistics sum = XskStatistics.ZERO;
+            for (XskSocket s : sockets) sum = sum.plus(s.statistics());
+            dropped = sum.rxLost();
+        }
+        return new CaptureStats(written, c.seen(), c.matched(), dropped, c.noSocket());
+    }
+
+    /** Frames written to the file. */
+    public long written() {
+        return written;
+    }
+
+    /** Steal mode: the frame handler. Reads the metadata block the program put before the frame. */
+    private final class StealHandler implements RxHandler {
+        @Override
+        public void onFrame(MemorySegment area, long offset, int length) {
+            long ts;
+            int orig = length;
+            if (offset >= CaptureLayout.META_SIZE
+                    && area.get(JAVA_INT_UNALIGNED, offset + CaptureLayout.META_MAGIC) == CaptureLayout.META_MAGIC_VALUE) {
+                ts = area.get(JAVA_LONG_UNALIGNED, offset + CaptureLayout.META_TSTAMP) + clockOffset;
+                orig = Math.max(length, area.get(JAVA_INT_UNALIGNED, offset + CaptureLayout.META_LEN));
+                // cleared so that a later frame in this chunk without metadata is not given a stale time
+                area.set(JAVA_INT_UNALIGNED, offset + CaptureLayout.META_MAGIC, 0);
+            } else {
+                ts = System.nanoTime() + clockOffset;
+            }
+            writer.writePacket(iface, ts, area, offset, Math.min(length, snaplen), orig);
+            written++;
+        }
+    }
+
+    /** Mirror mode: the ring buffer record handler (struct pl_cap_hdr, then the frame). */
+    private final class MirrorHandler implements RingBufferReader.RecordHandler {
+        @Override
+        public void onRecord(MemorySegment data, long offset, int length) {
+            long ts = data.get(JAVA_LONG_UNALIGNED, offset + CaptureLayout.HDR_TSTAMP) + clockOffset;
+            int cap = data.get(JAVA_INT_UNALIGNED, offset + CaptureLayout.HDR_CAPLEN);
+            int orig = data.get(JAVA_INT_UNALIGNED, offset + CaptureLayout.HDR_LEN);
+            writer.writePacket(iface, ts, data, offset + CaptureLayout.HDR_SIZE, Math.min(cap, snaplen), orig);
+            written++;
+        }
+    }
+
+    /**
+     * Detaches the program, releases sockets, UMEM and ring buffer, writes the interface
+     * statistics block and closes the file. Idempotent.
+     */
+    @Override
+    public synchronized void close() {
+        if (closed) return;
+        closed = true;
+        CaptureStats s = null;
+        RuntimeException failure = null;
+        try {
+            s = stats();
+        } catch (RuntimeException e) {
+            failure = e;
+        }
+        for (AutoCloseable c : new AutoCloseable[] {program, ring, umem}) {
+            if (c == null) continue;
+            try {
+                c.close();
+            } catch (Exception e) {
+                if (failure == null) failure = e instanceof RuntimeException r ? r : new RuntimeException(e);
+            }
+        }
+        try {
+            if (s != null) {
+                writer.writeStatistics(iface, new InterfaceStatistics(startNanos, System.nanoTime() + clockOffset,
+                        s.seen(), s.dropped(), s.matched(), s.missed(), s.written()));
+            }
+            writer.close();
+        } catch (RuntimeException e) {
+            if (failure == null) failure = e;
+        }
+        arena.close();
+        if (failure != null) throw failure;
+    }
+}

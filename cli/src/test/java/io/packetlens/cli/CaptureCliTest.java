@@ -1,0 +1,109 @@
+package io.packetlens.cli;
+
+import io.packetlens.lab.Host;
+import io.packetlens.lab.KernelTest;
+import io.packetlens.lab.Lab;
+import io.packetlens.lab.OpenFds;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** {@code packetlens capture} and {@code packetlens trafficgen} end to end in the lab, and their errors. */
+@KernelTest
+class CaptureCliTest {
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
+    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void capture() {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void restore() {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+        oldOut.print(out.toString(StandardCharsets.UTF_8));
+        oldErr.print(err.toString(StandardCharsets.UTF_8));
+    }
+
+    private String stdout() {
+        return out.toString(StandardCharsets.UTF_8);
+    }
+
+    private String stderr() {
+        return err.toString(StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void trafficgenFramesAreCapturedAndReadByTshark() throws Exception {
+        Path file = dir.resolve("cli.pcapng");
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            FutureTask<Integer> capture = new FutureTask<>(() -> b.call(() ->
+                    Main.run("capture", "-i", b.ifname(), "-w", file.toString(), "-c", "2000", "--duration", "30", "udp", "dst", "port", "7000")));
+            Thread.ofPlatform().start(capture);
+            for (int i = 0; i < 100 && !b.exec("bpftool", "-j", "net", "show").contains("\"xdp\":[{"); i++) Thread.sleep(100);
+            int gen = a.call(() -> Main.run("trafficgen", "-i", a.ifname(), "--count", "2000", "--flows", "20", "--size", "128",
+                    "--src-ip", a.ipv4(), "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7000"));
+            assertThat(gen).isZero();
+            assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
+            assertThat(stdout()).contains("sent 2000 frames");
+            assertThat(stderr()).contains("mirror mode on veth0").contains("2000 packets captured").contains("0 dropped");
+            Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-T", "fields", "-e", "udp.srcport", "-e", "frame.len")
+                    .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var rows = new String(p.getInputStream().readAllBytes()).lines().toList();
+            assertThat(p.waitFor()).isZero();
+            assertThat(rows).hasSize(2000).allMatch(r -> r.endsWith("\t128"));
+            assertThat(rows.stream().map(r -> r.split("\t")[0]).distinct().count()).isEqualTo(20);
+            assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[]");
+        }
+    }
+
+    @Test
+    void badInputIsAClearErrorAndLeaksNothing() throws Exception {
+        int fds = OpenFds.count();
+        Path file = dir.resolve("x.pcapng");
+        assertThat(Main.run("capture", "-i", "nosuch0", "-w", file.toString())).isEqualTo(2);
+        assertThat(stderr()).contains("no network interface named 'nosuch0'");
+        assertThat(Main.run("capture", "-i", "lo", "-w", file.toString(), "not", "tcp")).isEqualTo(2);
+        assertThat(stderr()).contains("filter: 'not' is not supported");
+        assertThat(Main.run("capture", "-i", "lo", "-w", file.toString(), "--mode", "borrow")).isEqualTo(2);
+        assertThat(stderr()).contains("--mode must be mirror or steal");
+        assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--size", "20")).isEqualTo(2);
+        assertThat(stderr()).contains("frame size must be 42..");
+        assertThat(OpenFds.count()).isEqualTo(fds);
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a();
+            assertThat(a.call(() -> Main.run("trafficgen", "-i", a.ifname(), "--count", "10", "--queue", "3"))).isEqualTo(2);
+            assertThat(stderr()).contains("queue 3 does not exist on veth0 (it has 1 RX and 1 TX queues");
+        }
+        assertThat(Files.exists(file)).isFalse();
+    }
+
+    @Test
+    void helpListsTheNewCommands() {
+        assertThat(Main.run("--help")).isZero();
+        assertThat(stdout()).contains("capture").contains("trafficgen");
+        assertThat(Main.run("capture", "--help")).isZero();
+        assertThat(stdout()).contains("mirror (default").contains("FILTER");
+    }
+}

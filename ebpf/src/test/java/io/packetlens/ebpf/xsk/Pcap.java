@@ -1,0 +1,87 @@
+package io.packetlens.ebpf.xsk;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import io.packetlens.lab.Host;
+
+/** Test helper: runs tcpdump in a lab host and reads the classic pcap file it wrote (frames only). */
+final class Pcap implements AutoCloseable {
+    private final Process process;
+    private final Path file;
+
+    private Pcap(Process process, Path file) {
+        this.process = process;
+        this.file = file;
+    }
+
+    /** Starts {@code tcpdump -i ifname -Q direction -w file -U -n filter} in {@code host} and waits until it listens. */
+    static Pcap start(Host host, String ifname, String direction, String filter) throws Exception {
+        Path file = Files.createTempFile("pl-xsk", ".pcap");
+        Process p = host.start("tcpdump", "-i", ifname, "-Q", direction, "-w", file.toString(), "--immediate-mode", "-n", "-s", "0", "-B", "16384", filter);
+        // tcpdump prints "listening on ..." to stderr once the capture is open
+        java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()));
+        StringBuilder seen = new StringBuilder();
+        for (String line; (line = err.readLine()) != null; ) {
+            seen.append(line).append('\n');
+            if (line.contains("listening on")) break;
+        }
+        if (!seen.toString().contains("listening on")) throw new IOException("tcpdump did not start: " + seen);
+        Thread.ofPlatform().daemon().start(() -> {
+            try {
+                err.transferTo(java.io.Writer.nullWriter());
+            } catch (IOException ignored) {
+                // process gone
+            }
+        });
+        return new Pcap(p, file);
+    }
+
+    /** Stops tcpdump (SIGTERM flushes the file) and returns the captured frames in order. */
+    List<byte[]> stop() throws Exception {
+        // in immediate mode tcpdump sees each packet at once; give it a moment to drain its ring, then SIGTERM flushes the file
+        Thread.sleep(500);
+        process.destroy();
+        if (!process.waitFor(10, TimeUnit.SECONDS)) throw new IOException("tcpdump did not stop");
+        return read(file);
+    }
+
+    static List<byte[]> read(Path file) throws IOException {
+        ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        int magic = b.getInt(0);
+        if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) throw new IOException("not a little-endian pcap file: " + Integer.toHexString(magic));
+        b.position(24);
+        List<byte[]> frames = new ArrayList<>();
+        while (b.remaining() >= 16) {
+            b.getInt();
+            b.getInt();
+            int incl = b.getInt();
+            b.getInt();
+            byte[] f = new byte[incl];
+            b.get(f);
+            frames.add(f);
+        }
+        return frames;
+    }
+
+    @Override
+    public void close() throws IOException {
+        process.destroyForcibly();
+        Files.deleteIfExists(file);
+    }
+
+    static String hex(byte[] b) {
+        return java.util.HexFormat.of().formatHex(b);
+    }
+
+    static boolean same(byte[] a, byte[] b) {
+        return Arrays.equals(a, b);
+    }
+}
