@@ -61,7 +61,13 @@ public final class MapBatch implements AutoCloseable {
         return next(BpfCmd.MAP_LOOKUP_AND_DELETE_BATCH);
     }
 
+    /** The buffers' addresses go to the kernel, which would write into freed memory after close. */
+    private void checkOpen() {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("map batch for " + map.name() + " is closed");
+    }
+
     private int next(int cmd) {
+        checkOpen();
         if (done) return 0;
         int r = Bpf.batch(cmd, map.fd(), started ? inBatch : MemorySegment.NULL, outBatch, keys, values, capacity, 0);
         int n = Bpf.batchCount();
@@ -108,6 +114,7 @@ public final class MapBatch implements AutoCloseable {
     }
 
     private void check(int count) {
+        checkOpen();
         if (count < 0 || count > capacity) throw new IllegalArgumentException("count " + count + " outside batch capacity " + capacity);
     }
 

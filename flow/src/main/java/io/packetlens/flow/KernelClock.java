@@ -22,6 +22,7 @@ final class KernelClock implements FlowClock {
     /** {@code struct timespec}: tv_sec, tv_nsec (two longs on 64-bit Linux). */
     private static final long TIMESPEC_SIZE = 16;
 
+    @SuppressWarnings("restricted") // the point of this class; callers pass --enable-native-access
     private static final MethodHandle CLOCK_GETTIME = Linker.nativeLinker().downcallHandle(
             Linker.nativeLinker().defaultLookup().find("clock_gettime").orElseThrow(),
             FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));

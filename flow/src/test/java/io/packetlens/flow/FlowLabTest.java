@@ -61,6 +61,7 @@ class FlowLabTest {
                 flows.detachAll();
                 aggregator.stop(); // stop polling, then report what is left
                 aggregator.flush();
+                awaitCapture(pcap, sent);
                 tcpdump.destroy();
                 tcpdump.waitFor();
 
@@ -109,6 +110,20 @@ class FlowLabTest {
         List<FinishedFlow> mine = records.stream().filter(match).toList();
         assertThat(mine.stream().map(FinishedFlow::key).distinct()).as("one flow for proto %d dport %d", protocol, dport).hasSize(1);
         return mine.stream().map(r -> new Count(r.packets(), r.bytes())).reduce(Count.ZERO, Count::plus);
+    }
+
+    /**
+     * Waits until tcpdump has written every frame the sender sent: a busy machine can leave it behind, and stopping
+     * it then loses the last frames. The pcap file then holds a 24-byte header and, per frame, a 16-byte record header
+     * and the whole frame (the default snap length keeps frames whole), so its size says when it is complete.
+     */
+    private static void awaitCapture(Path pcap, LinkStats sent) throws Exception {
+        long want = 24 + 16 * sent.txPackets() + sent.txBytes();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (Files.size(pcap) < want) {
+            assertThat(System.nanoTime()).as("tcpdump wrote %d of %d bytes in 30 s", Files.size(pcap), want).isLessThan(deadline);
+            Thread.sleep(50);
+        }
     }
 
     private static final Pattern LENGTH = Pattern.compile("length (\\d+)");

@@ -165,19 +165,18 @@ class LabLifecycleTest {
 
     @Test
     void invalidPrefixFailsWithStderrAndLeavesNothing() {
-        List<String> before = namespaces();
+        List<String> before = namespacesOfThisProcess();
         assertThatThrownBy(() -> Lab.create("bad/name"))
                 .isInstanceOf(CommandFailedException.class)
                 .hasMessageContaining("Invalid netns name");
-        // other processes may create labs meanwhile: only names this test could have made matter
-        assertThat(namespaces()).filteredOn(n -> n.startsWith("bad")).isEqualTo(before.stream().filter(n -> n.startsWith("bad")).toList());
+        assertThat(namespacesOfThisProcess()).isEqualTo(before);
         // the prefix is free again: a failed lab does not stay registered as open
         assertThatThrownBy(() -> Lab.create("bad/name")).isInstanceOf(CommandFailedException.class);
     }
 
     @Test
     void failureHalfWayRemovesEverythingCreatedSoFar() {
-        List<String> before = namespaces();
+        List<String> before = namespacesOfThisProcess();
         List<List<String>> seenAtFailure = new java.util.ArrayList<>();
         assertThatThrownBy(() -> Lab.create(PREFIX, command -> {
             if (command.contains("neighbour")) {
@@ -187,7 +186,7 @@ class LabLifecycleTest {
         })).hasRootCauseMessage("injected failure");
         assertThat(seenAtFailure).singleElement().asInstanceOf(org.assertj.core.api.InstanceOfAssertFactories.LIST)
                 .contains(PREFIX + "-a", PREFIX + "-b");
-        assertThat(namespaces()).filteredOn(n -> n.startsWith(PREFIX)).isEqualTo(before.stream().filter(n -> n.startsWith(PREFIX)).toList());
+        assertThat(namespacesOfThisProcess()).isEqualTo(before);
     }
 
     @Test
@@ -202,6 +201,21 @@ class LabLifecycleTest {
             assertThat(Traffic.ping(first.a(), first.b(), false, 1).packets()).isEqualTo(1);
         }
         assertThat(namespaces()).noneMatch(ns -> ns.startsWith("pl-" + pid));
+    }
+
+    /** A lab namespace name with the pid of the process that made it: {@code <prefix>-<pid>[-<n>]-<a|b>}. */
+    private static final java.util.regex.Pattern LAB_OF_PID = java.util.regex.Pattern.compile("[a-z]+-(\\d+)(?:-\\d+)?-[ab]");
+
+    /**
+     * {@link #namespaces()} without the labs of other processes: other test JVMs on the same machine create and remove
+     * theirs at any moment, so before/after comparisons must not see them.
+     */
+    static List<String> namespacesOfThisProcess() {
+        long me = ProcessHandle.current().pid();
+        return namespaces().stream().filter(n -> {
+            java.util.regex.Matcher m = LAB_OF_PID.matcher(n);
+            return !m.matches() || Long.parseLong(m.group(1)) == me;
+        }).toList();
     }
 
     static List<String> namespaces() {

@@ -122,6 +122,7 @@ class PacketCounterTest {
             // independent cross-check: tcpdump where the sender transmits. UDP and ICMP frames are the same there
             // and at XDP; TCP is not: the sender hands veth TSO super-packets, which native XDP on veth sees as
             // segments (checked against the sender's Tcp.OutSegs).
+            awaitCapture(pcap, tx);
             tcpdump.destroy();
             tcpdump.waitFor();
             assertThat(tcpdumpCount(a, pcap, "ip and udp")).isEqualTo(counts.get(Protocol.IPV4_UDP).packets());
@@ -142,6 +143,20 @@ class PacketCounterTest {
             counter.close();
             assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[]").doesNotContain("\"id\":" + progId);
             assertThat(b.exec("ip", "link", "show", b.ifname())).doesNotContain("xdp");
+        }
+    }
+
+    /**
+     * Waits until tcpdump has written every frame the sender sent: on a busy machine it lags behind, and stopping it
+     * then loses the last frames. The pcap file holds a 24-byte header and, per frame, a 16-byte record header and the
+     * whole frame (default snap length), so its size says when it is complete.
+     */
+    private static void awaitCapture(Path pcap, LinkStats sent) throws Exception {
+        long want = 24 + 16 * sent.txPackets() + sent.txBytes();
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (Files.size(pcap) < want) {
+            assertThat(System.nanoTime()).as("tcpdump wrote %d of %d bytes in 30 s", Files.size(pcap), want).isLessThan(deadline);
+            Thread.sleep(50);
         }
     }
 
