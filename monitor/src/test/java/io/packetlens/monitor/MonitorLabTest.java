@@ -124,4 +124,37 @@ class MonitorLabTest {
             assertThat(s.traffic()).doesNotContainKey(new TrafficLabels("veth0", "ingress", "udp"));
         }
     }
+
+    @Test
+    void sourcePpsAndNewFlowRateFireOnTrafficMadeToTriggerThem() throws Exception {
+        List<Alert> alerts = new CopyOnWriteArrayList<>();
+        var rules = List.of(new MonitorConfig.AlertRuleConfig("source-pps", 2000, Duration.ofSeconds(1)),
+                new MonitorConfig.AlertRuleConfig("new-flows-per-second", 15, Duration.ofSeconds(1)));
+        try (Lab lab = Lab.create(); FlowMonitor monitor = new FlowMonitor(config(rules), FlowClock.system())) {
+            Host a = lab.a(), b = lab.b();
+            monitor.onAlert(alerts::add);
+            b.call(() -> monitor.attachXdp(b.ifname(), XdpMode.DRIVER));
+            monitor.poll();
+            // normal: a few flows, a modest rate, spread over more than a second
+            for (int i = 0; i < 4; i++) {
+                Traffic.ping(a, b, false, 5);
+                Thread.sleep(250);
+            }
+            monitor.poll();
+            assertThat(alerts).as("normal traffic").isEmpty();
+            // a flood from one source: thousands of datagrams between two polls
+            Traffic.udp(a, b, false, 6000, 32);
+            monitor.poll();
+            assertThat(alerts).singleElement().satisfies(al -> {
+                assertThat(al.rule()).isEqualTo("source-pps");
+                assertThat(al.subject()).isEqualTo(a.ipv4());
+                assertThat(al.value()).isGreaterThan(2000);
+            });
+            // many new flows: every Traffic.udp call sends from a new source port
+            alerts.clear();
+            for (int i = 0; i < 60; i++) Traffic.udp(a, b, false, 1, 8);
+            monitor.poll();
+            assertThat(alerts).extracting(Alert::rule).contains("new-flows-per-second");
+        }
+    }
 }
