@@ -248,7 +248,10 @@ public final class XskSocket implements AutoCloseable {
         return queued;
     }
 
-    /** Copies one frame into UMEM and queues it; false if the TX ring or the free stack is full right now. */
+    /**
+     * Copies one frame into UMEM and queues it; false if the TX ring or the free stack is
+     * full right now. A convenience (it allocates a small lambda); loops use {@link #transmit}.
+     */
     public boolean send(MemorySegment frame) {
         return transmit(1, (area, offset, capacity, i) -> {
             MemorySegment.copy(frame, 0, area, offset, frame.byteSize());
