@@ -218,6 +218,13 @@ public final class Capture implements AutoCloseable {
         return new CaptureStats(written, c.seen(), c.matched(), dropped, c.noSocket());
     }
 
+    /** Steal mode: frames received so far by the socket of each RX queue (index = queue id); empty in mirror mode. */
+    public long[] framesPerQueue() {
+        long[] out = new long[sockets.size()];
+        for (XskSocket s : sockets) out[s.queue()] = s.rxFrames();
+        return out;
+    }
+
     /** Frames written to the file. */
     public long written() {
         return written;
