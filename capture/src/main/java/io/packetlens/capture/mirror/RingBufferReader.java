@@ -93,8 +93,10 @@ public final class RingBufferReader implements AutoCloseable {
                 n++;
             }
             c += (recLen + HEADER + 7) & ~7L;
+        }
+        if (c != consumer) {
             consumer = c;
-            // release: we are done reading the record before the kernel may overwrite it
+            // release: we are done reading the records before the kernel may overwrite them
             U64.setRelease(consumerPage, 0L, c);
         }
         return n;

@@ -76,7 +76,7 @@ public final class XskSocket implements AutoCloseable {
      * calling thread's network namespace), using {@code umem} for its frames, and binds it.
      * The first socket of a UMEM uses the UMEM's own fd and rings; later ones bind with
      * XDP_SHARED_UMEM, with their own fill and completion rings when they are on another
-     * device or queue. Frames for reception are moved to the fill ring before binding.
+     * device or queue. Frames for reception are moved to the fill ring once it is bound.
      * A missing interface, a queue id the device does not have, or zero-copy on a driver
      * without it fail with a message saying so.
      */
@@ -248,7 +248,10 @@ public final class XskSocket implements AutoCloseable {
         return queued;
     }
 
-    /** Copies one frame into UMEM and queues it; false if the TX ring or the free stack is full right now. */
+    /**
+     * Copies one frame into UMEM and queues it; false if the TX ring or the free stack is
+     * full right now. A convenience (it allocates a small lambda); loops use {@link #transmit}.
+     */
     public boolean send(MemorySegment frame) {
         return transmit(1, (area, offset, capacity, i) -> {
             MemorySegment.copy(frame, 0, area, offset, frame.byteSize());

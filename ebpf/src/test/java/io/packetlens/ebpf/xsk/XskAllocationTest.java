@@ -65,11 +65,13 @@ class XskAllocationTest {
                 });
                 Thread.ofPlatform().start(receiver);
                 ready.await();
+                // the sender keeps going until the receiver has its frames: a frame lost while the receiver was
+                // descheduled on a busy machine is no concern of this test
                 a.run(() -> {
                     try (DatagramSocket s = new DatagramSocket()) {
                         byte[] p = new byte[64];
                         DatagramPacket d = new DatagramPacket(p, p.length, new InetSocketAddress(b.ipv4(), 9000));
-                        for (int i = 0; i < WARMUP + MEASURED; i++) {
+                        for (int i = 0; !receiver.isDone() && i < 10 * (WARMUP + MEASURED); i++) {
                             s.send(d);
                             if (i % 200 == 199) Thread.sleep(1);
                         }
@@ -78,7 +80,7 @@ class XskAllocationTest {
                     }
                 });
                 receiver.get(90, TimeUnit.SECONDS);
-                assertThat(summer.frames).as("frames received; kernel counters %s", xsk.statistics()).isEqualTo(WARMUP + MEASURED);
+                assertThat(summer.frames).as("frames received; kernel counters %s", xsk.statistics()).isGreaterThanOrEqualTo(WARMUP + MEASURED);
                 // a few hundred bytes may come from JIT deoptimization bookkeeping; one object per frame would be >= 320,000
                 assertThat(allocated[0]).as("bytes allocated while receiving %d frames", MEASURED).isLessThan(16_384);
             }
