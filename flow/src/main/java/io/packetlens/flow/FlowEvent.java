@@ -139,6 +139,6 @@ public record FlowEvent(EventKind kind, long timestampNanos, long epochNanos, Fl
     public String toString() {
         String flags = tcpFlags != 0 ? " [" + TcpFlags.toString(tcpFlags) + "]" : "";
         String sample = data.length > 0 ? " data " + HexFormat.of().formatHex(data) : "";
-        return kind.name().toLowerCase() + " " + key + " len " + packetLength + flags + sample;
+        return kind.name() + " " + key + " len " + packetLength + flags + sample;
     }
 }
