@@ -5,6 +5,7 @@
 // is full, the per-CPU overflow counters. Traffic is never dropped or changed.
 // (-mcpu=v3 above: compare-and-swap and fetch-or for the shared flow table.)
 #include "packetlens_flow.h"
+#include "packetlens_events.h"
 #include <linux/pkt_cls.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -51,11 +52,11 @@ struct {
     __type(value, struct pl_count);
 } flow_counters SEC(".maps");
 
-/* Event records (struct pl_flow_event); user space shrinks it to one page when events are off. */
-struct {
-    __uint(type, BPF_MAP_TYPE_RINGBUF);
-    __uint(max_entries, 256 * 1024);
-} flow_events SEC(".maps");
+/* Event records (struct pl_flow_event), over a ring buffer or, on kernels without one
+ * (before 5.8), a perf buffer: packetlens_events.h, chosen at load by
+ * io.packetlens.ebpf.events.EventChannels. Declares flow_events and its per-CPU loss
+ * counters flow_events_lost. User space shrinks the ring to one page when events are off. */
+PL_EVENTS(flow_events, 256 * 1024);
 
 static __always_inline void pl_count(__u32 slot, __u64 bytes)
 {
@@ -77,8 +78,11 @@ static __always_inline void pl_count(__u32 slot, __u64 bytes)
  *    58  u16 cap_len      bytes of the frame that follow (PL_EVENT_SAMPLE only)
  *    60  u32 reserved
  *    64  u8  data[cap_len]
- * A record the ring has no room for is counted in PL_CNT_EVENTS_LOST, never dropped
- * silently; submitted ones in PL_CNT_EVENTS_SENT. */
+ * (io.packetlens.flow.FlowEvent mirrors it.) A record the channel has no room for is
+ * counted in PL_CNT_EVENTS_LOST (and, by reason and CPU, in flow_events_lost), never
+ * dropped silently; submitted ones in PL_CNT_EVENTS_SENT. Over a perf buffer the
+ * record is staged in a per-CPU scratch value and copied out, hence the size limit
+ * PL_EVENT_MAX (1024) of packetlens_events.h, well above 64 + PL_SAMPLE_BYTES. */
 enum pl_event_kind {
     PL_EVENT_NEW_FLOW = 1,
     PL_EVENT_TCP = 2,
@@ -99,9 +103,18 @@ struct pl_flow_event {
     __u8 data[];
 };
 
-static __always_inline void pl_event(__u8 kind, struct pl_parsed *p, __u32 len, __u64 now)
+/* Hands a filled record to the channel and counts its fate in flow_counters. */
+static __always_inline void pl_event_submit(void *ctx, void *ev, __u32 size)
 {
-    struct pl_flow_event *ev = bpf_ringbuf_reserve(&flow_events, sizeof(*ev), 0);
+    if (pl_submit(ctx, flow_events, ev, size))
+        pl_count(PL_CNT_EVENTS_LOST, size); /* perf output refused (no room, no reader) */
+    else
+        pl_count(PL_CNT_EVENTS_SENT, size);
+}
+
+static __always_inline void pl_event(void *ctx, __u8 kind, struct pl_parsed *p, __u32 len, __u64 now)
+{
+    struct pl_flow_event *ev = pl_reserve(flow_events, sizeof(*ev));
     if (!ev) {
         pl_count(PL_CNT_EVENTS_LOST, sizeof(*ev));
         return;
@@ -113,8 +126,7 @@ static __always_inline void pl_event(__u8 kind, struct pl_parsed *p, __u32 len, 
     ev->tcp_flags = p->tcp_flags;
     ev->cap_len = 0;
     ev->reserved = 0;
-    bpf_ringbuf_submit(ev, 0);
-    pl_count(PL_CNT_EVENTS_SENT, sizeof(*ev));
+    pl_event_submit(ctx, ev, sizeof(*ev));
 }
 
 /* The sample event: the header plus the frame's first bytes, read with the hook's own
@@ -122,7 +134,7 @@ static __always_inline void pl_event(__u8 kind, struct pl_parsed *p, __u32 len, 
 static __always_inline void pl_sample(void *ctx, int xdp, struct pl_parsed *p, __u32 len, __u64 now)
 {
     const __u32 size = sizeof(struct pl_flow_event) + PL_SAMPLE_BYTES;
-    struct pl_flow_event *ev = bpf_ringbuf_reserve(&flow_events, size, 0);
+    struct pl_flow_event *ev = pl_reserve(flow_events, size);
     if (!ev) {
         pl_count(PL_CNT_EVENTS_LOST, size);
         return;
@@ -142,8 +154,7 @@ static __always_inline void pl_sample(void *ctx, int xdp, struct pl_parsed *p, _
     ev->tcp_flags = p->tcp_flags;
     ev->cap_len = err ? 0 : cap;
     ev->reserved = 0;
-    bpf_ringbuf_submit(ev, 0);
-    pl_count(PL_CNT_EVENTS_SENT, size);
+    pl_event_submit(ctx, ev, size);
 }
 
 static __always_inline void pl_flow_events(void *ctx, int xdp, struct pl_parsed *p, int reason,
@@ -152,12 +163,12 @@ static __always_inline void pl_flow_events(void *ctx, int xdp, struct pl_parsed 
     if (!cfg_events)
         return;
     if ((cfg_events & PL_EV_NEW_FLOW) && new_flow)
-        pl_event(PL_EVENT_NEW_FLOW, p, len, now);
+        pl_event(ctx, PL_EVENT_NEW_FLOW, p, len, now);
     if ((cfg_events & PL_EV_OVERFLOW) && overflow)
-        pl_event(PL_EVENT_OVERFLOW, p, len, now);
+        pl_event(ctx, PL_EVENT_OVERFLOW, p, len, now);
     if ((cfg_events & PL_EV_TCP) && reason == PL_FLOW && p->key.proto == IPPROTO_TCP
         && (p->tcp_flags & 0x07)) /* FIN, SYN or RST */
-        pl_event(PL_EVENT_TCP, p, len, now);
+        pl_event(ctx, PL_EVENT_TCP, p, len, now);
     if ((cfg_events & PL_EV_SAMPLE) && cfg_sample_every && bpf_get_prandom_u32() % cfg_sample_every == 0)
         pl_sample(ctx, xdp, p, len, now);
 }

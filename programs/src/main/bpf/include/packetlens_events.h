@@ -126,15 +126,17 @@ static __always_inline void *pl_reserve_(void *map, void *lost, __u64 size)
     return rec;
 }
 
-static __always_inline void pl_submit_(void *ctx, void *map, void *lost, void *rec, __u64 size)
+/* Returns 0, or the perf output's negative error (already counted); a ring buffer submit cannot fail. */
+static __always_inline long pl_submit_(void *ctx, void *map, void *lost, void *rec, __u64 size)
 {
     if (pl_perfbuf()) {
         long err = bpf_perf_event_output(ctx, map, BPF_F_CURRENT_CPU, rec, size);
         if (err)
             pl_count_perf_error(lost, err);
-        return;
+        return err;
     }
     bpf_ringbuf_submit(rec, PL_SUBMIT_FLAGS);
+    return 0;
 }
 
 static __always_inline void pl_discard_(void *rec)
@@ -161,7 +163,8 @@ static __always_inline long pl_output_(void *ctx, void *map, void *lost, void *d
 
 /* Reserve a record of constant `size` in channel `name`; NULL (and counted) when refused. */
 #define pl_reserve(name, size) pl_reserve_(&name, &name##_lost, (size))
-/* Hand a reserved record to the reader (ctx: the program's context, needed by perf output). */
+/* Hand a reserved record to the reader (ctx: the program's context, needed by perf output);
+ * 0, or the perf output's negative error (already counted in <name>_lost). */
 #define pl_submit(ctx, name, rec, size) pl_submit_((ctx), &name, &name##_lost, (rec), (size))
 /* Drop a reserved record without delivering it (the reader skips it). */
 #define pl_discard(name, rec) pl_discard_((rec))

@@ -8,7 +8,12 @@ import io.packetlens.monitor.config.MonitorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
+import io.packetlens.flow.EventKind;
+
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.EnumSet;
+import java.util.Set;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -48,6 +53,14 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--idle-timeout", description = "e.g. 15s")
     String idleTimeout;
 
+    @Option(names = "--events", arity = "0..1", fallbackValue = "", paramLabel = "KINDS",
+            description = "print kernel events: comma-separated new-flow, tcp, sample, overflow "
+                    + "(without a value: those of the configuration, else new-flow,tcp); JSON lines {\"event\": ...} with --json")
+    String events;
+
+    @Option(names = "--sample-every", paramLabel = "N", description = "with --events: sample one packet in N with its first 128 bytes")
+    Integer sampleEvery;
+
     @Override
     public Integer call() throws Exception {
         MonitorConfig c = configure();
@@ -61,7 +74,7 @@ final class FlowsCommand implements Callable<Integer> {
                 System.out.printf("packetlens flows: %s on %s%n", c.hook().name().toLowerCase(Locale.ROOT), String.join(", ", c.interfaces()));
             }
             long end = duration == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
-            new MonitorRunner(monitor, json, System.out).run(shutdown, () -> System.nanoTime() >= end);
+            new MonitorRunner(monitor, json, System.out, events != null).run(shutdown, () -> System.nanoTime() >= end);
         }
         return 0;
     }
@@ -85,9 +98,35 @@ final class FlowsCommand implements Callable<Integer> {
                 c = c.withTimeouts(activeTimeout != null ? ConfigReader.parseDuration("--active-timeout", activeTimeout) : c.activeTimeout(),
                         idleTimeout != null ? ConfigReader.parseDuration("--idle-timeout", idleTimeout) : c.idleTimeout());
             }
+            if (events != null || sampleEvery != null) c = withEvents(c);
             return c;
         } catch (ConfigException e) {
             throw new UserException("configuration error: " + e.getMessage());
         }
+    }
+
+    /** Applies --events and --sample-every on top of the configuration's events. */
+    private MonitorConfig withEvents(MonitorConfig c) {
+        Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
+        if (events != null && !events.isBlank()) {
+            for (String name : events.split(",")) {
+                String n = name.trim().toLowerCase(Locale.ROOT);
+                EventKind k = Arrays.stream(EventKind.values()).filter(e -> ConfigReader.eventName(e).equals(n)).findFirst()
+                        .orElseThrow(() -> new ConfigException("--events", "expected new-flow, tcp, sample or overflow, got '" + name.trim() + "'"));
+                kinds.add(k);
+            }
+        } else {
+            kinds.addAll(c.events().isEmpty() ? EnumSet.of(EventKind.NEW_FLOW, EventKind.TCP) : c.events());
+        }
+        int every = c.sampleEvery();
+        if (sampleEvery != null) {
+            if (sampleEvery < 1) throw new ConfigException("--sample-every", "must be at least 1, got " + sampleEvery);
+            every = sampleEvery;
+            kinds.add(EventKind.SAMPLE);
+        }
+        if (kinds.contains(EventKind.SAMPLE) && every < 1) {
+            throw new ConfigException("--sample-every", "required with the sample event: sample one packet in N");
+        }
+        return c.withEvents(kinds, kinds.contains(EventKind.SAMPLE) ? every : 0);
     }
 }

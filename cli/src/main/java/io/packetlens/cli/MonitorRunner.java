@@ -8,6 +8,7 @@ import io.packetlens.monitor.FlowMonitor;
 import io.packetlens.monitor.MonitorSnapshot;
 import io.packetlens.monitor.alert.Alert;
 import io.packetlens.monitor.config.MonitorConfig;
+import io.packetlens.monitor.log.EventJson;
 import io.packetlens.monitor.log.FlowJson;
 import io.packetlens.monitor.log.FlowLogWriter;
 import io.packetlens.monitor.metrics.MetricsServer;
@@ -29,12 +30,20 @@ final class MonitorRunner {
     private final boolean json;
     private final PrintStream out;
     private final boolean clearScreen;
+    private final boolean printEvents;
 
     MonitorRunner(FlowMonitor monitor, boolean json, PrintStream out) {
+        this(monitor, json, out, false);
+    }
+
+    /** With {@code printEvents}, the monitor's events are printed too (JSON lines, or text lines between views). */
+    MonitorRunner(FlowMonitor monitor, boolean json, PrintStream out, boolean printEvents) {
         this.monitor = monitor;
         this.json = json;
         this.out = out;
-        this.clearScreen = !json && System.console() != null && System.getenv("PACKETLENS_NO_CLEAR") == null;
+        this.printEvents = printEvents;
+        // event lines would be wiped by the next redraw: with them, views follow each other instead
+        this.clearScreen = !json && !printEvents && System.console() != null && System.getenv("PACKETLENS_NO_CLEAR") == null;
     }
 
     /** Runs until {@code done} says so; returns the final snapshot (after the drain). */
@@ -47,6 +56,11 @@ final class MonitorRunner {
             if (log != null) monitor.onFinishedFlow(log::write);
             if (json) monitor.onFinishedFlow(f -> out.println(FlowJson.toLine(f, monitor.interfaceName(f.key().ifindex()))));
             monitor.onAlert(a -> report(a, metrics));
+            if (printEvents) {
+                // the event reader's thread prints; PrintStream serialises whole lines
+                monitor.onEvent(e -> out.println(json ? EventJson.toLine(e, monitor.interfaceName(e.key().ifindex()))
+                        : EventJson.toText(e, monitor.interfaceName(e.key().ifindex()))));
+            }
             long interval = c.pollInterval().toMillis();
             while (!shutdown.requested() && !done.getAsBoolean()) {
                 shutdown.sleep(interval);

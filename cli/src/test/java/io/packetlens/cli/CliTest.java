@@ -97,13 +97,26 @@ class CliTest {
         assertThat(stderr()).contains("--duration must be >= 0");
     }
 
+    /**
+     * Waits until a program is attached at XDP on {@code h}'s interface: loading the flow program takes one to two
+     * seconds, longer on a busy machine, so a fixed head start for the sender can miss it.
+     */
+    private static void awaitXdp(Host h) throws Exception {
+        long deadline = System.nanoTime() + 20_000_000_000L;
+        while (!h.exec("ip", "-d", "link", "show", h.ifname()).contains("prog/xdp")) {
+            if (System.nanoTime() > deadline) throw new AssertionError("no XDP program attached on " + h.ifname() + " within 20 s");
+            Thread.sleep(50);
+        }
+        Thread.sleep(200); // the monitor's first poll interval has begun
+    }
+
     @Test
     void flowsJsonWritesRecordsAndAFinalSummaryLine() throws Exception {
         try (Lab lab = Lab.create()) {
             Host a = lab.a(), b = lab.b();
             Thread sender = Thread.ofPlatform().start(() -> {
                 try {
-                    Thread.sleep(1500);
+                    awaitXdp(b);
                     Traffic.udp(a, b, false, 40, 100);
                 } catch (Exception e) {
                     throw new RuntimeException(e);
@@ -124,6 +137,54 @@ class CliTest {
             assertThat(udp).isEqualTo(40);
             assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[]");
         }
+    }
+
+    @Test
+    void flowsEventsPrintsKernelEventsAsJsonLinesAndAsText() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    awaitXdp(b);
+                    Traffic.tcp(a, b, false, 10_000);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            int code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--json", "--events", "--duration", "3", "--no-metrics"));
+            sender.join();
+            assertThat(code).isZero();
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.List<com.fasterxml.jackson.databind.JsonNode> events = stdout().lines().filter(l -> l.startsWith("{\"event\""))
+                    .map(l -> { try { return json.readTree(l).get("event"); } catch (Exception e) { throw new RuntimeException(e); } })
+                    .toList();
+            assertThat(events).anyMatch(e -> e.get("type").asText().equals("new-flow") && e.get("protocolIdentifier").asInt() == 6
+                    && e.get("sourceIPv4Address").asText().equals(a.ipv4()) && e.get("destinationTransportPort").asInt() == Traffic.TCP_PORT);
+            assertThat(events).anyMatch(e -> e.get("type").asText().equals("tcp") && e.get("tcpFlags").asText().equals("SYN"));
+            assertThat(events).anyMatch(e -> e.get("type").asText().equals("tcp") && e.get("tcpFlags").asText().contains("FIN"));
+            assertThat(events).allMatch(e -> e.get("interfaceName").asText().equals(b.ifname()));
+
+            out.reset();
+            Thread udp = Thread.ofPlatform().start(() -> {
+                try {
+                    awaitXdp(b);
+                    Traffic.udp(a, b, false, 3, 20);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--events=new-flow,sample", "--sample-every", "1",
+                    "--duration", "3", "--no-metrics"));
+            udp.join();
+            assertThat(code).isZero();
+            assertThat(stdout().lines().filter(l -> l.startsWith("EVENT ") && l.contains(" new-flow udp " + a.ipv4()))).hasSize(1);
+            assertThat(stdout().lines().filter(l -> l.startsWith("EVENT ") && l.contains(" sample udp " + a.ipv4()))).hasSize(3)
+                    .allMatch(l -> l.contains(" data "));
+        }
+        assertThat(Main.run("flows", "-i", "lo", "--events=syn", "--no-metrics")).isEqualTo(2);
+        assertThat(stderr()).contains("configuration error: --events: expected new-flow, tcp, sample or overflow, got 'syn'");
+        assertThat(Main.run("flows", "-i", "lo", "--events=sample", "--no-metrics")).isEqualTo(2);
+        assertThat(stderr()).contains("--sample-every: required with the sample event");
     }
 
     @Test

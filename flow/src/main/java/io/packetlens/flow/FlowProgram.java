@@ -5,6 +5,8 @@ import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.events.EventChannelConfig;
+import io.packetlens.ebpf.events.EventChannels;
 import io.packetlens.ebpf.link.Link;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
@@ -61,14 +63,16 @@ public final class FlowProgram implements AutoCloseable {
 
     private final BpfObject object;
     private final FlowConfig config;
+    private final EventChannels channels;
     private final List<Link> links = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment slot = arena.allocate(4, 4);
     private final MemorySegment perCpuCount;
 
-    private FlowProgram(BpfObject object, FlowConfig config) {
+    private FlowProgram(BpfObject object, FlowConfig config, EventChannels channels) {
         this.object = object;
         this.config = config;
+        this.channels = channels;
         this.perCpuCount = arena.allocate((long) Cpus.possible() * 16, 8);
     }
 
@@ -95,8 +99,30 @@ public final class FlowProgram implements AutoCloseable {
         return load(FlowConfig.defaults());
     }
 
+    /** Loads with the event channel chosen by {@link EventChannelConfig#fromEnvironment()} (ring buffer where the kernel has one). */
     public static FlowProgram load(FlowConfig config) {
-        return new FlowProgram(spec(config).load(), config);
+        return load(config, EventChannelConfig.fromEnvironment());
+    }
+
+    /**
+     * Loads with an explicit event channel choice: {@code flow_events} becomes a ring buffer (kernel 5.8+) or a perf
+     * buffer (older kernels, or when forced). Its ring size comes from {@link FlowConfig#eventRingBytes()} unless
+     * {@code channel} sets one; a perf buffer's from {@code channel.perf()}.
+     */
+    public static FlowProgram load(FlowConfig config, EventChannelConfig channel) {
+        ObjectSpec spec = spec(config);
+        EventChannels channels = EventChannels.configure(spec, channel);
+        return new FlowProgram(spec.load(), config, channels);
+    }
+
+    /** The loaded object (maps and programs by name). */
+    public BpfObject object() {
+        return object;
+    }
+
+    /** The event channel chosen at load for {@code flow_events}. */
+    public EventChannels eventChannels() {
+        return channels;
     }
 
     public FlowConfig config() {
@@ -153,7 +179,10 @@ public final class FlowProgram implements AutoCloseable {
         return object.map(COUNTERS);
     }
 
-    /** The event ring buffer (one page and unused unless {@link FlowConfig#events()} asks for events). */
+    /**
+     * The event map (a ring buffer, or a perf event array: {@link #eventChannels()}; one page and unused unless
+     * {@link FlowConfig#events()} asks for events). Read it with {@link FlowEvents}.
+     */
     public BpfMap eventRing() {
         return object.map(EVENTS);
     }

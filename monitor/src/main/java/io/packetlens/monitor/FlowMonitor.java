@@ -13,12 +13,15 @@ import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowAggregator;
 import io.packetlens.flow.FlowClock;
 import io.packetlens.flow.FlowConfig;
+import io.packetlens.flow.FlowEvent;
+import io.packetlens.flow.FlowEvents;
 import io.packetlens.flow.FlowKey;
 import io.packetlens.flow.FlowProgram;
 import io.packetlens.monitor.alert.Alert;
 import io.packetlens.monitor.alert.AlertEngine;
 import io.packetlens.monitor.config.MonitorConfig;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -32,8 +35,10 @@ import java.util.function.Consumer;
  * The flow monitor: the kernel flow program attached to the configured interfaces, the
  * aggregator polling its table, and what is built on each poll — per-label traffic totals,
  * alerts, and a {@link MonitorSnapshot} for the view and /metrics. Finished flows go to the
- * registered listeners (the JSON flow log, --json output). Closing detaches, drains the table
- * (every packet counted is reported) and frees the kernel objects.
+ * registered listeners (the JSON flow log, --json output). With {@link MonitorConfig#events()}
+ * set, the program's events (new flows, TCP open/close, samples) go to the event listeners, on
+ * the event reader's thread. Closing detaches, drains the table (every packet counted is
+ * reported) and the event channel, and frees the kernel objects.
  */
 public final class FlowMonitor implements AutoCloseable {
     private final MonitorConfig config;
@@ -43,6 +48,9 @@ public final class FlowMonitor implements AutoCloseable {
     private final Map<Integer, String> ifNames = new HashMap<>();
     private final List<Consumer<FinishedFlow>> flowListeners = new CopyOnWriteArrayList<>();
     private final List<Consumer<Alert>> alertListeners = new CopyOnWriteArrayList<>();
+    private final List<Consumer<FlowEvent>> eventListeners = new CopyOnWriteArrayList<>();
+    /** The event subscription, or null when no events are configured. */
+    private final FlowEvents events;
     /** Cumulative packets already reported in finished records, per label. */
     private final Map<TrafficLabels, Count> exported = new HashMap<>();
     /** Packets of each live table entry already reported in ACTIVE records. */
@@ -53,16 +61,21 @@ public final class FlowMonitor implements AutoCloseable {
 
     public FlowMonitor(MonitorConfig config, FlowClock clock) {
         this.config = Objects.requireNonNull(config);
-        this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize()));
+        this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize())
+                .events(config.events()).sampleEvery(config.sampleEvery()));
+        FlowEvents ev = null;
         try {
+            ev = config.events().isEmpty() ? null : FlowEvents.open(program, this::onEvent);
             FlowAggregator.Settings s = FlowAggregator.Settings.defaults()
                     .activeTimeout(config.activeTimeout()).idleTimeout(config.idleTimeout()).pollInterval(config.pollInterval());
             this.aggregator = new FlowAggregator(program, s, clock, this::onFinished);
             this.alerts = AlertEngine.fromConfig(config.alerts(), a -> alertListeners.forEach(l -> l.accept(a)));
         } catch (RuntimeException e) {
+            if (ev != null) ev.close();
             program.close();
             throw e;
         }
+        this.events = ev;
         this.snapshot = new MonitorSnapshot(Instant.now(), 0, List.of(), Map.of(), aggregator.totals(),
                 program.flowTable().maxEntries(), 0);
     }
@@ -112,6 +125,26 @@ public final class FlowMonitor implements AutoCloseable {
 
     public void onFinishedFlow(Consumer<FinishedFlow> listener) {
         flowListeners.add(listener);
+    }
+
+    /** Receives flow program events (only with {@link MonitorConfig#events()} set), on the event reader thread. */
+    public void onEvent(Consumer<FlowEvent> listener) {
+        eventListeners.add(listener);
+    }
+
+    /** The event subscription (delivered count, channel losses), or null when no events are configured. */
+    public FlowEvents events() {
+        return events;
+    }
+
+    private void onEvent(FlowEvent e) {
+        for (Consumer<FlowEvent> l : eventListeners) {
+            try {
+                l.accept(e);
+            } catch (RuntimeException x) {
+                System.getLogger("packetlens.monitor").log(System.Logger.Level.WARNING, "event listener failed", x);
+            }
+        }
     }
 
     public void onAlert(Consumer<Alert> listener) {
@@ -179,6 +212,14 @@ public final class FlowMonitor implements AutoCloseable {
     public synchronized MonitorSnapshot stop() {
         if (closed) return snapshot;
         program.detachAll();
+        if (events != null) {
+            try {
+                events.awaitDrained(Duration.ofSeconds(1)); // hand over what the program sent before detaching
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            events.close();
+        }
         aggregator.flush();
         MonitorSnapshot s = publish(List.of(), lastPollNanos < 0 ? 0 : (System.nanoTime() - lastPollNanos) / 1e9);
         closed = true;
@@ -190,6 +231,7 @@ public final class FlowMonitor implements AutoCloseable {
         try {
             stop();
         } finally {
+            if (events != null) events.close();
             aggregator.close();
             program.close();
         }

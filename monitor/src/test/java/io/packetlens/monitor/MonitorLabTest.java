@@ -3,7 +3,10 @@ package io.packetlens.monitor;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.flow.EventKind;
 import io.packetlens.flow.FinishedFlow;
+import io.packetlens.flow.FlowEvent;
+import io.packetlens.flow.TcpFlags;
 import io.packetlens.flow.FlowClock;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
@@ -155,6 +158,29 @@ class MonitorLabTest {
             for (int i = 0; i < 60; i++) Traffic.udp(a, b, false, 1, 8);
             monitor.poll();
             assertThat(alerts).extracting(Alert::rule).contains("new-flows-per-second");
+        }
+    }
+
+    @Test
+    void eventSubscriptionDeliversNewFlowAndTcpEvents() throws Exception {
+        MonitorConfig c = config(List.of()).withEvents(java.util.Set.of(EventKind.NEW_FLOW, EventKind.TCP), 0);
+        List<FlowEvent> events = new CopyOnWriteArrayList<>();
+        try (Lab lab = Lab.create(); FlowMonitor monitor = new FlowMonitor(c, FlowClock.system())) {
+            monitor.onEvent(events::add);
+            Host a = lab.a(), b = lab.b();
+            b.call(() -> monitor.attachXdp(b.ifname(), XdpMode.DRIVER));
+            Traffic.tcp(a, b, false, 10_000);
+            Traffic.udp(a, b, false, 5, 10);
+            monitor.stop(); // hands over what the program sent before returning
+            assertThat(monitor.events().delivered()).isEqualTo(monitor.program().counters().eventsSent().packets())
+                    .isEqualTo(events.size());
+            assertThat(events).filteredOn(e -> e.kind() == EventKind.NEW_FLOW)
+                    .extracting(e -> e.key().protocol()).containsExactlyInAnyOrder(6, 17);
+            assertThat(events).filteredOn(e -> e.kind() == EventKind.TCP)
+                    .anyMatch(e -> (e.tcpFlags() & TcpFlags.SYN) != 0).anyMatch(e -> (e.tcpFlags() & TcpFlags.FIN) != 0);
+        }
+        try (FlowMonitor monitor = new FlowMonitor(config(List.of()), FlowClock.system())) {
+            assertThat(monitor.events()).as("no events configured, no subscription").isNull();
         }
     }
 }

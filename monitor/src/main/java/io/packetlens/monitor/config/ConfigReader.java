@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
+import io.packetlens.flow.EventKind;
+
 import java.util.ArrayList;
+import java.util.EnumSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +33,14 @@ public final class ConfigReader {
     private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(B|KB|KiB|MB|MiB|GB|GiB)?", Pattern.CASE_INSENSITIVE);
     private static final Set<String> ALERT_TYPES = Set.of("source-pps", "new-flows-per-second", "port-scan");
 
+    private static final String EVENT_NAMES = "new-flow, tcp, sample, overflow";
+
     private ConfigReader() {}
+
+    /** The configuration name of an event kind: {@code NEW_FLOW} is {@code new-flow}. */
+    public static String eventName(EventKind k) {
+        return k.name().toLowerCase(Locale.ROOT).replace('_', '-');
+    }
 
     public static MonitorConfig read(Path file) {
         try {
@@ -54,7 +64,8 @@ public final class ConfigReader {
         if (root == null || root.isNull() || root.isMissingNode()) return d;
         if (!root.isObject()) throw new ConfigException("", "expected a mapping of options at the top level");
         Node top = new Node("", root);
-        top.allow("interfaces", "hook", "xdp-mode", "table-size", "timeouts", "poll-interval", "metrics", "flow-log", "view", "alerts");
+        top.allow("interfaces", "hook", "xdp-mode", "table-size", "timeouts", "poll-interval", "metrics", "flow-log", "view", "alerts",
+                "events", "sample-every");
         List<String> interfaces = top.has("interfaces") ? top.child("interfaces").stringList() : d.interfaces();
         MonitorConfig.Hook hook = top.has("hook") ? top.child("hook").oneOf(MonitorConfig.Hook.class) : d.hook();
         String xdpMode = top.has("xdp-mode") ? top.child("xdp-mode").oneOfStrings("auto", "driver", "generic") : d.xdpMode();
@@ -96,7 +107,17 @@ public final class ConfigReader {
             if (!a.json.isArray()) throw new ConfigException(a.path, "expected a list of rules, got " + kind(a.json));
             for (int i = 0; i < a.json.size(); i++) alerts.add(alert(new Node(a.path + "[" + i + "]", a.json.get(i))));
         }
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, poll, metrics, log, view, alerts);
+        Set<EventKind> events = EnumSet.noneOf(EventKind.class);
+        if (top.has("events")) events.addAll(top.child("events").eventKinds());
+        int sampleEvery = 0;
+        if (top.has("sample-every")) {
+            sampleEvery = (int) top.child("sample-every").integer(1, Integer.MAX_VALUE);
+            events.add(EventKind.SAMPLE); // asking for a rate is asking for samples
+        } else if (events.contains(EventKind.SAMPLE)) {
+            throw new ConfigException(top.path("sample-every"), "required when events include sample: sample one packet in N (N >= 1)");
+        }
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, poll, metrics, log, view, alerts,
+                events, sampleEvery);
     }
 
     private static MonitorConfig.AlertRuleConfig alert(Node n) {
@@ -176,6 +197,23 @@ public final class ConfigReader {
             if (!json.isArray()) throw new ConfigException(path, "expected a list of interface names, got " + kind(json));
             for (int i = 0; i < json.size(); i++) out.add(new Node(path + "[" + i + "]", json.get(i)).string());
             return out;
+        }
+
+        /** A list of event kinds: new-flow, tcp, sample, overflow (one name alone is a list of one). */
+        List<EventKind> eventKinds() {
+            List<EventKind> out = new ArrayList<>();
+            if (json.isTextual()) return List.of(eventKind(path, json));
+            if (!json.isArray()) throw new ConfigException(path, "expected a list of event kinds (" + EVENT_NAMES + "), got " + kind(json));
+            for (int i = 0; i < json.size(); i++) out.add(eventKind(path + "[" + i + "]", json.get(i)));
+            return out;
+        }
+
+        private static EventKind eventKind(String path, JsonNode n) {
+            String v = n.isTextual() ? n.asText().trim().toLowerCase(Locale.ROOT) : "";
+            for (EventKind k : EventKind.values()) {
+                if (eventName(k).equals(v)) return k;
+            }
+            throw new ConfigException(path, "expected one of " + EVENT_NAMES + ", got " + kind(n));
         }
 
         long integer(long min, long max) {

@@ -3,7 +3,11 @@ package io.packetlens.monitor.config;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumSet;
 import java.util.List;
+import java.util.Set;
+
+import io.packetlens.flow.EventKind;
 
 /**
  * Everything the flow monitor can be told, with a default for each option. Built by
@@ -20,10 +24,12 @@ import java.util.List;
  * @param flowLog      JSON flow log, or null when disabled
  * @param view         live terminal view settings
  * @param alerts       alert rules
+ * @param events       flow program events to subscribe to (none by default): new flows, TCP open/close, samples, overflow
+ * @param sampleEvery  with {@link EventKind#SAMPLE}: one packet in this many (0 when sampling is off)
  */
 public record MonitorConfig(List<String> interfaces, Hook hook, String xdpMode, int tableSize, Duration activeTimeout,
                             Duration idleTimeout, Duration pollInterval, Metrics metrics, FlowLog flowLog, View view,
-                            List<AlertRuleConfig> alerts) {
+                            List<AlertRuleConfig> alerts, Set<EventKind> events, int sampleEvery) {
     /** Attach point of the flow program. */
     public enum Hook { XDP, TC }
 
@@ -46,32 +52,49 @@ public record MonitorConfig(List<String> interfaces, Hook hook, String xdpMode, 
     /** One alert rule as configured. */
     public record AlertRuleConfig(String type, double threshold, Duration window) {}
 
+    public MonitorConfig {
+        events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
+    }
+
+    /** Without events (the options before event subscriptions existed). */
+    public MonitorConfig(List<String> interfaces, Hook hook, String xdpMode, int tableSize, Duration activeTimeout,
+                         Duration idleTimeout, Duration pollInterval, Metrics metrics, FlowLog flowLog, View view,
+                         List<AlertRuleConfig> alerts) {
+        this(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, alerts,
+                Set.of(), 0);
+    }
+
     public static MonitorConfig defaults() {
         return new MonitorConfig(List.of(), Hook.XDP, "auto", 65_536, Duration.ofSeconds(60), Duration.ofSeconds(15),
                 Duration.ofSeconds(1), new Metrics(Metrics.DEFAULT), null, new View(20, View.SortBy.BYTES), List.of());
     }
 
     public MonitorConfig withInterfaces(List<String> v) {
-        return new MonitorConfig(List.copyOf(v), hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, alerts);
+        return new MonitorConfig(List.copyOf(v), hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, alerts, events, sampleEvery);
     }
 
     public MonitorConfig withHook(Hook v) {
-        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, alerts);
+        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, alerts, events, sampleEvery);
     }
 
     public MonitorConfig withMetrics(Metrics v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, flowLog, view, alerts);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, flowLog, view, alerts, events, sampleEvery);
     }
 
     public MonitorConfig withFlowLog(FlowLog v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, v, view, alerts);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, v, view, alerts, events, sampleEvery);
     }
 
     public MonitorConfig withTimeouts(Duration active, Duration idle) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, metrics, flowLog, view, alerts);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, metrics, flowLog, view, alerts, events, sampleEvery);
     }
 
     public MonitorConfig withAlerts(List<AlertRuleConfig> v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, List.copyOf(v));
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, List.copyOf(v), events, sampleEvery);
+    }
+
+    /** Subscribes to flow program events; {@code sampleEvery} applies to {@link EventKind#SAMPLE}. */
+    public MonitorConfig withEvents(Set<EventKind> kinds, int every) {
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, metrics, flowLog, view, alerts, kinds, every);
     }
 }

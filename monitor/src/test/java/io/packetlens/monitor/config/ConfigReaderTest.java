@@ -1,5 +1,6 @@
 package io.packetlens.monitor.config;
 
+import io.packetlens.flow.EventKind;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Path;
@@ -83,6 +84,24 @@ class ConfigReaderTest {
         rejects("view: {top: 0}", "view.top", "must be between 1 and 1000");
         rejects("hook: [", "", "not valid YAML");
         rejects("- just\n- a list", "", "expected a mapping of options");
+    }
+
+    @Test
+    void eventsAndSampling() {
+        assertThat(ConfigReader.parse("").events()).isEmpty();
+        MonitorConfig c = ConfigReader.parse("events: [new-flow, tcp]");
+        assertThat(c.events()).containsExactlyInAnyOrder(EventKind.NEW_FLOW, EventKind.TCP);
+        assertThat(c.sampleEvery()).isZero();
+        MonitorConfig s = ConfigReader.parse("events: [tcp]\nsample-every: 100");
+        assertThat(s.events()).containsExactlyInAnyOrder(EventKind.TCP, EventKind.SAMPLE);
+        assertThat(s.sampleEvery()).isEqualTo(100);
+        assertThat(ConfigReader.parse("events: overflow").events()).containsExactly(EventKind.OVERFLOW);
+        assertThat(ConfigReader.parse("events: [sample]\nsample-every: 1").events()).containsExactly(EventKind.SAMPLE);
+        rejects("events: [new-flow, syn]", "events[1]", "expected one of new-flow, tcp, sample, overflow, got 'syn'");
+        rejects("events: {tcp: yes}", "events", "expected a list of event kinds");
+        rejects("events: [sample]", "sample-every", "required when events include sample");
+        rejects("sample-every: 0", "sample-every", "must be between 1 and");
+        rejects("sample-every: often", "sample-every", "expected a whole number");
     }
 
     @Test
