@@ -25,7 +25,7 @@ final class Pcap implements AutoCloseable {
     /** Starts {@code tcpdump -i ifname -Q direction -w file -U -n filter} in {@code host} and waits until it listens. */
     static Pcap start(Host host, String ifname, String direction, String filter) throws Exception {
         Path file = Files.createTempFile("pl-xsk", ".pcap");
-        Process p = host.start("tcpdump", "-i", ifname, "-Q", direction, "-w", file.toString(), "--immediate-mode", "-n", "-s", "0", "-B", "16384", filter);
+        Process p = host.start("tcpdump", "-i", ifname, "-Q", direction, "-w", file.toString(), "-U", "--immediate-mode", "-n", "-s", "0", "-B", "16384", filter);
         // tcpdump prints "listening on ..." to stderr once the capture is open
         java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()));
         StringBuilder seen = new StringBuilder();
@@ -44,6 +44,16 @@ final class Pcap implements AutoCloseable {
         return new Pcap(p, file);
     }
 
+    /**
+     * Waits (up to 10 s) until tcpdump has written {@code expected} frames — on a loaded machine it can lag behind
+     * the kernel ring, and frames still in the ring are lost when it exits — then stops it.
+     */
+    List<byte[]> stop(int expected) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline && read(file).size() < expected) Thread.sleep(100);
+        return stop();
+    }
+
     /** Stops tcpdump (SIGTERM flushes the file) and returns the captured frames in order. */
     List<byte[]> stop() throws Exception {
         // in immediate mode tcpdump sees each packet at once; give it a moment to drain its ring, then SIGTERM flushes the file
@@ -55,6 +65,7 @@ final class Pcap implements AutoCloseable {
 
     static List<byte[]> read(Path file) throws IOException {
         ByteBuffer b = ByteBuffer.wrap(Files.readAllBytes(file)).order(ByteOrder.LITTLE_ENDIAN);
+        if (b.limit() < 24) return new ArrayList<>(); // tcpdump has not written its header yet
         int magic = b.getInt(0);
         if (magic != 0xa1b2c3d4 && magic != 0xa1b23c4d) throw new IOException("not a little-endian pcap file: " + Integer.toHexString(magic));
         b.position(24);
@@ -64,6 +75,7 @@ final class Pcap implements AutoCloseable {
             b.getInt();
             int incl = b.getInt();
             b.getInt();
+            if (incl > b.remaining()) break; // a record still being written
             byte[] f = new byte[incl];
             b.get(f);
             frames.add(f);

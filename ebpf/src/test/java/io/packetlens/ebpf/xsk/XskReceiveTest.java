@@ -66,7 +66,7 @@ class XskReceiveTest {
                     }
                 });
                 receiver.get(30, TimeUnit.SECONDS);
-                List<byte[]> sent = tcpdump.stop();
+                List<byte[]> sent = tcpdump.stop(N);
 
                 assertThat(sent.size()).isEqualTo(N);
                 assertThat(got.size()).isEqualTo(N);

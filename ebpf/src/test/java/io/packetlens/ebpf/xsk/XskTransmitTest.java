@@ -77,7 +77,7 @@ class XskTransmitTest {
                 }
                 assertThat(xsk.flushTx(5000)).as("frames still in flight").isZero();
                 rx.get(30, TimeUnit.SECONDS);
-                List<byte[]> seen = tcpdump.stop();
+                List<byte[]> seen = tcpdump.stop(N);
 
                 assertThat(next[0]).isEqualTo(N);
                 assertThat(xsk.txFrames()).isEqualTo(N);
