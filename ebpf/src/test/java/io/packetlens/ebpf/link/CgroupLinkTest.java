@@ -28,6 +28,7 @@ class CgroupLinkTest {
     private static Host a, b;
     private static BpfObject obj;
     private static Cgroup group;
+    private static TestCgroup2 cgroup2;
 
     @BeforeAll
     static void setUp() throws Exception {
@@ -35,20 +36,15 @@ class CgroupLinkTest {
         a = lab.a();
         b = lab.b();
         obj = ObjectSpec.fromResource(CgroupLinkTest.class, "/bpf/cgroup_test.bpf.o").load();
-        // the machine's hierarchy if it has one; else a mount of our own (the one hierarchy again, under another path)
-        Cgroup root = Cgroup.findRoot().orElseGet(() -> {
-            try {
-                return Cgroup.root(Files.createTempDirectory("pl-cgroup2"));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-        });
+        cgroup2 = TestCgroup2.open();
+        Cgroup root = cgroup2.root();
         group = root.child("pl-" + ProcessHandle.current().pid() + "-cgskb");
     }
 
     @AfterAll
-    static void tearDown() {
+    static void tearDown() throws Exception {
         if (group != null) group.delete();
+        if (cgroup2 != null) cgroup2.close();
         if (obj != null) obj.close();
         if (lab != null) lab.close();
     }

@@ -3,6 +3,7 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.cgroup.Cgroup;
+import io.packetlens.ebpf.features.Features;
 import io.packetlens.ebpf.socket.NativeSocket;
 import io.packetlens.ebpf.tracing.KernelBtf;
 import io.packetlens.ebpf.tracing.Tracefs;
@@ -16,7 +17,8 @@ import java.util.List;
  * The process {@link LinkLifetimeTest} starts in a lab namespace (with nsenter, so it sees the machine's mounts):
  * {@code hold CGROUP_DIR} attaches a program to every kind of hook that detaches on exit, prints
  * {@code attached <program ids>} and waits to be killed; {@code pin BPFFS_DIR} attaches XDP and tcx links, pins them
- * there, prints {@code pinned <program ids>} and exits.
+ * there, prints {@code pinned <program ids>} and exits. Without tcx (before 6.6) {@code hold} uses clsact filters for
+ * TC and {@code pin} attaches XDP only.
  */
 public final class LinkChild {
     private LinkChild() {}
@@ -28,17 +30,25 @@ public final class LinkChild {
         BpfObject tc = ObjectSpec.fromResource(LinkChild.class, "/bpf/tc_test.bpf.o").load();
         keep.add(xdp);
         keep.add(tc);
+        boolean pin = args[0].equals("pin"), tcx = Features.hasTcx();
         XdpLink x = XdpLink.attach(xdp.program("xdp_pass_all"), "veth0", XdpMode.DRIVER);
-        TcLink in = TcLink.attach(tc.program("tc_ingress_count"), "veth0", TcDirection.INGRESS, TcOptions.defaults().via(TcOptions.Via.TCX));
-        TcLink out = TcLink.attach(tc.program("tc_egress_count"), "veth0", TcDirection.EGRESS, TcOptions.defaults().via(TcOptions.Via.TCX));
         ids.add(x.programId());
-        ids.add(in.programId());
-        ids.add(out.programId());
-        if (args[0].equals("pin")) {
+        // without tcx (before 6.6) TC programs go into clsact filters, which cannot be pinned
+        TcLink in = null, out = null;
+        if (tcx || !pin) {
+            TcOptions via = TcOptions.defaults().via(tcx ? TcOptions.Via.TCX : TcOptions.Via.CLSACT);
+            in = TcLink.attach(tc.program("tc_ingress_count"), "veth0", TcDirection.INGRESS, via);
+            out = TcLink.attach(tc.program("tc_egress_count"), "veth0", TcDirection.EGRESS, via);
+            ids.add(in.programId());
+            ids.add(out.programId());
+        }
+        if (pin) {
             Path dir = Path.of(args[1]);
             x.pin(dir.resolve("xdp"));
-            in.pin(dir.resolve("tcx_ingress"));
-            out.pin(dir.resolve("tcx_egress"));
+            if (tcx) {
+                in.pin(dir.resolve("tcx_ingress"));
+                out.pin(dir.resolve("tcx_egress"));
+            }
             System.out.println("pinned " + join(ids));
             System.out.flush();
             // exiting closes every fd: only the pins keep the links (and their programs) alive
