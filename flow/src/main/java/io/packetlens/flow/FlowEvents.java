@@ -68,6 +68,11 @@ public final class FlowEvents implements AutoCloseable {
         }
     }
 
+    /** The reader thread (tests measure what it allocates). */
+    Thread readerThread() {
+        return thread;
+    }
+
     /** The channel carrying the events. */
     public ChannelKind channel() {
         return source.kind();

@@ -160,6 +160,7 @@ class FlowEventsLabTest {
             assertThat(sub.awaitDrained(Duration.ofSeconds(5))).isTrue();
 
             LossCounters c = flows.counters();
+            System.out.printf("%s, one page: %d events sent, %d lost%n", kind, c.eventsSent().packets(), c.eventsLost().packets());
             // what the program attempted: one sample per packet it saw, plus one NEW_FLOW per flow
             long packets = flows.flows().values().stream().mapToLong(FlowRecord::packets).sum()
                     + flows.otherCounts().values().stream().mapToLong(Count::packets).sum();
@@ -186,5 +187,36 @@ class FlowEventsLabTest {
         byte[] udp = Frames.udp(sport, 9000, payload);
         for (int i = 0; i < payload; i++) udp[8 + i] = (byte) (i * 7 + 3);
         return Frames.eth(new int[0], 0x0800, Frames.ipv4(IpProtocols.UDP, 0, 0, 0, udp));
+    }
+
+    @ParameterizedTest
+    @EnumSource(ChannelKind.class)
+    void theRawReaderAllocatesNothingPerRecord(ChannelKind kind) throws Exception {
+        long[] sampled = new long[1];
+        FlowConfig config = FlowConfig.defaults().events(EnumSet.of(EventKind.SAMPLE)).sampleEvery(1).eventRingBytes(1 << 22);
+        EventChannelConfig ch = channel(kind).perf(PerfBufferOptions.defaults().pagesPerCpu(512));
+        com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+        try (Lab lab = Lab.create(); FlowProgram flows = FlowProgram.load(config, ch);
+             FlowEvents sub = FlowEvents.openRaw(flows, r -> {
+                 if (FlowEvent.kindCode(r) == 3 && FlowEvent.captureLength(r) > 0) sampled[0]++;
+             })) {
+            Host a = lab.a(), b = lab.b();
+            b.call(() -> flows.attachXdp(b.ifname(), XdpMode.DRIVER));
+            for (int i = 0; i < 5; i++) Traffic.udp(a, b, false, 20_000, 64); // warm-up: let the JIT compile the read path
+            assertThat(sub.awaitDrained(Duration.ofSeconds(10))).isTrue();
+            long tid = sub.readerThread().threadId();
+            long delivered0 = sub.delivered(), bytes0 = threads.getThreadAllocatedBytes(tid);
+            Traffic.udp(a, b, false, 20_000, 64);
+            assertThat(sub.awaitDrained(Duration.ofSeconds(10))).isTrue();
+            long records = sub.delivered() - delivered0, bytes = threads.getThreadAllocatedBytes(tid) - bytes0;
+            flows.detachAll();
+            assertThat(flows.counters().eventsLost().packets()).isZero();
+            assertThat(records).isGreaterThanOrEqualTo(20_000);
+            assertThat(sampled[0]).isEqualTo(sub.delivered());
+            System.out.printf("%s: %d records, %d bytes allocated by the reader thread (%.2f per record)%n",
+                    kind, records, bytes, (double) bytes / records);
+            // per-batch costs (epoll, a read's bookkeeping) are allowed; a per-record object (>= 16 bytes) is not
+            assertThat((double) bytes / records).as("bytes allocated per record").isLessThan(8.0);
+        }
     }
 }

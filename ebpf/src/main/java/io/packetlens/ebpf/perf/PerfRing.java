@@ -34,6 +34,8 @@ final class PerfRing implements AutoCloseable {
     private final MemorySegment meta;
     private final MemorySegment data;
     private final MemorySegment reassembly;
+    /** Read-only view of {@link #reassembly}, made once: what handlers see of a wrapped record. */
+    private final MemorySegment reassembled;
     private final long size;
     private final long mask;
     private long tail;
@@ -54,6 +56,7 @@ final class PerfRing implements AutoCloseable {
             long dataOffset = meta.get(JAVA_LONG, PerfEvent.PAGE_DATA_OFFSET);
             data = all.asSlice(dataOffset == 0 ? page : dataOffset, size).asReadOnly();
             reassembly = arena.allocate(Math.min(size, 1 << 16), 8);
+            reassembled = reassembly.asReadOnly();
             tail = (long) LONG.getAcquire(meta, PerfEvent.PAGE_DATA_TAIL);
         } catch (RuntimeException e) {
             arena.close();
@@ -102,23 +105,28 @@ final class PerfRing implements AutoCloseable {
                     if (recSize < PerfEvent.HEADER_BYTES) {
                         throw new BpfException("corrupt perf ring on CPU " + cpu + ": record of " + recSize + " bytes at " + t);
                     }
-                    MemorySegment rec;
+                    // the record is read through (buf, base) rather than a slice of its own: one allocation
+                    // site per sample (the view handed out), which the JIT can scalar-replace once inlined
+                    MemorySegment buf;
+                    long base;
                     if (off + recSize <= size) {
-                        rec = data.asSlice(off, recSize);
+                        buf = data;
+                        base = off;
                     } else {
                         long first = size - off;
                         MemorySegment.copy(data, off, reassembly, 0, first);
                         MemorySegment.copy(data, 0, reassembly, first, recSize - first);
-                        rec = reassembly.asSlice(0, recSize).asReadOnly();
+                        buf = reassembled;
+                        base = 0;
                     }
                     t += recSize;
                     if (type == PerfEvent.RECORD_SAMPLE) {
-                        long raw = Math.min(Integer.toUnsignedLong(rec.get(JAVA_INT, PerfEvent.SAMPLE_RAW_SIZE)), recSize - PerfEvent.SAMPLE_RAW_DATA);
+                        long raw = Math.min(Integer.toUnsignedLong(buf.get(JAVA_INT, base + PerfEvent.SAMPLE_RAW_SIZE)), recSize - PerfEvent.SAMPLE_RAW_DATA);
                         n++;
-                        handler.onRecord(rec.asSlice(PerfEvent.SAMPLE_RAW_DATA, raw));
+                        handler.onRecord(buf.asSlice(base + PerfEvent.SAMPLE_RAW_DATA, raw));
                         if (n >= max) break batch;
                     } else if (type == PerfEvent.RECORD_LOST) {
-                        long count = rec.get(JAVA_LONG, PerfEvent.LOST_COUNT);
+                        long count = buf.get(JAVA_LONG, base + PerfEvent.LOST_COUNT);
                         lost += count;
                         if (lostHandler != null) lostHandler.onLost(cpu, count);
                     }
