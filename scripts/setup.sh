@@ -9,6 +9,8 @@ say() { [ $quiet = 1 ] || echo "setup: $*"; }
 need_pkgs=()
 want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed" || need_pkgs+=("$1"); }
 for p in clang llvm libbpf-dev linux-libc-dev bpftool iproute2 iputils-ping tcpdump maven; do want "$p"; done
+# gcc: builds the libbpf C peers of the channel benchmark (scripts/bench-channels.sh)
+want gcc
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
