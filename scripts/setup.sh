@@ -12,6 +12,8 @@ want() { dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok ins
 for p in clang llvm libbpf-dev linux-libc-dev bpftool iproute2 iputils-ping tcpdump maven; do want "$p"; done
 # capture tests read pcapng files back with tshark; the benchmark compares with netsniff-ng
 for p in tshark netsniff-ng; do want "$p"; done
+# gcc: builds the libbpf C peers of the channel benchmark (scripts/bench-channels.sh)
+want gcc
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

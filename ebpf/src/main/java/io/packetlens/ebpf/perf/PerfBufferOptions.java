@@ -32,9 +32,10 @@ public record PerfBufferOptions(int pagesPerCpu, int wakeupEvents, int watermark
         return new PerfBufferOptions(pagesPerCpu, 1, 0);
     }
 
-    /** A different ring size; a watermark set before is kept (the reader caps it below the ring size). */
+    /** A different ring size; a watermark is scaled with it, so it stays the same fraction of the ring. */
     public PerfBufferOptions pagesPerCpu(int pages) {
-        return new PerfBufferOptions(pages, wakeupEvents, watermarkBytes);
+        long mark = watermarkBytes == 0 ? 0 : Math.max(1, (long) watermarkBytes * pages / pagesPerCpu);
+        return new PerfBufferOptions(pages, wakeupEvents, (int) Math.min(Integer.MAX_VALUE, mark));
     }
 
     public PerfBufferOptions wakeupEvents(int n) {

@@ -29,7 +29,7 @@ public final class PerfBufferReader extends EpollReader {
     private final LostHandler lostHandler;
     private final PerfRing[] rings;
     private final int[] cpus;
-    private final long[] lostByCpu;
+    private final int possibleCpus;
 
     private PerfBufferReader(BpfMap map, PerfBufferOptions options, SampleHandler handler, LostHandler lostHandler) {
         super(Math.max(8, Cpus.online().length + 1));
@@ -39,7 +39,7 @@ public final class PerfBufferReader extends EpollReader {
         this.lostHandler = lostHandler;
         this.cpus = Cpus.online();
         this.rings = new PerfRing[cpus.length];
-        this.lostByCpu = new long[Cpus.possible()];
+        this.possibleCpus = Cpus.possible();
     }
 
     /** Opens a ring per online CPU for {@code map} with {@link PerfBufferOptions#defaults()}. */
@@ -96,7 +96,7 @@ public final class PerfBufferReader extends EpollReader {
 
     /** Lost samples per possible CPU (index = CPU id). */
     public long[] lostPerCpu() {
-        long[] out = lostByCpu.clone();
+        long[] out = new long[possibleCpus];
         for (PerfRing r : rings) if (r != null) out[r.cpu()] = r.lost();
         return out;
     }
@@ -116,7 +116,7 @@ public final class PerfBufferReader extends EpollReader {
 
     /** Bytes pending per possible CPU (index = CPU id). */
     public long[] backlogPerCpu() {
-        long[] out = new long[lostByCpu.length];
+        long[] out = new long[possibleCpus];
         for (PerfRing r : rings) if (r != null) out[r.cpu()] = r.backlogBytes();
         return out;
     }

@@ -9,9 +9,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.VarHandle;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * One CPU's perf ring of BPF output samples: a {@code perf_event_open} event and its mapping,
@@ -34,8 +32,7 @@ final class PerfRing implements AutoCloseable {
     private final MemorySegment meta;
     private final MemorySegment data;
     private final MemorySegment reassembly;
-    /** Read-only view of {@link #reassembly}, made once: what handlers see of a wrapped record. */
-    private final MemorySegment reassembled;
+    private final MemorySegment reassemblyView;
     private final long size;
     private final long mask;
     private long tail;
@@ -56,7 +53,7 @@ final class PerfRing implements AutoCloseable {
             long dataOffset = meta.get(JAVA_LONG, PerfEvent.PAGE_DATA_OFFSET);
             data = all.asSlice(dataOffset == 0 ? page : dataOffset, size).asReadOnly();
             reassembly = arena.allocate(Math.min(size, 1 << 16), 8);
-            reassembled = reassembly.asReadOnly();
+            reassemblyView = reassembly.asReadOnly();
             tail = (long) LONG.getAcquire(meta, PerfEvent.PAGE_DATA_TAIL);
         } catch (RuntimeException e) {
             arena.close();
@@ -91,55 +88,65 @@ final class PerfRing implements AutoCloseable {
      * data_tail once. Returns the number of samples delivered.
      */
     int consume(SampleHandler handler, LostHandler lostHandler, int max) {
+        // headers read from, and samples sliced from, the same segment (see RingBuf.consume)
+        if (max <= 0) return 0;
+        final MemorySegment ring = this.data;
+        final long mask = this.mask, size = this.size;
         long t = tail;
         int n = 0;
         try {
             long head = (long) LONG.getAcquire(meta, PerfEvent.PAGE_DATA_HEAD);
-            batch:
-            while (t < head && n < max) {
+            while (t < head) {
                 do {
                     long off = t & mask;
-                    // headers never wrap: records are 8-byte aligned and the ring a multiple of 8
-                    int type = data.get(JAVA_INT, off + PerfEvent.HEADER_TYPE);
-                    int recSize = Short.toUnsignedInt(data.get(JAVA_SHORT, off + PerfEvent.HEADER_SIZE));
+                    // struct perf_event_header as one word: u32 type, u16 misc, u16 size. Headers never
+                    // wrap: records are 8-byte aligned and the ring a multiple of 8.
+                    long word = ring.get(JAVA_LONG, off);
+                    int type = (int) word;
+                    int recSize = (int) (word >>> 48);
                     if (recSize < PerfEvent.HEADER_BYTES) {
                         throw new BpfException("corrupt perf ring on CPU " + cpu + ": record of " + recSize + " bytes at " + t);
                     }
-                    // the record is read through (buf, base) rather than a slice of its own: one allocation
-                    // site per sample (the view handed out), which the JIT can scalar-replace once inlined
-                    MemorySegment buf;
-                    long base;
-                    if (off + recSize <= size) {
-                        buf = data;
-                        base = off;
-                    } else {
-                        long first = size - off;
-                        MemorySegment.copy(data, off, reassembly, 0, first);
-                        MemorySegment.copy(data, 0, reassembly, first, recSize - first);
-                        buf = reassembled;
-                        base = 0;
-                    }
                     t += recSize;
-                    if (type == PerfEvent.RECORD_SAMPLE) {
-                        long raw = Math.min(Integer.toUnsignedLong(buf.get(JAVA_INT, base + PerfEvent.SAMPLE_RAW_SIZE)), recSize - PerfEvent.SAMPLE_RAW_DATA);
-                        n++;
-                        handler.onRecord(buf.asSlice(base + PerfEvent.SAMPLE_RAW_DATA, raw));
-                        if (n >= max) break batch;
+                    if (off + recSize > size) {
+                        // runs past the end of the ring (rare): handled out of line, keeping this loop on one segment
+                        if (wrapped(off, recSize, type, handler, lostHandler) && ++n == max) return n;
+                    } else if (type == PerfEvent.RECORD_SAMPLE) {
+                        // with PERF_SAMPLE_RAW alone the record is header, u32 size, then exactly size bytes
+                        // (the kernel pads size to keep records 8-byte aligned), so the record size says it all
+                        handler.onRecord(ring.asSlice(off + PerfEvent.SAMPLE_RAW_DATA, recSize - PerfEvent.SAMPLE_RAW_DATA));
+                        if (++n == max) return n;
                     } else if (type == PerfEvent.RECORD_LOST) {
-                        long count = buf.get(JAVA_LONG, base + PerfEvent.LOST_COUNT);
-                        lost += count;
-                        if (lostHandler != null) lostHandler.onLost(cpu, count);
+                        onLost(ring.get(JAVA_LONG, off + PerfEvent.LOST_COUNT), lostHandler);
                     }
                 } while (t < head);
                 head = (long) LONG.getAcquire(meta, PerfEvent.PAGE_DATA_HEAD);
             }
+            return n;
         } finally {
             if (t != tail) {
                 tail = t;
                 LONG.setRelease(meta, PerfEvent.PAGE_DATA_TAIL, t);
             }
         }
-        return n;
+    }
+
+    /** A record that runs past the end of the ring: copied together, then delivered; true if it was a sample. */
+    private boolean wrapped(long off, int recSize, int type, SampleHandler handler, LostHandler lostHandler) {
+        long first = size - off;
+        MemorySegment.copy(data, off, reassembly, 0, first);
+        MemorySegment.copy(data, 0, reassembly, first, recSize - first);
+        if (type == PerfEvent.RECORD_SAMPLE) {
+            handler.onRecord(reassemblyView.asSlice(PerfEvent.SAMPLE_RAW_DATA, recSize - PerfEvent.SAMPLE_RAW_DATA));
+            return true;
+        }
+        if (type == PerfEvent.RECORD_LOST) onLost(reassemblyView.get(JAVA_LONG, PerfEvent.LOST_COUNT), lostHandler);
+        return false;
+    }
+
+    private void onLost(long count, LostHandler lostHandler) {
+        lost += count;
+        if (lostHandler != null) lostHandler.onLost(cpu, count);
     }
 
     void enable(boolean on) {
