@@ -9,7 +9,8 @@
 #
 #   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--only NAME...]
 #
-# NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd. Needs root (namespaces,
+# NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
+# packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count (see below). Needs root (namespaces,
 # XDP, TC, AF_XDP, AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit,
 # also on Ctrl-C.
 set -euo pipefail
@@ -21,7 +22,7 @@ while [ $# -gt 0 ]; do
     --flows) flows=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
     --only) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do only+=("$1"); shift; done ;;
-    -h|--help) sed -n '2,15p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
     *) echo "bench-flows: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -77,10 +78,17 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f
 declare -A start_cmd
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
+# Diagnostic rows that split packetlens's cost: the flow program with the table read only at
+# exit (no polling while the traffic runs), and the trivial XDP packet counter of
+# `packetlens count` (one per-CPU array update per packet).
+printf 'poll-interval: 3600s\n' > "$work/nopoll.yaml"
+start_cmd[packetlens-xdp-nopoll]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/nopoll.yaml"
+start_cmd[packetlens-tc-nopoll]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --config $work/nopoll.yaml"
+start_cmd[xdp-count]="${PL[*]} count -i veth0"
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none packetlens-xdp packetlens-tc tcpdump softflowd)
+names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)
@@ -102,8 +110,8 @@ for name in "${names[@]}"; do
       mpid=$(pgrep -P "$pid" | head -1 || true)
       case "$name" in
         # attached once it holds its BPF link(s): one at XDP, two at TC (ingress and egress)
-        packetlens-xdp) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 1 ] && break ;;
-        packetlens-tc) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 2 ] && break ;;
+        packetlens-xdp*|xdp-count) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 1 ] && break ;;
+        packetlens-tc*) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 2 ] && break ;;
         tcpdump) grep -q "listening on" "$log" && break ;;
         softflowd) [ -S "$work/softflowd.ctl" ] && break ;;
       esac
@@ -133,6 +141,9 @@ for name in "${names[@]}"; do
       # distinct flows in the records it printed (ingress flows of the generator's address pair)
       acc_f=$(jq -r 'select(.packetDeltaCount != null) | [.sourceIPv4Address, .destinationIPv4Address, .sourceTransportPort, .destinationTransportPort, .protocolIdentifier] | @tsv' "$log" | sort -u | wc -l)
       echo "bench-flows: $name summary: $summary" >&2 ;;
+    xdp-count)
+      kill -TERM "$mpid"; wait "$pid" || true
+      acc_p=$(sed -n '/^final totals/,$p' "$log" | awk '$1=="total"{print $2}') ;;
     tcpdump)
       kill -TERM "$mpid"; wait "$pid" || true
       acc_p=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")
