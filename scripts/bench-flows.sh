@@ -10,9 +10,9 @@
 #   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--only NAME...]
 #
 # NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
-# packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count (see below). Needs root (namespaces,
-# XDP, TC, AF_XDP, AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit,
-# also on Ctrl-C.
+# packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count (see below); the
+# no-monitor row always runs first, as the baseline. Needs root (namespaces, XDP, TC, AF_XDP,
+# AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit, also on Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
 count=3000000; flows=65536; size=60; only=()
@@ -79,16 +79,18 @@ declare -A start_cmd
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
 # Diagnostic rows that split packetlens's cost: the flow program with the table read only at
-# exit (no polling while the traffic runs), and the trivial XDP packet counter of
+# exit (no polling while the traffic runs) or every 10 s instead of every second, and the trivial XDP packet counter of
 # `packetlens count` (one per-CPU array update per packet).
 printf 'poll-interval: 3600s\n' > "$work/nopoll.yaml"
 start_cmd[packetlens-xdp-nopoll]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/nopoll.yaml"
 start_cmd[packetlens-tc-nopoll]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --config $work/nopoll.yaml"
+printf 'poll-interval: 10s\n' > "$work/poll10s.yaml"
+start_cmd[packetlens-xdp-poll10s]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/poll10s.yaml"
 start_cmd[xdp-count]="${PL[*]} count -i veth0"
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
+names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)
