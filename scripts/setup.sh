@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Idempotent setup for building and testing packetlens on Debian 12: installs the build-time
 # tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
-# (bpftool, iproute2, ping, tcpdump, tshark) and the capture benchmark's peers (netsniff-ng),
-# and Maven, then checks for JDK 25. Needs root for apt.
+# (bpftool, iproute2, ping, tcpdump, tshark), the capture benchmark's peers (netsniff-ng), the
+# flow benchmark's (softflowd), and Maven, then checks for JDK 25. Needs root for apt.
 set -euo pipefail
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
@@ -14,6 +14,9 @@ for p in clang llvm libbpf-dev linux-libc-dev bpftool iproute2 iputils-ping tcpd
 for p in tshark netsniff-ng; do want "$p"; done
 # gcc: builds the libbpf C peers of the channel benchmark (scripts/bench-channels.sh)
 want gcc
+
+# the flow monitor benchmark compares with softflowd (a libpcap flow exporter)
+want softflowd
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

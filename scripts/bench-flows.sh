@@ -1,0 +1,182 @@
+#!/usr/bin/env bash
+# Flow monitor benchmark: packetlens flows (at XDP and at TC) vs tcpdump -w /dev/null vs
+# softflowd, each alone, plus a run with no monitor, on a veth pair between two network
+# namespaces fed by `packetlens trafficgen` (64-byte UDP frames over 65,536 flows, as fast as
+# the path takes them). For each it prints the generator's wall time relative to the run
+# with no monitor, the monitoring process's CPU seconds, and the packets (and flows) it
+# accounted against the packets the receiving veth got. Results are recorded in
+# docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd").
+#
+#   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--only NAME...]
+#
+# NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
+# packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count (see below); the
+# no-monitor row always runs first, as the baseline. Needs root (namespaces, XDP, TC, AF_XDP,
+# AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit, also on Ctrl-C.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+count=3000000; flows=65536; size=60; only=()
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --count) count=$2; shift 2 ;;
+    --flows) flows=$2; shift 2 ;;
+    --size) size=$2; shift 2 ;;
+    --only) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do only+=("$1"); shift; done ;;
+    -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
+    *) echo "bench-flows: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+if [ "$(id -u)" != 0 ]; then
+  echo "bench-flows: must run as root. Run: sudo ./scripts/bench-flows.sh" >&2
+  exit 1
+fi
+"$here/scripts/setup.sh" --quiet
+# shellcheck source=env.sh
+. "$here/scripts/env.sh"
+for t in softflowd softflowctl tcpdump jq /usr/bin/time; do
+  command -v "$t" >/dev/null || { echo "bench-flows: $t not found (./scripts/setup.sh installs softflowd)" >&2; exit 1; }
+done
+if [ ! -f "$here/cli/target/packetlens.jar" ] || [ -n "$(find "$here" -path '*/src/*' -newer "$here/cli/target/packetlens.jar" -print -quit)" ]; then
+  echo "bench-flows: building packetlens..." >&2
+  (cd "$here" && mvn -q -B -ntp -DskipTests package) >&2
+fi
+PL=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
+
+ns=plfb-$$
+work=$(mktemp -d /tmp/plfb.XXXXXX)
+cleanup() {
+  ip netns pids "$ns-b" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns pids "$ns-a" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
+  ip netns del "$ns-a" 2>/dev/null || true
+  ip netns del "$ns-b" 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+ip netns add "$ns-a"; ip netns add "$ns-b"
+mac_a=02:00:0a:c9:00:01; mac_b=02:00:0a:c9:00:02
+ip link add veth0 netns "$ns-a" address $mac_a type veth peer name veth0 netns "$ns-b" address $mac_b
+for s in a b; do
+  ip -n "$ns-$s" link set lo up
+  # no IPv6 chatter and no ARP: the link carries the generator's frames only
+  ip netns exec "$ns-$s" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+  ip -n "$ns-$s" link set veth0 arp off
+done
+# The frames go to the receiver's own MAC and address, so its stack takes them in (UDP, no
+# socket); no ICMP port-unreachable goes back, so the receiver sends nothing at all.
+ip netns exec "$ns-b" sysctl -qw net.ipv4.icmp_msgs_per_sec=0 net.ipv4.icmp_msgs_burst=0 net.ipv4.icmp_ratelimit=2147483647
+ip -n "$ns-a" addr add 10.201.0.1/24 dev veth0
+ip -n "$ns-b" addr add 10.201.0.2/24 dev veth0
+ip -n "$ns-a" link set veth0 up; ip -n "$ns-b" link set veth0 up
+
+tck=$(getconf CLK_TCK)
+cpu_of() { awk -v t="$tck" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
+stat_b() { ip netns exec "$ns-b" cat "/sys/class/net/veth0/statistics/$1"; }
+stat_a() { ip netns exec "$ns-a" cat "/sys/class/net/veth0/statistics/$1"; }
+links_of() { find "/proc/$1/fd" -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l; }
+pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f%%", 100*a/b }'; }
+
+declare -A start_cmd
+start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
+start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
+# Diagnostic rows that split packetlens's cost: the flow program with the table read only at
+# exit (no polling while the traffic runs) or every 10 s instead of every second, and the trivial XDP packet counter of
+# `packetlens count` (one per-CPU array update per packet).
+printf 'poll-interval: 3600s\n' > "$work/nopoll.yaml"
+start_cmd[packetlens-xdp-nopoll]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/nopoll.yaml"
+start_cmd[packetlens-tc-nopoll]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --config $work/nopoll.yaml"
+printf 'poll-interval: 10s\n' > "$work/poll10s.yaml"
+start_cmd[packetlens-xdp-poll10s]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/poll10s.yaml"
+start_cmd[xdp-count]="${PL[*]} count -i veth0"
+start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
+# flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
+start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
+names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count)
+[ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
+
+kernel=$(uname -r)
+cpu_model=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
+echo "# flow monitor benchmark: $count frames of $size bytes (+4 FCS) over $flows UDP flows, veth, $(nproc) CPUs ($cpu_model), kernel $kernel"
+printf '| monitor | generator time (s) | vs no monitor | generator rate (frames/s) | monitor CPU s (traffic) | monitor CPU s (whole run) | packets received | packets accounted | flows accounted | load before/after |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+base=
+for name in "${names[@]}"; do
+  log=$work/$name.log; tfile=$work/$name.time
+  pid=; mpid=
+  if [ "$name" != none ]; then
+    # /usr/bin/time reports the monitor's whole CPU (all threads) when it exits
+    # shellcheck disable=SC2086
+    ip netns exec "$ns-b" /usr/bin/time -f '%U %S' -o "$tfile" ${start_cmd[$name]} > "$log" 2>&1 &
+    pid=$!
+    # wait until the monitor is attached, at most 60 s
+    for _ in $(seq 600); do
+      mpid=$(pgrep -P "$pid" | head -1 || true)
+      case "$name" in
+        # attached once it holds its BPF link(s): one at XDP, two at TC (ingress and egress)
+        packetlens-xdp*|xdp-count) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 1 ] && break ;;
+        packetlens-tc*) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 2 ] && break ;;
+        tcpdump) grep -q "listening on" "$log" && break ;;
+        softflowd) [ -S "$work/softflowd.ctl" ] && break ;;
+      esac
+      sleep 0.1
+    done
+    [ -n "$mpid" ] || { echo "bench-flows: $name did not start:" >&2; cat "$log" >&2; exit 1; }
+    sleep 1
+  fi
+  cpu0=0; [ -n "$mpid" ] && cpu0=$(cpu_of "$mpid")
+  load0=$(cut -d' ' -f1 /proc/loadavg)
+  rx0=$(stat_b rx_packets); txb0=$(stat_b tx_packets); drop0=$(stat_a tx_dropped)
+  gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" \
+        --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null)
+  secs=$(sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$gen")
+  sent=$(sed -n 's/sent \([0-9]*\) frames.*/\1/p' <<<"$gen")
+  # let the monitor drain what is queued before reading its CPU and stopping it
+  sleep 2
+  rx=$(( $(stat_b rx_packets) - rx0 )); txb=$(( $(stat_b tx_packets) - txb0 )); dropped=$(( $(stat_a tx_dropped) - drop0 ))
+  load1=$(cut -d' ' -f1 /proc/loadavg)
+  cpu1=0; [ -n "$mpid" ] && cpu1=$(cpu_of "$mpid")
+  acc_p=-; acc_f=-
+  case "$name" in
+    packetlens*)
+      kill -TERM "$mpid"; wait "$pid" || true
+      summary=$(grep '^{"summary"' "$log" | tail -1)
+      acc_p=$(jq -r '.summary.packets' <<<"$summary")
+      # distinct flows in the records it printed (ingress flows of the generator's address pair)
+      acc_f=$(jq -r 'select(.packetDeltaCount != null) | [.sourceIPv4Address, .destinationIPv4Address, .sourceTransportPort, .destinationTransportPort, .protocolIdentifier] | @tsv' "$log" | sort -u | wc -l)
+      echo "bench-flows: $name summary: $summary" >&2 ;;
+    xdp-count)
+      kill -TERM "$mpid"; wait "$pid" || true
+      acc_p=$(sed -n '/^final totals/,$p' "$log" | awk '$1=="total"{print $2}') ;;
+    tcpdump)
+      kill -TERM "$mpid"; wait "$pid" || true
+      acc_p=$(sed -n 's/^\([0-9]*\) packets captured.*/\1/p' "$log")
+      echo "bench-flows: tcpdump: $(grep -E 'captured|received|dropped' "$log" | tr '\n' ' ')" >&2 ;;
+    softflowd)
+      # a last partly filled TPACKET_V3 block may still be on its way: read the statistics twice
+      softflowctl -c "$work/softflowd.ctl" statistics > "$work/softflowd.stats0" 2>&1 || true
+      sleep 3
+      softflowctl -c "$work/softflowd.ctl" statistics > "$work/softflowd.stats" 2>&1 || true
+      echo "bench-flows: softflowd packets processed 2 s after the traffic: $(sed -n 's/^ *Packets processed: *\([0-9]*\).*/\1/p' "$work/softflowd.stats0"), 5 s after:" >&2
+      softflowctl -c "$work/softflowd.ctl" shutdown >/dev/null 2>&1 || kill -TERM "$mpid"
+      wait "$pid" || true
+      # "Packets processed" are the IP packets it put into flows; "Flows expired" the flows
+      # that left its table (none here: the run is shorter than every timeout)
+      acc_p=$(sed -n 's/^ *Packets processed: *\([0-9]*\).*/\1/p' "$work/softflowd.stats" | head -1)
+      flows_active=$(sed -n 's/^ *Number of active flows: *\([0-9]*\).*/\1/p' "$work/softflowd.stats" | head -1)
+      flows_exp=$(sed -n 's/^ *Flows expired: *\([0-9]*\).*/\1/p' "$work/softflowd.stats" | head -1)
+      acc_f=$(( ${flows_active:-0} + ${flows_exp:-0} ))
+      echo "bench-flows: softflowd statistics:" >&2; sed 's/^/  /' "$work/softflowd.stats" >&2
+      echo "bench-flows: softflowd output:" >&2; tail -20 "$log" | sed 's/^/  /' >&2 ;;
+  esac
+  total=-
+  # the last line: a line before it says the exit status when the monitor was stopped by a signal
+  [ -s "$tfile" ] && total=$(tail -1 "$tfile" | awk '{printf "%.2f", $1+$2}')
+  [ "$name" = none ] && base=$secs
+  rel=$(awk -v s="$secs" -v b="$base" 'BEGIN{printf "%.2fx", s/b}')
+  rate=$(awk -v n="$sent" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
+  if [ "$name" = none ]; then cpu=-; total=-; else cpu=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN{printf "%.2f", a-b}'); fi
+  acc_p_s=$acc_p; [ "$acc_p" != - ] && acc_p_s="$acc_p ($(pct "$acc_p" "$rx"))"
+  acc_f_s=$acc_f; [ "$acc_f" != - ] && acc_f_s="$acc_f ($(pct "$acc_f" "$flows"))"
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$secs" "$rel" "$rate" "$cpu" "$total" \
+    "$rx" "$acc_p_s" "$acc_f_s" "$load0" "$load1"
+  echo "bench-flows: $name: generator sent $sent, receiver rx $rx, receiver tx $txb, sender tx_dropped $dropped" >&2
+done
