@@ -113,4 +113,23 @@ class EventSourceTest {
             assertThat(after.metrics()).containsEntry("packetlens_events_lost_total{channel=\"events\",kind=\"ring_buffer\",reason=\"ring_full\",cpu=\"0\"}", 98L);
         }
     }
+
+    @Test
+    void anObjectBuiltForThePerfBufferOnlyKeepsItsChannel() throws Exception {
+        ObjectSpec spec = ObjectSpec.fromResource(EventSourceTest.class, "/bpf/channels_test_perfbuf.bpf.o");
+        assertThat(spec.variables()).doesNotContainKey(EventChannels.PERFBUF_FLAG);
+        assertThat(spec.map("events").type()).isEqualTo(MapType.PERF_EVENT_ARRAY);
+        assertThatThrownBy(() -> EventChannels.configure(ObjectSpec.fromResource(EventSourceTest.class, "/bpf/channels_test_perfbuf.bpf.o"),
+                EventChannelConfig.defaults().mode(EventChannelConfig.Mode.RING_BUFFER)))
+                .isInstanceOf(BpfException.class).hasMessageContaining("PL_USE_PERFBUF");
+        EventChannels channels = EventChannels.configure(spec, EventChannelConfig.defaults());
+        assertThat(channels.kind()).isEqualTo(ChannelKind.PERF_BUFFER);
+        java.util.List<Long> seqs = new java.util.ArrayList<>();
+        try (ChannelsProgram prog = ChannelsProgram.of(spec); EventSource source = channels.open(prog.object(), e -> seqs.add(e.get(JAVA_LONG_UNALIGNED, 0)))) {
+            OnCpu.run(1, () -> prog.emitFixed(5, ChannelsProgram.DISCARD_ODD));
+            assertThat(source.poll()).isEqualTo(3);
+            assertThat(seqs).containsExactly(0L, 2L, 4L);
+            assertThat(source.losses().total()).isZero();
+        }
+    }
 }
