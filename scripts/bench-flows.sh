@@ -7,7 +7,10 @@
 # accounted against the packets the receiving veth got. Results are recorded in
 # docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd").
 #
-#   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--only NAME...]
+#   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--rate PPS] [--only NAME...]
+#
+# --rate limits the generator (default 0: as fast as it can); with it, the CPU columns show a
+# monitor's cost at a fixed packet rate over a longer time.
 #
 # NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
 # packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count (see below); the
@@ -15,12 +18,13 @@
 # AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit, also on Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
-count=3000000; flows=65536; size=60; only=()
+count=3000000; flows=65536; size=60; rate=0; only=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --count) count=$2; shift 2 ;;
     --flows) flows=$2; shift 2 ;;
     --size) size=$2; shift 2 ;;
+    --rate) rate=$2; shift 2 ;;
     --only) shift; while [ $# -gt 0 ] && [ "${1#--}" = "$1" ]; do only+=("$1"); shift; done ;;
     -h|--help) sed -n '2,/^set -euo/{/^#/p}' "$0"; exit 0 ;;
     *) echo "bench-flows: unknown argument $1" >&2; exit 2 ;;
@@ -125,7 +129,7 @@ for name in "${names[@]}"; do
   cpu0=0; [ -n "$mpid" ] && cpu0=$(cpu_of "$mpid")
   load0=$(cut -d' ' -f1 /proc/loadavg)
   rx0=$(stat_b rx_packets); txb0=$(stat_b tx_packets); drop0=$(stat_a tx_dropped)
-  gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" \
+  gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" --rate "$rate" \
         --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null)
   secs=$(sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$gen")
   sent=$(sed -n 's/sent \([0-9]*\) frames.*/\1/p' <<<"$gen")
