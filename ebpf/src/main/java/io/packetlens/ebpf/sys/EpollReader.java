@@ -39,6 +39,9 @@ public abstract class EpollReader implements AutoCloseable {
     /** Frees the rings (called once, with no read running). */
     protected abstract void releaseRings();
 
+    /** Bytes the kernel has written and the reader has not consumed yet, over all rings. */
+    public abstract long backlogBytes();
+
     /** Adds a ring's fd to the epoll set (readable when the ring has something to read). */
     protected final void watch(int fd, long tag) {
         epoll.add(fd, Epoll.EPOLLIN, tag);
