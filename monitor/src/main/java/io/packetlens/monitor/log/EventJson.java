@@ -5,10 +5,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.packetlens.flow.FlowEvent;
 import io.packetlens.flow.FlowKey;
 import io.packetlens.flow.TcpFlags;
-import io.packetlens.monitor.Addresses;
 import io.packetlens.monitor.config.ConfigReader;
 
-import java.net.Inet4Address;
 import java.time.Instant;
 import java.util.HexFormat;
 
@@ -28,17 +26,7 @@ public final class EventJson {
         o.put("type", ConfigReader.eventName(e.kind()));
         o.put("time", Instant.ofEpochSecond(0, e.epochNanos()).toString());
         FlowKey k = e.key();
-        boolean v4 = k.source() instanceof Inet4Address;
-        o.put(v4 ? "sourceIPv4Address" : "sourceIPv6Address", Addresses.format(k.source()));
-        o.put(v4 ? "destinationIPv4Address" : "destinationIPv6Address", Addresses.format(k.destination()));
-        o.put("protocolIdentifier", k.protocol());
-        if (k.protocol() == 1 || k.protocol() == 58) {
-            o.put(k.protocol() == 1 ? "icmpTypeCodeIPv4" : "icmpTypeCodeIPv6", k.destinationPort());
-        } else {
-            o.put("sourceTransportPort", k.sourcePort());
-            o.put("destinationTransportPort", k.destinationPort());
-        }
-        if (k.vlan() != 0) o.put("vlanId", k.vlan());
+        FlowJson.putKey(o, k);
         if (interfaceName != null) o.put("interfaceName", interfaceName);
         o.put("flowDirection", k.direction().code());
         o.put("packetLength", e.packetLength());

@@ -23,17 +23,7 @@ public final class FlowJson {
     public static ObjectNode toJson(FinishedFlow f, String interfaceName) {
         FlowKey k = f.key();
         ObjectNode o = JSON.createObjectNode();
-        boolean v4 = k.source() instanceof Inet4Address;
-        o.put(v4 ? "sourceIPv4Address" : "sourceIPv6Address", Addresses.format(k.source()));
-        o.put(v4 ? "destinationIPv4Address" : "destinationIPv6Address", Addresses.format(k.destination()));
-        o.put("protocolIdentifier", k.protocol());
-        if (k.protocol() == 1 || k.protocol() == 58) {
-            o.put(k.protocol() == 1 ? "icmpTypeCodeIPv4" : "icmpTypeCodeIPv6", k.destinationPort());
-        } else {
-            o.put("sourceTransportPort", k.sourcePort());
-            o.put("destinationTransportPort", k.destinationPort());
-        }
-        if (k.vlan() != 0) o.put("vlanId", k.vlan());
+        putKey(o, k);
         o.put(k.direction() == Direction.INGRESS ? "ingressInterface" : "egressInterface", k.ifindex());
         if (interfaceName != null) o.put("interfaceName", interfaceName);
         o.put("flowDirection", k.direction().code());
@@ -48,6 +38,21 @@ public final class FlowJson {
         if (f.fragments()) o.put("fragmentFlags", 1);
         o.put("flowEndReason", f.reason().ipfixCode());
         return o;
+    }
+
+    /** The flow key's fields under their IPFIX names (addresses, protocol, ports or ICMP type/code, VLAN). */
+    static void putKey(ObjectNode o, FlowKey k) {
+        boolean v4 = k.source() instanceof Inet4Address;
+        o.put(v4 ? "sourceIPv4Address" : "sourceIPv6Address", Addresses.format(k.source()));
+        o.put(v4 ? "destinationIPv4Address" : "destinationIPv6Address", Addresses.format(k.destination()));
+        o.put("protocolIdentifier", k.protocol());
+        if (k.protocol() == 1 || k.protocol() == 58) {
+            o.put(k.protocol() == 1 ? "icmpTypeCodeIPv4" : "icmpTypeCodeIPv6", k.destinationPort());
+        } else {
+            o.put("sourceTransportPort", k.sourcePort());
+            o.put("destinationTransportPort", k.destinationPort());
+        }
+        if (k.vlan() != 0) o.put("vlanId", k.vlan());
     }
 
     public static String toLine(FinishedFlow f, String interfaceName) {
