@@ -6,7 +6,6 @@ import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.socket.NativeSocket;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
-import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -32,24 +31,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class SocketFilterTest {
     static final int PORT = 9600;
 
-    private static Lab lab;
+    private static LinkLab fixture;
     private static Host a, b;
     private static BpfObject obj;
 
     @BeforeAll
     static void setUp() {
-        lab = Lab.create();
-        a = lab.a();
-        b = lab.b();
-        ObjectSpec spec = ObjectSpec.fromResource(SocketFilterTest.class, "/bpf/socket_test.bpf.o");
-        spec.variable("keep_port").set(PORT);
-        obj = spec.load();
+        fixture = LinkLab.open("/bpf/socket_test.bpf.o", "keep_port", PORT);
+        a = fixture.a();
+        b = fixture.b();
+        obj = fixture.obj();
     }
 
     @AfterAll
     static void tearDown() {
-        if (obj != null) obj.close();
-        if (lab != null) lab.close();
+        if (fixture != null) fixture.close();
     }
 
     /** Every frame or datagram the socket has queued or receives until it is quiet for the timeout. */

@@ -10,7 +10,6 @@ import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
-import io.packetlens.lab.Lab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,24 +33,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class TcLinkTest {
     static final int PORT = 9500;
 
-    private static Lab lab;
+    private static LinkLab fixture;
     private static Host a, b;
     private static BpfObject obj;
 
     @BeforeAll
     static void setUp() {
-        lab = Lab.create();
-        a = lab.a();
-        b = lab.b();
-        ObjectSpec spec = ObjectSpec.fromResource(TcLinkTest.class, "/bpf/tc_test.bpf.o");
-        spec.variable("tc_port").set(PORT);
-        obj = spec.load();
+        fixture = LinkLab.open("/bpf/tc_test.bpf.o", "tc_port", PORT);
+        a = fixture.a();
+        b = fixture.b();
+        obj = fixture.obj();
     }
 
     @AfterAll
     static void tearDown() {
-        if (obj != null) obj.close();
-        if (lab != null) lab.close();
+        if (fixture != null) fixture.close();
     }
 
     @AfterEach

@@ -8,7 +8,6 @@ import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
-import io.packetlens.lab.Lab;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -28,24 +27,21 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 class XdpLinkTest {
     static final int DROP_PORT = 9400, PASS_PORT = 9401;
 
-    private static Lab lab;
+    private static LinkLab fixture;
     private static Host a, b;
     private static BpfObject obj;
 
     @BeforeAll
     static void setUp() {
-        lab = Lab.create();
-        a = lab.a();
-        b = lab.b();
-        ObjectSpec spec = ObjectSpec.fromResource(XdpLinkTest.class, "/bpf/xdp_test.bpf.o");
-        spec.variable("drop_port").set(DROP_PORT);
-        obj = spec.load();
+        fixture = LinkLab.open("/bpf/xdp_test.bpf.o", "drop_port", DROP_PORT);
+        a = fixture.a();
+        b = fixture.b();
+        obj = fixture.obj();
     }
 
     @AfterAll
     static void tearDown() {
-        if (obj != null) obj.close();
-        if (lab != null) lab.close();
+        if (fixture != null) fixture.close();
     }
 
     @AfterEach
