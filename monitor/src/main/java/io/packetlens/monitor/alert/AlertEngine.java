@@ -25,6 +25,8 @@ public final class AlertEngine {
     private final Set<String> firing = new HashSet<>();
     /** Per source: destination port -> last time seen, for port-scan rules. */
     private final Map<InetAddress, Map<Integer, Instant>> portsBySource = new HashMap<>();
+    /** (epoch millis, new flows) per evaluation, within the longest new-flow window. */
+    private final java.util.ArrayDeque<long[]> newFlowTimes = new java.util.ArrayDeque<>();
     private long fired;
 
     public AlertEngine(List<AlertRule> rules, Consumer<Alert> sink) {
@@ -67,7 +69,13 @@ public final class AlertEngine {
                     });
                 }
                 case AlertRule.NewFlowRate r -> {
-                    double rate = seconds > 0 ? newFlows / seconds : 0;
+                    // averaged over the rule's window, so that one new flow between two close polls is not a storm
+                    newFlowTimes.addLast(new long[] {now.toEpochMilli(), newFlows});
+                    long horizon = now.minus(r.window()).toEpochMilli();
+                    while (!newFlowTimes.isEmpty() && newFlowTimes.peekFirst()[0] <= horizon) newFlowTimes.removeFirst();
+                    long recent = 0;
+                    for (long[] e : newFlowTimes) recent += e[1];
+                    double rate = recent / (r.window().toMillis() / 1000.0);
                     if (rate > r.threshold()) {
                         fire(out, active, now, r, "all", rate, String.format("%.0f new flows/s (threshold %.0f)", rate, r.threshold()));
                     }

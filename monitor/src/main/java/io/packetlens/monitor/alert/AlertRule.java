@@ -20,8 +20,8 @@ public sealed interface AlertRule {
         public String name() { return "source-pps"; }
     }
 
-    /** More than {@code threshold} new flows per second appear. */
-    record NewFlowRate(double threshold) implements AlertRule {
+    /** More than {@code threshold} new flows per second appear, averaged over {@code window}. */
+    record NewFlowRate(double threshold, Duration window) implements AlertRule {
         public String name() { return "new-flows-per-second"; }
     }
 
@@ -33,7 +33,7 @@ public sealed interface AlertRule {
     static AlertRule of(MonitorConfig.AlertRuleConfig c) {
         return switch (c.type()) {
             case "source-pps" -> new SourcePps(c.threshold());
-            case "new-flows-per-second" -> new NewFlowRate(c.threshold());
+            case "new-flows-per-second" -> new NewFlowRate(c.threshold(), c.window());
             case "port-scan" -> new PortScan(c.threshold(), c.window());
             default -> throw new ConfigException("alerts", "unknown rule type " + c.type());
         };

@@ -38,7 +38,7 @@ class AlertEngineTest {
 
     @Test
     void newFlowRate() {
-        AlertEngine e = new AlertEngine(List.of(new AlertRule.NewFlowRate(100)), seen::add);
+        AlertEngine e = new AlertEngine(List.of(new AlertRule.NewFlowRate(100, Duration.ofSeconds(2))), seen::add);
         assertThat(e.evaluate(List.of(), 150, 2.0, t0)).isEmpty();
         assertThat(e.evaluate(List.of(), 250, 2.0, t0.plusSeconds(2))).singleElement()
                 .satisfies(a -> assertThat(a.value()).isEqualTo(125));
