@@ -132,6 +132,7 @@ for name in "${names[@]}"; do
   gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" --rate "$rate" \
         --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null)
   secs=$(sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$gen")
+  echo "bench-flows: $name: $gen" >&2
   sent=$(sed -n 's/sent \([0-9]*\) frames.*/\1/p' <<<"$gen")
   # let the monitor drain what is queued before reading its CPU and stopping it
   sleep 2

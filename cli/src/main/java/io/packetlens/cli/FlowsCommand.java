@@ -10,13 +10,16 @@ import picocli.CommandLine.Option;
 
 import io.packetlens.flow.EventKind;
 
+import java.io.BufferedOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.Set;
-import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.Set;
 import java.util.concurrent.Callable;
 
 /** {@code packetlens flows}: the flow monitor on real interfaces. */
@@ -74,7 +77,10 @@ final class FlowsCommand implements Callable<Integer> {
                 System.out.printf("packetlens flows: %s on %s%n", c.hook().name().toLowerCase(Locale.ROOT), String.join(", ", c.interfaces()));
             }
             long end = duration == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
-            new MonitorRunner(monitor, json, System.out, events != null).run(shutdown, () -> System.nanoTime() >= end);
+            // System.out flushes on every line: with one JSON line per flow, that is a write(2) per flow
+            PrintStream out = json ? new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8) : System.out;
+            new MonitorRunner(monitor, json, out, events != null).run(shutdown, () -> System.nanoTime() >= end);
+            out.flush();
         }
         return 0;
     }

@@ -58,18 +58,19 @@ final class MonitorRunner {
             monitor.onAlert(a -> report(a, metrics));
             if (printEvents) {
                 // the event reader's thread prints; PrintStream serialises whole lines
-                monitor.onEvent(e -> out.println(json ? EventJson.toLine(e, monitor.interfaceName(e.key().ifindex()))
-                        : EventJson.toText(e, monitor.interfaceName(e.key().ifindex()))));
+                monitor.onEvent(e -> {
+                    out.println(json ? EventJson.toLine(e, monitor.interfaceName(e.key().ifindex()))
+                            : EventJson.toText(e, monitor.interfaceName(e.key().ifindex())));
+                    out.flush();
+                });
             }
             long interval = c.pollInterval().toMillis();
             while (!shutdown.requested() && !done.getAsBoolean()) {
                 shutdown.sleep(interval);
                 if (shutdown.requested()) break;
                 MonitorSnapshot s = monitor.poll();
-                if (!json) {
-                    out.print((clearScreen ? CLEAR : "\n") + TopView.render(s, c.view(), monitor::interfaceName));
-                    out.flush();
-                }
+                if (!json) out.print((clearScreen ? CLEAR : "\n") + TopView.render(s, c.view(), monitor::interfaceName));
+                out.flush(); // the flow lines and alerts of this poll (out may buffer them)
             }
             MonitorSnapshot fin = monitor.stop();
             summary(fin);

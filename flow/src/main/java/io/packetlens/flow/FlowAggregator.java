@@ -6,13 +6,13 @@ import io.packetlens.ebpf.sys.Cpus;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.Iterator;
+import java.util.Comparator;
 import java.util.List;
-import java.util.Map;
 import java.util.Objects;
+import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
@@ -105,6 +105,16 @@ public final class FlowAggregator implements AutoCloseable {
     /** What one poll did. */
     public record PollResult(int entries, int newFlows, int finished, int activeRecords) {}
 
+    /**
+     * Told each time a read of the table finds a flow's counts grown (by a poll, by the final read of a finished flow,
+     * by the drain at exit), with the growth. The sum of all calls is every packet and byte the table counted, so a
+     * consumer keeps running totals (per label, per source) at the cost of the flows that changed, not of the table.
+     */
+    @FunctionalInterface
+    public interface CountListener {
+        void counted(LiveFlow flow, long packets, long bytes);
+    }
+
     private final FlowProgram program;
     private final BpfMap table;
     private final Settings settings;
@@ -117,15 +127,22 @@ public final class FlowAggregator implements AutoCloseable {
     private final MemorySegment key;
     private final MemorySegment value;
     private final RawKey probe = new RawKey();
-    private final Map<RawKey, FlowState> states = new HashMap<>();
+    private final FlowStates states = new FlowStates();
+    /** A batch of keys and values copied out of the kernel's buffers, read with plain array access. */
+    private final int[] keyWords;
+    private final long[] valueWords;
+    private final int valueWordStride;
+    /** One value, for BPF_MAP_LOOKUP_AND_DELETE_ELEM. */
+    private final long[] oneValue;
 
     private long pollCount;
     private long previousPollNanos = -1;
     private long wallOffset;
     private long flowsSeen;
     private long records;
-    private long exportedPackets;
-    private long exportedBytes;
+    private long countedPackets;
+    private long countedBytes;
+    private CountListener countListener = (f, p, b) -> {};
 
     private volatile Thread poller;
     private volatile RuntimeException lastError;
@@ -141,6 +158,10 @@ public final class FlowAggregator implements AutoCloseable {
         this.batch = table.batch(Math.min(settings.batchSize(), Math.max(table.maxEntries(), 1)));
         this.key = arena.allocate(FlowKey.SIZE, 8);
         this.value = arena.allocate(table.lookupValueSize(), 8);
+        this.keyWords = new int[batch.capacity() * RawKey.WORDS];
+        this.valueWordStride = batch.valueStride() / Long.BYTES;
+        this.valueWords = new long[batch.capacity() * valueWordStride];
+        this.oneValue = new long[valueWordStride];
     }
 
     /** An aggregator with default settings on the system clock. */
@@ -150,6 +171,11 @@ public final class FlowAggregator implements AutoCloseable {
 
     public Settings settings() {
         return settings;
+    }
+
+    /** Sets who is told of every count growth (see {@link CountListener}); called on the polling thread. */
+    public synchronized void onCounted(CountListener listener) {
+        this.countListener = Objects.requireNonNull(listener);
     }
 
     /** Reads the table once, updates every flow and emits the records that are due. */
@@ -163,37 +189,40 @@ public final class FlowAggregator implements AutoCloseable {
         int n;
         do {
             n = batch.lookupNext();
-            for (int i = 0; i < n; i++) {
-                if (visit(batch.keys(), (long) i * FlowKey.SIZE, batch.values(), (long) i * batch.valueStride(), id)) fresh++;
-            }
+            fresh += visitBatch(n, id);
             entries += n;
         } while (n > 0);
 
         int finished = 0, active = 0;
         long idle = settings.idleTimeout().toNanos(), activeTimeout = settings.activeTimeout().toNanos();
-        for (Iterator<FlowState> it = states.values().iterator(); it.hasNext(); ) {
-            FlowState s = it.next();
+        for (int i = 0; i < states.size(); ) {
+            FlowState s = states.get(i);
             if (s.seenInPoll != id) { // gone from the table without us: report what we last saw
                 emit(s, EndReason.END);
-                it.remove();
+                states.removeAt(i);
                 finished++;
             } else if (!s.changed && now - s.lastNanos >= idle) {
                 finishFromKernel(s, EndReason.IDLE);
-                it.remove();
+                states.removeAt(i);
                 finished++;
-            } else if (s.segmentStart >= 0 && now - s.segmentOpened >= activeTimeout) {
-                emit(s, EndReason.ACTIVE);
-                s.segmentStart = -1;
-                active++;
+            } else {
+                if (s.segmentStart >= 0 && now - s.segmentOpened >= activeTimeout) {
+                    emit(s, EndReason.ACTIVE);
+                    s.segmentStart = -1;
+                    active++;
+                }
+                i++;
             }
         }
         if (states.size() >= settings.evictAbove() * table.maxEntries()) {
-            for (Iterator<FlowState> it = states.values().iterator(); it.hasNext(); ) {
-                FlowState s = it.next();
+            for (int i = 0; i < states.size(); ) {
+                FlowState s = states.get(i);
                 if (!s.changed) {
                     finishFromKernel(s, EndReason.EVICTED);
-                    it.remove();
+                    states.removeAt(i);
                     finished++;
+                } else {
+                    i++;
                 }
             }
         }
@@ -206,17 +235,34 @@ public final class FlowAggregator implements AutoCloseable {
         if (!arena.scope().isAlive()) throw new IllegalStateException("flow aggregator is closed");
     }
 
-    /** Takes in one table entry; returns true for a flow not known before. */
-    private boolean visit(MemorySegment keys, long keyOffset, MemorySegment values, long valueOffset, long pollId) {
-        FlowState s = states.get(probe.load(keys, keyOffset));
+    /**
+     * Takes in the {@code n} entries the last batch call left in the batch buffers; returns how many were new flows.
+     * The buffers are first copied into Java arrays in two bulk copies: per-field segment access costs several times
+     * more until the JIT has compiled this path, which on a short run is most of the run.
+     */
+    private int visitBatch(int n, long pollId) {
+        if (n == 0) return 0;
+        MemorySegment.copy(batch.keys(), ValueLayout.JAVA_INT_UNALIGNED, 0, keyWords, 0, n * RawKey.WORDS);
+        MemorySegment.copy(batch.values(), ValueLayout.JAVA_LONG_UNALIGNED, 0, valueWords, 0, n * valueWordStride);
+        int fresh = 0;
+        for (int i = 0; i < n; i++) {
+            if (visit(i, pollId)) fresh++;
+        }
+        return fresh;
+    }
+
+    /** Takes in entry {@code i} of the copied batch; returns true for a flow not known before. */
+    private boolean visit(int i, long pollId) {
+        FlowState s = states.find(probe.load(keyWords, i * RawKey.WORDS));
         boolean fresh = s == null;
         if (fresh) {
-            s = new FlowState(probe.copy(), FlowKey.read(keys, keyOffset));
-            states.put(s.raw, s);
+            s = new FlowState(probe.copy(), FlowKey.read(batch.keys(), (long) i * FlowKey.SIZE));
+            states.add(s);
             flowsSeen++;
         }
-        s.read(values, valueOffset, perCpu, cpus);
+        s.read(valueWords, i * valueWordStride, perCpu, cpus);
         s.changed = s.packets != s.previousPackets;
+        if (s.changed) counted(s, s.packets - s.previousPackets, s.bytes - s.previousBytes);
         if (fresh) {
             s.segmentStart = s.firstNanos;
             s.segmentOpened = s.firstNanos;
@@ -233,13 +279,25 @@ public final class FlowAggregator implements AutoCloseable {
     private void finishFromKernel(FlowState s, EndReason reason) {
         s.raw.store(key, 0);
         if (table.lookupAndDelete(key, value)) {
-            long before = s.packets;
-            s.read(value, 0, perCpu, cpus);
+            long before = s.packets, beforeBytes = s.bytes;
+            MemorySegment.copy(value, ValueLayout.JAVA_LONG_UNALIGNED, 0, oneValue, 0, valueWordStride);
+            s.read(oneValue, 0, perCpu, cpus);
+            if (s.packets != before) counted(s, s.packets - before, s.bytes - beforeBytes);
             if (s.packets != before && s.segmentStart < 0) {
                 s.segmentStart = Math.min(s.lastNanos, Math.max(s.lastExportEnd + 1, previousPollNanos));
             }
         }
         emit(s, reason);
+    }
+
+    private void counted(FlowState s, long packets, long bytes) {
+        countedPackets += packets;
+        countedBytes += bytes;
+        try {
+            countListener.counted(s, packets, bytes);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "flow count listener failed on " + s.key, e);
+        }
     }
 
     /** Emits the packets not yet exported as one record, if there are any. */
@@ -253,8 +311,6 @@ public final class FlowAggregator implements AutoCloseable {
         s.exportedPackets = s.packets;
         s.exportedBytes = s.bytes;
         s.lastExportEnd = s.lastNanos;
-        exportedPackets += packets;
-        exportedBytes += bytes;
         records++;
         try {
             sink.accept(f);
@@ -275,31 +331,66 @@ public final class FlowAggregator implements AutoCloseable {
         int n;
         do {
             n = batch.lookupAndDeleteNext();
-            for (int i = 0; i < n; i++) visit(batch.keys(), (long) i * FlowKey.SIZE, batch.values(), (long) i * batch.valueStride(), id);
+            visitBatch(n, id);
         } while (n > 0);
-        for (FlowState s : states.values()) emit(s, EndReason.END);
+        for (int i = 0; i < states.size(); i++) emit(states.get(i), EndReason.END);
         states.clear();
         previousPollNanos = clock.monotonicNanos();
     }
 
     /** Totals since the start: flows, packets and bytes accounted (exported or not), other frames and losses. */
     public synchronized Totals totals() {
-        long packets = exportedPackets, bytes = exportedBytes;
-        for (FlowState s : states.values()) {
-            packets += s.unexportedPackets();
-            bytes += s.unexportedBytes();
-        }
         Count other = program.otherCounts().values().stream().reduce(Count.ZERO, Count::plus);
-        return new Totals(flowsSeen, new Count(packets, bytes), records, states.size(), other, program.counters());
+        return new Totals(flowsSeen, new Count(countedPackets, countedBytes), records, states.size(), other, program.counters());
+    }
+
+    /** Flows in the table as of the last poll. */
+    public synchronized int activeCount() {
+        return states.size();
+    }
+
+    /**
+     * The {@code n} busiest flows of the last poll in {@code order}, busiest first. Costs one pass over the flows and a
+     * heap of {@code n}, not a sort of the table, so it suits a view refreshed every poll.
+     */
+    public synchronized List<ActiveFlow> topFlows(int n, FlowOrder order) {
+        if (n <= 0) return List.of();
+        Comparator<FlowState> asc = order::compare;
+        PriorityQueue<FlowState> heap = new PriorityQueue<>(Math.min(n, Math.max(states.size(), 1)) + 1, asc);
+        for (int i = 0; i < states.size(); i++) {
+            FlowState s = states.get(i);
+            if (heap.size() < n) {
+                heap.add(s);
+            } else if (asc.compare(s, heap.peek()) > 0) {
+                heap.poll();
+                heap.add(s);
+            }
+        }
+        List<ActiveFlow> out = new ArrayList<>(heap.size());
+        while (!heap.isEmpty()) out.add(active(heap.poll()));
+        return out.reversed();
+    }
+
+    /**
+     * Hands each flow whose counts grew in the last poll to {@code visitor} (on the caller's thread, under the
+     * aggregator's lock; the {@link LiveFlow} is valid only during the call).
+     */
+    public synchronized void forEachChanged(Consumer<? super LiveFlow> visitor) {
+        for (int i = 0; i < states.size(); i++) {
+            FlowState s = states.get(i);
+            if (s.changed && s.seenInPoll == pollCount) visitor.accept(s);
+        }
+    }
+
+    private ActiveFlow active(FlowState s) {
+        return new ActiveFlow(s.key, s.packets, s.bytes, s.packets - s.previousPackets, s.bytes - s.previousBytes,
+                FlowClock.toInstant(s.firstNanos, wallOffset), FlowClock.toInstant(s.lastNanos, wallOffset), s.tcpFlags);
     }
 
     /** The flows in the table as of the last poll, largest byte count first. */
     public synchronized List<ActiveFlow> activeFlows() {
         List<ActiveFlow> out = new ArrayList<>(states.size());
-        for (FlowState s : states.values()) {
-            out.add(new ActiveFlow(s.key, s.packets, s.bytes, s.packets - s.previousPackets, s.bytes - s.previousBytes,
-                    FlowClock.toInstant(s.firstNanos, wallOffset), FlowClock.toInstant(s.lastNanos, wallOffset), s.tcpFlags));
-        }
+        for (int i = 0; i < states.size(); i++) out.add(active(states.get(i)));
         out.sort((a, b) -> Long.compare(b.bytes(), a.bytes()));
         return out;
     }

@@ -1,16 +1,11 @@
 package io.packetlens.flow;
 
-import java.lang.foreign.MemorySegment;
-
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
-import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
  * What the aggregator knows about one flow-table entry: the kernel's cumulative record as of the last read (mutable,
  * filled in place so that polling allocates nothing for known flows) and what has already been exported.
  */
-final class FlowState {
+final class FlowState implements LiveFlow {
     final RawKey raw;
     final FlowKey key;
 
@@ -32,6 +27,9 @@ final class FlowState {
     long lastExportEnd = -1;
     long seenInPoll;
     boolean changed;
+    private Object tag;
+    /** Index in {@link FlowStates}' array. */
+    int slot;
 
     FlowState(RawKey raw, FlowKey key) {
         this.raw = raw;
@@ -39,43 +37,47 @@ final class FlowState {
     }
 
     /**
-     * Reads a value: one record, or {@code cpus} per-CPU slots of {@link FlowRecord#SIZE} bytes merged (counts summed,
-     * times and lengths spanned over the CPUs that saw packets, flags ORed, DSCP of the earliest CPU).
+     * Reads a value copied into {@code longs} (native byte order) at long index {@code base}: one record, or
+     * {@code cpus} per-CPU slots of {@link FlowRecord#SIZE} bytes merged (counts summed, times and lengths spanned over
+     * the CPUs that saw packets, flags ORed, DSCP of the earliest CPU). Plain array reads: this runs for every flow on
+     * every poll, and stays cheap even before the JIT has compiled it.
      */
-    void read(MemorySegment v, long off, boolean perCpu, int cpus) {
+    void read(long[] v, int base, boolean perCpu, int cpus) {
         previousPackets = packets;
         previousBytes = bytes;
         if (!perCpu) {
-            packets = v.get(JAVA_LONG_UNALIGNED, off + FlowRecord.PACKETS);
-            bytes = v.get(JAVA_LONG_UNALIGNED, off + FlowRecord.BYTES);
-            firstNanos = v.get(JAVA_LONG_UNALIGNED, off + FlowRecord.FIRST_NS);
-            lastNanos = v.get(JAVA_LONG_UNALIGNED, off + FlowRecord.LAST_NS);
-            minLength = v.get(JAVA_INT_UNALIGNED, off + FlowRecord.MIN_LEN);
-            maxLength = v.get(JAVA_INT_UNALIGNED, off + FlowRecord.MAX_LEN);
-            tcpFlags = v.get(JAVA_INT_UNALIGNED, off + FlowRecord.TCP_FLAGS);
-            dscp = Byte.toUnsignedInt(v.get(JAVA_BYTE, off + FlowRecord.DSCP));
-            fragments = v.get(JAVA_BYTE, off + FlowRecord.FRAGMENTS) != 0;
+            packets = v[base + RecordWords.PACKETS];
+            bytes = v[base + RecordWords.BYTES];
+            firstNanos = v[base + RecordWords.FIRST_NS];
+            lastNanos = v[base + RecordWords.LAST_NS];
+            long lengths = v[base + RecordWords.LENGTHS], tail = v[base + RecordWords.TAIL];
+            minLength = RecordWords.minLength(lengths);
+            maxLength = RecordWords.maxLength(lengths);
+            tcpFlags = RecordWords.tcpFlags(tail);
+            dscp = RecordWords.dscp(tail);
+            fragments = RecordWords.fragments(tail);
             return;
         }
         long p = 0, b = 0, first = Long.MAX_VALUE, last = 0;
         int min = Integer.MAX_VALUE, max = 0, flags = 0, ds = 0;
         boolean frags = false;
         for (int c = 0; c < cpus; c++) {
-            long o = off + (long) c * FlowRecord.SIZE;
-            long cp = v.get(JAVA_LONG_UNALIGNED, o + FlowRecord.PACKETS);
+            int o = base + c * RecordWords.WORDS;
+            long cp = v[o + RecordWords.PACKETS];
             if (cp == 0) continue;
             p += cp;
-            b += v.get(JAVA_LONG_UNALIGNED, o + FlowRecord.BYTES);
-            long f = v.get(JAVA_LONG_UNALIGNED, o + FlowRecord.FIRST_NS);
+            b += v[o + RecordWords.BYTES];
+            long lengths = v[o + RecordWords.LENGTHS], tail = v[o + RecordWords.TAIL];
+            long f = v[o + RecordWords.FIRST_NS];
             if (f < first) {
                 first = f;
-                ds = Byte.toUnsignedInt(v.get(JAVA_BYTE, o + FlowRecord.DSCP));
+                ds = RecordWords.dscp(tail);
             }
-            last = Math.max(last, v.get(JAVA_LONG_UNALIGNED, o + FlowRecord.LAST_NS));
-            min = Math.min(min, v.get(JAVA_INT_UNALIGNED, o + FlowRecord.MIN_LEN));
-            max = Math.max(max, v.get(JAVA_INT_UNALIGNED, o + FlowRecord.MAX_LEN));
-            flags |= v.get(JAVA_INT_UNALIGNED, o + FlowRecord.TCP_FLAGS);
-            frags |= v.get(JAVA_BYTE, o + FlowRecord.FRAGMENTS) != 0;
+            last = Math.max(last, v[o + RecordWords.LAST_NS]);
+            min = Math.min(min, RecordWords.minLength(lengths));
+            max = Math.max(max, RecordWords.maxLength(lengths));
+            flags |= RecordWords.tcpFlags(tail);
+            frags |= RecordWords.fragments(tail);
         }
         packets = p;
         bytes = b;
@@ -86,6 +88,46 @@ final class FlowState {
         tcpFlags = flags;
         dscp = ds;
         fragments = frags;
+    }
+
+    @Override
+    public FlowKey key() {
+        return key;
+    }
+
+    @Override
+    public long packets() {
+        return packets;
+    }
+
+    @Override
+    public long bytes() {
+        return bytes;
+    }
+
+    @Override
+    public long packetsLastInterval() {
+        return packets - previousPackets;
+    }
+
+    @Override
+    public long bytesLastInterval() {
+        return bytes - previousBytes;
+    }
+
+    @Override
+    public int tcpFlags() {
+        return tcpFlags;
+    }
+
+    @Override
+    public Object tag() {
+        return tag;
+    }
+
+    @Override
+    public void tag(Object tag) {
+        this.tag = tag;
     }
 
     long unexportedPackets() {

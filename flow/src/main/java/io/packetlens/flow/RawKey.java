@@ -1,64 +1,52 @@
 package io.packetlens.flow;
 
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * The 44 bytes of a {@code struct pl_flow_key} as five longs and an int, usable as a hash-map key. One mutable
- * instance serves as the probe for every table entry a poll reads, so finding a known flow allocates nothing; a copy is
- * made only for a new flow.
+ * The 44 bytes of a {@code struct pl_flow_key} as eleven 32-bit words in the host's byte order, usable as a hash-map
+ * key. One mutable instance serves as the probe for every table entry a poll reads, so finding a known flow allocates
+ * nothing; a copy is made only for a new flow.
  */
 final class RawKey {
-    private long w0, w1, w2, w3, w4;
-    private int w5;
+    static final int WORDS = FlowKey.SIZE / Integer.BYTES;
+
+    private final int[] w = new int[WORDS];
+
+    /** Loads the key at int index {@code base} of {@code words} (a bulk copy of the kernel's keys); returns this. */
+    RawKey load(int[] words, int base) {
+        System.arraycopy(words, base, w, 0, WORDS);
+        return this;
+    }
 
     /** Loads the key at {@code offset} of {@code src}; returns this. */
     RawKey load(MemorySegment src, long offset) {
-        w0 = src.get(JAVA_LONG_UNALIGNED, offset);
-        w1 = src.get(JAVA_LONG_UNALIGNED, offset + 8);
-        w2 = src.get(JAVA_LONG_UNALIGNED, offset + 16);
-        w3 = src.get(JAVA_LONG_UNALIGNED, offset + 24);
-        w4 = src.get(JAVA_LONG_UNALIGNED, offset + 32);
-        w5 = src.get(JAVA_INT_UNALIGNED, offset + 40);
+        for (int i = 0; i < WORDS; i++) w[i] = src.get(JAVA_INT_UNALIGNED, offset + 4L * i);
         return this;
     }
 
     /** Writes the key bytes to {@code dst} at {@code offset}. */
     void store(MemorySegment dst, long offset) {
-        dst.set(JAVA_LONG_UNALIGNED, offset, w0);
-        dst.set(JAVA_LONG_UNALIGNED, offset + 8, w1);
-        dst.set(JAVA_LONG_UNALIGNED, offset + 16, w2);
-        dst.set(JAVA_LONG_UNALIGNED, offset + 24, w3);
-        dst.set(JAVA_LONG_UNALIGNED, offset + 32, w4);
-        dst.set(JAVA_INT_UNALIGNED, offset + 40, w5);
+        for (int i = 0; i < WORDS; i++) dst.set(JAVA_INT_UNALIGNED, offset + 4L * i, w[i]);
     }
 
     RawKey copy() {
         RawKey c = new RawKey();
-        c.w0 = w0;
-        c.w1 = w1;
-        c.w2 = w2;
-        c.w3 = w3;
-        c.w4 = w4;
-        c.w5 = w5;
+        System.arraycopy(w, 0, c.w, 0, WORDS);
         return c;
     }
 
     @Override
     public boolean equals(Object o) {
-        return o instanceof RawKey k && k.w0 == w0 && k.w1 == w1 && k.w2 == w2 && k.w3 == w3 && k.w4 == w4 && k.w5 == w5;
+        return o instanceof RawKey k && Arrays.equals(k.w, w);
     }
 
     @Override
     public int hashCode() {
-        long h = w0 * 0x9E3779B97F4A7C15L;
-        h = (h ^ w1) * 0x9E3779B97F4A7C15L;
-        h = (h ^ w2) * 0x9E3779B97F4A7C15L;
-        h = (h ^ w3) * 0x9E3779B97F4A7C15L;
-        h = (h ^ w4) * 0x9E3779B97F4A7C15L;
-        h = (h ^ w5) * 0x9E3779B97F4A7C15L;
+        long h = 0;
+        for (int x : w) h = (h ^ x) * 0x9E3779B97F4A7C15L;
         return (int) (h ^ (h >>> 32));
     }
 }

@@ -152,4 +152,44 @@ class FlowAggregatorTest {
             assertThat(p.flows()).hasSize(1);
         }
     }
+
+    @ParameterizedTest
+    @EnumSource(FlowConfig.TableKind.class)
+    void countListenerBusiestFlowsAndChangedFlowsFollowEachPoll(FlowConfig.TableKind kind) {
+        List<FinishedFlow> out = new ArrayList<>();
+        java.util.Map<Integer, Long> counted = new java.util.HashMap<>();
+        try (FlowProgram p = FlowProgram.load(FlowConfig.defaults().tableKind(kind).tableSize(64));
+             FlowAggregator agg = new FlowAggregator(p, out::add)) {
+            agg.onCounted((f, packets, bytes) -> {
+                assertThat(bytes).isEqualTo(packets * LEN);
+                counted.merge(f.key().sourcePort(), packets, Long::sum);
+            });
+            for (int s = 1; s <= 30; s++) send(p, s, s);
+            agg.poll();
+            assertThat(agg.topFlows(3, FlowOrder.PACKETS)).extracting(f -> f.key().sourcePort()).containsExactly(30, 29, 28);
+            assertThat(agg.topFlows(100, FlowOrder.BYTES)).hasSize(30).first()
+                    .satisfies(f -> assertThat(f.bytesLastInterval()).isEqualTo(30L * LEN));
+
+            send(p, 3, 100);
+            send(p, 7, 1);
+            agg.poll();
+            List<Integer> changed = new ArrayList<>();
+            agg.forEachChanged(f -> changed.add(f.key().sourcePort()));
+            assertThat(changed).containsExactlyInAnyOrder(3, 7);
+            assertThat(agg.topFlows(2, FlowOrder.BYTES)).extracting(f -> f.key().sourcePort())
+                    .as("ranked by the last interval, not the totals").containsExactly(3, 7);
+            assertThat(agg.topFlows(1, FlowOrder.PACKETS).getFirst().packets()).isEqualTo(103);
+
+            send(p, 9, 5); // seen only by the drain
+            agg.flush();
+            for (int s = 1; s <= 30; s++) {
+                long want = s + (s == 3 ? 100 : s == 7 ? 1 : s == 9 ? 5 : 0);
+                assertThat(counted.get(s)).as("port %d", s).isEqualTo(want);
+            }
+            long sum = counted.values().stream().mapToLong(Long::longValue).sum();
+            assertThat(agg.totals().flowTraffic()).isEqualTo(new Count(sum, sum * LEN));
+            assertThat(out.stream().mapToLong(FinishedFlow::packets).sum()).isEqualTo(sum);
+            assertThat(agg.activeCount()).isZero();
+        }
+    }
 }

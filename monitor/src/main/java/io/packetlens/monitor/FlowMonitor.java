@@ -8,14 +8,14 @@ import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.flow.ActiveFlow;
 import io.packetlens.flow.Count;
-import io.packetlens.flow.EndReason;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowAggregator;
 import io.packetlens.flow.FlowClock;
 import io.packetlens.flow.FlowConfig;
 import io.packetlens.flow.FlowEvent;
 import io.packetlens.flow.FlowEvents;
-import io.packetlens.flow.FlowKey;
+import io.packetlens.flow.FlowOrder;
+import io.packetlens.flow.LiveFlow;
 import io.packetlens.flow.FlowProgram;
 import io.packetlens.monitor.alert.Alert;
 import io.packetlens.monitor.alert.AlertEngine;
@@ -23,7 +23,6 @@ import io.packetlens.monitor.config.MonitorConfig;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -51,10 +50,12 @@ public final class FlowMonitor implements AutoCloseable {
     private final List<Consumer<FlowEvent>> eventListeners = new CopyOnWriteArrayList<>();
     /** The event subscription, or null when no events are configured. */
     private final FlowEvents events;
-    /** Cumulative packets already reported in finished records, per label. */
-    private final Map<TrafficLabels, Count> exported = new HashMap<>();
-    /** Packets of each live table entry already reported in ACTIVE records. */
-    private final Map<FlowKey, Count> exportedOfLiveEntry = new HashMap<>();
+    /**
+     * Cumulative packets and bytes per label. Each flow keeps its label's counter in its
+     * {@link LiveFlow#tag()}, so a poll costs one addition per flow that changed.
+     */
+    private final Map<TrafficLabels, LabelCount> traffic = new HashMap<>();
+    private final FlowOrder viewOrder;
     private volatile MonitorSnapshot snapshot;
     private long lastPollNanos = -1;
     private boolean closed;
@@ -69,6 +70,7 @@ public final class FlowMonitor implements AutoCloseable {
             FlowAggregator.Settings s = FlowAggregator.Settings.defaults()
                     .activeTimeout(config.activeTimeout()).idleTimeout(config.idleTimeout()).pollInterval(config.pollInterval());
             this.aggregator = new FlowAggregator(program, s, clock, this::onFinished);
+            aggregator.onCounted(this::onCounted);
             this.alerts = AlertEngine.fromConfig(config.alerts(), a -> alertListeners.forEach(l -> l.accept(a)));
         } catch (RuntimeException e) {
             if (ev != null) ev.close();
@@ -76,6 +78,7 @@ public final class FlowMonitor implements AutoCloseable {
             throw e;
         }
         this.events = ev;
+        this.viewOrder = config.view().sortBy() == MonitorConfig.View.SortBy.PACKETS ? FlowOrder.PACKETS : FlowOrder.BYTES;
         this.snapshot = new MonitorSnapshot(Instant.now(), 0, List.of(), Map.of(), aggregator.totals(),
                 program.flowTable().maxEntries(), 0);
     }
@@ -160,13 +163,6 @@ public final class FlowMonitor implements AutoCloseable {
 
     /** Called by the aggregator inside poll()/flush(), which hold the monitor's lock. */
     private void onFinished(FinishedFlow f) {
-        TrafficLabels labels = TrafficLabels.of(f.key(), interfaceName(f.key().ifindex()));
-        exported.merge(labels, new Count(f.packets(), f.bytes()), Count::plus);
-        if (f.reason() == EndReason.ACTIVE) {
-            exportedOfLiveEntry.merge(f.key(), new Count(f.packets(), f.bytes()), Count::plus);
-        } else {
-            exportedOfLiveEntry.remove(f.key());
-        }
         for (Consumer<FinishedFlow> l : flowListeners) {
             try {
                 l.accept(f);
@@ -176,6 +172,17 @@ public final class FlowMonitor implements AutoCloseable {
         }
     }
 
+    /** Called by the aggregator (under the monitor's lock) for each flow whose counts grew. */
+    private void onCounted(LiveFlow f, long packets, long bytes) {
+        LabelCount c = (LabelCount) f.tag();
+        if (c == null) {
+            c = traffic.computeIfAbsent(TrafficLabels.of(f.key(), interfaceName(f.key().ifindex())), l -> new LabelCount());
+            f.tag(c);
+        }
+        c.packets += packets;
+        c.bytes += bytes;
+    }
+
     /** Reads the kernel table once, emits due records, evaluates alerts and publishes a new snapshot. */
     public synchronized MonitorSnapshot poll() {
         if (closed) return snapshot;
@@ -183,19 +190,18 @@ public final class FlowMonitor implements AutoCloseable {
         FlowAggregator.PollResult r = aggregator.poll();
         double seconds = lastPollNanos < 0 ? config.pollInterval().toNanos() / 1e9 : (now - lastPollNanos) / 1e9;
         lastPollNanos = now;
-        List<ActiveFlow> flows = aggregator.activeFlows();
-        alerts.evaluate(flows, r.newFlows(), seconds, Instant.now());
-        return publish(flows, seconds);
+        if (!alerts.isEmpty()) {
+            alerts.begin(Instant.now());
+            aggregator.forEachChanged(f -> alerts.observe(f.key(), f.packetsLastInterval()));
+            alerts.end(r.newFlows(), seconds);
+        }
+        return publish(aggregator.topFlows(config.view().top(), viewOrder), seconds);
     }
 
-    private MonitorSnapshot publish(List<ActiveFlow> flows, double seconds) {
-        Map<TrafficLabels, Count> traffic = new HashMap<>(exported);
-        for (ActiveFlow f : flows) {
-            Count done = exportedOfLiveEntry.getOrDefault(f.key(), Count.ZERO);
-            Count pending = new Count(f.packets() - done.packets(), f.bytes() - done.bytes());
-            traffic.merge(TrafficLabels.of(f.key(), interfaceName(f.key().ifindex())), pending, Count::plus);
-        }
-        MonitorSnapshot s = new MonitorSnapshot(Instant.now(), seconds, new ArrayList<>(flows), Map.copyOf(traffic),
+    private MonitorSnapshot publish(List<ActiveFlow> top, double seconds) {
+        Map<TrafficLabels, Count> totals = new HashMap<>();
+        traffic.forEach((l, c) -> totals.put(l, new Count(c.packets, c.bytes)));
+        MonitorSnapshot s = new MonitorSnapshot(Instant.now(), seconds, top, Map.copyOf(totals),
                 aggregator.totals(), program.flowTable().maxEntries(), alerts.fired());
         snapshot = s;
         return s;
@@ -224,6 +230,11 @@ public final class FlowMonitor implements AutoCloseable {
         MonitorSnapshot s = publish(List.of(), lastPollNanos < 0 ? 0 : (System.nanoTime() - lastPollNanos) / 1e9);
         closed = true;
         return s;
+    }
+
+    /** Packets and bytes counted under one label so far. */
+    private static final class LabelCount {
+        long packets, bytes;
     }
 
     @Override

@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * What the monitor knew after one poll, consistent in itself: the flows in the table (with
- * their last-interval deltas), cumulative traffic per label, the aggregator's totals and loss
+ * What the monitor knew after one poll, consistent in itself: the busiest flows of the last
+ * interval (as many as the view shows, in its order, with their last-interval deltas),
+ * cumulative traffic per label, the aggregator's totals (active flows among them) and loss
  * counters. The live view, /metrics and the exit summary all read the latest snapshot.
  */
-public record MonitorSnapshot(Instant time, double intervalSeconds, List<ActiveFlow> flows,
+public record MonitorSnapshot(Instant time, double intervalSeconds, List<ActiveFlow> topFlows,
                               Map<TrafficLabels, Count> traffic, FlowAggregator.Totals totals, int tableCapacity,
                               long alerts) {
 }

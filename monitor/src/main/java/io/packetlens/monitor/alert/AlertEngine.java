@@ -2,6 +2,7 @@ package io.packetlens.monitor.alert;
 
 import io.packetlens.monitor.Addresses;
 import io.packetlens.flow.ActiveFlow;
+import io.packetlens.flow.FlowKey;
 import io.packetlens.monitor.config.MonitorConfig;
 
 import java.net.InetAddress;
@@ -15,7 +16,8 @@ import java.util.Set;
 import java.util.function.Consumer;
 
 /**
- * Evaluates the alert rules after each poll of the flow table. A rule fires once when its
+ * Evaluates the alert rules after each poll of the flow table, fed only the flows that changed
+ * in it ({@link #begin}, {@link #observe} per flow, {@link #end}). A rule fires once when its
  * condition becomes true for a subject and again only after the condition has been false for
  * a poll, so a sustained flood is one alert, not one per second.
  */
@@ -23,8 +25,13 @@ public final class AlertEngine {
     private final List<AlertRule> rules;
     private final Consumer<Alert> sink;
     private final Set<String> firing = new HashSet<>();
-    /** Per source: destination port -> last time seen, for port-scan rules. */
-    private final Map<InetAddress, Map<Integer, Instant>> portsBySource = new HashMap<>();
+    private final boolean sourcePps;
+    private final boolean portScan;
+    /** Per source: destination port -> last time seen (epoch ms), for port-scan rules. */
+    private final Map<InetAddress, Map<Integer, Long>> portsBySource = new HashMap<>();
+    /** Per source: packets in the poll being evaluated, for source-pps rules. */
+    private final Map<InetAddress, long[]> packetsBySource = new HashMap<>();
+    private Instant now = Instant.EPOCH;
     /** (epoch millis, new flows) per evaluation, within the longest new-flow window. */
     private final java.util.ArrayDeque<long[]> newFlowTimes = new java.util.ArrayDeque<>();
     private long fired;
@@ -32,6 +39,8 @@ public final class AlertEngine {
     public AlertEngine(List<AlertRule> rules, Consumer<Alert> sink) {
         this.rules = List.copyOf(rules);
         this.sink = sink;
+        this.sourcePps = this.rules.stream().anyMatch(r -> r instanceof AlertRule.SourcePps);
+        this.portScan = this.rules.stream().anyMatch(r -> r instanceof AlertRule.PortScan);
     }
 
     public static AlertEngine fromConfig(List<MonitorConfig.AlertRuleConfig> configs, Consumer<Alert> sink) {
@@ -48,26 +57,49 @@ public final class AlertEngine {
     }
 
     /**
+     * Evaluates one poll given as a list (see {@link #begin}, {@link #observe}, {@link #end} for the streaming form).
+     *
      * @param flows    flows as of this poll, with what each added since the previous poll
      * @param newFlows flows that appeared since the previous poll
      * @param seconds  time since the previous poll
      */
     public synchronized List<Alert> evaluate(List<ActiveFlow> flows, int newFlows, double seconds, Instant now) {
+        begin(now);
+        for (ActiveFlow f : flows) observe(f.key(), f.packetsLastInterval());
+        return end(newFlows, seconds);
+    }
+
+    /** True when no rule is configured: the monitor then skips feeding flows in. */
+    public boolean isEmpty() {
+        return rules.isEmpty();
+    }
+
+    /** Starts evaluating one poll taken at {@code now}. */
+    public synchronized void begin(Instant now) {
+        this.now = now;
+        packetsBySource.clear();
+    }
+
+    /** Feeds one flow that added {@code packets} since the previous poll (flows that added nothing may be left out). */
+    public synchronized void observe(FlowKey key, long packets) {
+        if (packets <= 0) return;
+        if (sourcePps) packetsBySource.computeIfAbsent(key.source(), k -> new long[1])[0] += packets;
+        if (portScan) portsBySource.computeIfAbsent(key.source(), k -> new HashMap<>()).put(key.destinationPort(), now.toEpochMilli());
+    }
+
+    /** Ends the poll begun by {@link #begin}: judges every rule, fires and returns the alerts that start now. */
+    public synchronized List<Alert> end(int newFlows, double seconds) {
         List<Alert> out = new ArrayList<>();
         Set<String> active = new HashSet<>();
         for (AlertRule rule : rules) {
             switch (rule) {
-                case AlertRule.SourcePps r -> {
-                    Map<InetAddress, Long> perSource = new HashMap<>();
-                    for (ActiveFlow f : flows) perSource.merge(f.key().source(), f.packetsLastInterval(), Long::sum);
-                    perSource.forEach((src, packets) -> {
-                        double pps = seconds > 0 ? packets / seconds : 0;
-                        if (pps > r.threshold()) {
-                            fire(out, active, now, r, Addresses.format(src), pps,
-                                    String.format("%.0f packets/s from %s (threshold %.0f)", pps, Addresses.format(src), r.threshold()));
-                        }
-                    });
-                }
+                case AlertRule.SourcePps r -> packetsBySource.forEach((src, packets) -> {
+                    double pps = seconds > 0 ? packets[0] / seconds : 0;
+                    if (pps > r.threshold()) {
+                        fire(out, active, now, r, Addresses.format(src), pps,
+                                String.format("%.0f packets/s from %s (threshold %.0f)", pps, Addresses.format(src), r.threshold()));
+                    }
+                });
                 case AlertRule.NewFlowRate r -> {
                     // averaged over the rule's window, so that one new flow between two close polls is not a storm
                     newFlowTimes.addLast(new long[] {now.toEpochMilli(), newFlows});
@@ -81,13 +113,8 @@ public final class AlertEngine {
                     }
                 }
                 case AlertRule.PortScan r -> {
-                    for (ActiveFlow f : flows) {
-                        if (f.packetsLastInterval() > 0) {
-                            portsBySource.computeIfAbsent(f.key().source(), k -> new HashMap<>()).put(f.key().destinationPort(), now);
-                        }
-                    }
-                    Instant horizon = now.minus(r.window());
-                    portsBySource.values().forEach(ports -> ports.values().removeIf(t -> t.isBefore(horizon)));
+                    long horizon = now.minus(r.window()).toEpochMilli();
+                    portsBySource.values().forEach(ports -> ports.values().removeIf(t -> t < horizon));
                     portsBySource.values().removeIf(Map::isEmpty);
                     portsBySource.forEach((src, ports) -> {
                         if (ports.size() > r.threshold()) {

@@ -38,13 +38,13 @@ public final class MetricsServer implements AutoCloseable {
                 .callback(cb -> traffic(snapshots).forEach((l, c) -> cb.call(c.bytes(), l.iface(), l.direction(), l.protocol())))
                 .register(registry);
         GaugeWithCallback.builder().name("packetlens_active_flows").help("Flows in the kernel flow table at the last poll")
-                .callback(cb -> cb.call(snapshots.get().flows().size())).register(registry);
+                .callback(cb -> cb.call(snapshots.get().totals().activeFlows())).register(registry);
         GaugeWithCallback.builder().name("packetlens_flow_table_capacity").help("Flows the kernel flow table can hold")
                 .callback(cb -> cb.call(snapshots.get().tableCapacity())).register(registry);
         GaugeWithCallback.builder().name("packetlens_flow_table_fill_ratio").help("Active flows / table capacity")
                 .callback(cb -> {
                     MonitorSnapshot s = snapshots.get();
-                    cb.call(s.tableCapacity() == 0 ? 0 : (double) s.flows().size() / s.tableCapacity());
+                    cb.call(s.tableCapacity() == 0 ? 0 : (double) s.totals().activeFlows() / s.tableCapacity());
                 }).register(registry);
         CounterWithCallback.builder().name("packetlens_flow_table_overflow_packets")
                 .help("Packets of flows the table had no room for (counted, never lost)")

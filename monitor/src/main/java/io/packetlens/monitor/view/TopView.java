@@ -27,7 +27,7 @@ public final class TopView {
         FlowAggregator.Totals t = s.totals();
         Count all = t.allTraffic();
         b.append(String.format("packetlens flows   %d active / %d table   %d flows seen   %s packets   %s bytes%n",
-                s.flows().size(), s.tableCapacity(), t.flows(), si(all.packets()), si(all.bytes())));
+                t.activeFlows(), s.tableCapacity(), t.flows(), si(all.packets()), si(all.bytes())));
         b.append(String.format("losses: table full %d pkts, other table full %d pkts, events lost %d   alerts %d%n",
                 t.losses().tableFull().packets(), t.losses().otherFull().packets(), t.losses().eventsLost().packets(), s.alerts()));
         b.append(String.format("%-3s %-41s %-41s %-7s %-12s %10s %10s %10s %10s%n",
@@ -35,7 +35,7 @@ public final class TopView {
         Comparator<ActiveFlow> order = view.sortBy() == MonitorConfig.View.SortBy.PACKETS
                 ? Comparator.comparingLong(ActiveFlow::packetsLastInterval).thenComparingLong(ActiveFlow::packets)
                 : Comparator.comparingLong(ActiveFlow::bytesLastInterval).thenComparingLong(ActiveFlow::bytes);
-        List<ActiveFlow> top = s.flows().stream().sorted(order.reversed()).limit(view.top()).toList();
+        List<ActiveFlow> top = s.topFlows().stream().sorted(order.reversed()).limit(view.top()).toList();
         double sec = s.intervalSeconds() > 0 ? s.intervalSeconds() : 1;
         int rank = 1;
         for (ActiveFlow f : top) {
