@@ -13,7 +13,8 @@
 # monitor's cost at a fixed packet rate over a longer time.
 #
 # NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
-# packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count (see below); the
+# packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll
+# packetlens-xdp-poll10s xdp-count (see below; poll10s runs only when named); the
 # no-monitor row always runs first, as the baseline. Needs root (namespaces, XDP, TC, AF_XDP,
 # AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit, also on Ctrl-C.
 set -euo pipefail
@@ -82,19 +83,20 @@ pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f
 declare -A start_cmd
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
-# Diagnostic rows that split packetlens's cost: the flow program with the table read only at
-# exit (no polling while the traffic runs) or every 10 s instead of every second, and the trivial XDP packet counter of
-# `packetlens count` (one per-CPU array update per packet).
-printf 'poll-interval: 3600s\n' > "$work/nopoll.yaml"
-start_cmd[packetlens-xdp-nopoll]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/nopoll.yaml"
-start_cmd[packetlens-tc-nopoll]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --config $work/nopoll.yaml"
-printf 'poll-interval: 10s\n' > "$work/poll10s.yaml"
-start_cmd[packetlens-xdp-poll10s]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --config $work/poll10s.yaml"
+# The default rows poll at the automatic interval (--json without alert rules: every 5 s). The
+# rows below split packetlens's cost: polling every second (the interval of the live view), the
+# table read only at exit (no polling while the traffic runs), and every 10 s; and the trivial
+# XDP packet counter of `packetlens count` (one per-CPU array update per packet).
+start_cmd[packetlens-xdp-poll1s]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600 --poll-interval 1s"
+start_cmd[packetlens-tc-poll1s]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600 --poll-interval 1s"
+start_cmd[packetlens-xdp-nopoll]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600 --poll-interval 3600s"
+start_cmd[packetlens-tc-nopoll]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600 --poll-interval 3600s"
+start_cmd[packetlens-xdp-poll10s]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600 --poll-interval 10s"
 start_cmd[xdp-count]="${PL[*]} count -i veth0"
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-nopoll packetlens-tc-nopoll packetlens-xdp-poll10s xdp-count)
+names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)

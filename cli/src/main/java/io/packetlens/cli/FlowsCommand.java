@@ -56,6 +56,10 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--idle-timeout", description = "e.g. 15s")
     String idleTimeout;
 
+    @Option(names = "--poll-interval", paramLabel = "DURATION",
+            description = "how often the kernel flow table is read, e.g. 1s; default auto: 1s with the live view or alert rules, else 5s")
+    String pollInterval;
+
     @Option(names = "--events", arity = "0..1", fallbackValue = "", paramLabel = "KINDS",
             description = "print kernel events: comma-separated new-flow, tcp, sample, overflow "
                     + "(without a value: those of the configuration, else new-flow,tcp); JSON lines {\"event\": ...} with --json")
@@ -66,7 +70,7 @@ final class FlowsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MonitorConfig c = configure();
+        MonitorConfig c = configure().resolvePollInterval(!json);
         if (c.interfaces().isEmpty()) throw new UserException("no interface: give -i IFACE or 'interfaces:' in the configuration");
         if (duration < 0) throw new UserException("--duration must be >= 0");
         Privileges.requireNetworkBpf("flows");
@@ -100,6 +104,9 @@ final class FlowsCommand implements Callable<Integer> {
             if (noMetrics) c = c.withMetrics(null);
             else if (metrics != null) c = c.withMetrics(new MonitorConfig.Metrics(ConfigReader.parseAddress("--metrics", metrics)));
             if (flowLog != null) c = c.withFlowLog(new MonitorConfig.FlowLog(flowLog, MonitorConfig.FlowLog.DEFAULT_MAX_BYTES, MonitorConfig.FlowLog.DEFAULT_KEEP));
+            if (pollInterval != null) {
+                c = c.withPollInterval(pollInterval.equals("auto") ? null : ConfigReader.parseDuration("--poll-interval", pollInterval));
+            }
             if (activeTimeout != null || idleTimeout != null) {
                 c = c.withTimeouts(activeTimeout != null ? ConfigReader.parseDuration("--active-timeout", activeTimeout) : c.activeTimeout(),
                         idleTimeout != null ? ConfigReader.parseDuration("--idle-timeout", idleTimeout) : c.idleTimeout());

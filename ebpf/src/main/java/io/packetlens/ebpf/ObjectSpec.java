@@ -8,8 +8,10 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A compiled BPF object read into a plain description, before anything exists in the
@@ -73,6 +75,18 @@ public final class ObjectSpec {
 
     public Map<String, ProgramSpec> programs() {
         return Collections.unmodifiableMap(programs);
+    }
+
+    /**
+     * Keeps only the named programs (and the subprograms they call): the others are not loaded, so the verifier's time
+     * is spent only on what will be attached. Maps stay, used or not. Like libbpf's {@code bpf_program__set_autoload}.
+     *
+     * @throws BpfException.NotFoundException if a name is not a program of this object
+     */
+    public ObjectSpec retainPrograms(Collection<String> names) {
+        for (String n : names) program(n);
+        programs.keySet().retainAll(Set.copyOf(names));
+        return this;
     }
 
     public Map<String, Variable> variables() {

@@ -14,9 +14,10 @@ import java.util.Set;
  * @param events         event kinds written to the ring buffer
  * @param sampleEvery    with {@link EventKind#SAMPLE}: one packet in this many, at random
  * @param eventRingBytes ring buffer size when events are on: a power of two, at least one page
+ * @param hooks          the entry points loaded (all by default); each one costs a pass of the verifier at load
  */
 public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize, Set<EventKind> events, int sampleEvery,
-                         int eventRingBytes) {
+                         int eventRingBytes, Set<FlowProgram.Hook> hooks) {
     public static final int DEFAULT_TABLE_SIZE = 65_536;
     public static final int DEFAULT_OTHER_TABLE_SIZE = 1024;
     public static final int DEFAULT_EVENT_RING_BYTES = 256 * 1024;
@@ -34,6 +35,8 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
     public FlowConfig {
         Objects.requireNonNull(tableKind, "tableKind");
         events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
+        if (hooks == null || hooks.isEmpty()) throw new IllegalArgumentException("at least one hook must be loaded");
+        hooks = Set.copyOf(EnumSet.copyOf(hooks));
         if (tableSize < 1) throw new IllegalArgumentException("flow table size must be at least 1, got " + tableSize);
         if (otherTableSize < 1) throw new IllegalArgumentException("other table size must be at least 1, got " + otherTableSize);
         if (sampleEvery < 0) throw new IllegalArgumentException("sampleEvery must be >= 0, got " + sampleEvery);
@@ -45,31 +48,36 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
 
     public static FlowConfig defaults() {
         return new FlowConfig(DEFAULT_TABLE_SIZE, TableKind.SHARED, DEFAULT_OTHER_TABLE_SIZE, Set.of(), 0,
-                DEFAULT_EVENT_RING_BYTES);
+                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class));
     }
 
     public FlowConfig tableSize(int n) {
-        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes);
+        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks);
     }
 
     public FlowConfig tableKind(TableKind k) {
-        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes);
+        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks);
     }
 
     public FlowConfig otherTableSize(int n) {
-        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes);
+        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks);
     }
 
     public FlowConfig events(Set<EventKind> kinds) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks);
     }
 
     public FlowConfig sampleEvery(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks);
     }
 
     public FlowConfig eventRingBytes(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks);
+    }
+
+    /** Loads only these entry points, e.g. {@code EnumSet.of(Hook.XDP)} for a monitor attached at XDP only. */
+    public FlowConfig hooks(Set<FlowProgram.Hook> h) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h);
     }
 
     /** Checks what single withers cannot (they may be called in any order); called before load. */

@@ -81,7 +81,7 @@ public final class FlowProgram implements AutoCloseable {
         return ObjectSpec.fromResource(FlowProgram.class, OBJECT);
     }
 
-    /** The object with {@code config} applied: map sizes and types, and the {@code .rodata} switches. */
+    /** The object with {@code config} applied: map sizes and types, the {@code .rodata} switches, the hooks to load. */
     public static ObjectSpec spec(FlowConfig config) {
         config.validate();
         ObjectSpec spec = spec();
@@ -92,6 +92,7 @@ public final class FlowProgram implements AutoCloseable {
         spec.variable("cfg_percpu_table").set(perCpu);
         spec.variable("cfg_events").set(config.eventBits());
         spec.variable("cfg_sample_every").set(config.sampleEvery());
+        spec.retainPrograms(config.hooks().stream().map(Hook::programName).toList());
         return spec;
     }
 
@@ -131,6 +132,10 @@ public final class FlowProgram implements AutoCloseable {
 
     /** The program behind a hook, e.g. to test-run it or to attach it with a link type of one's own. */
     public BpfProgram program(Hook hook) {
+        if (!config.hooks().contains(hook)) {
+            throw new IllegalStateException("the flow program was loaded without its " + hook + " entry point (FlowConfig.hooks: "
+                    + config.hooks() + ")");
+        }
         return object.program(hook.programName());
     }
 

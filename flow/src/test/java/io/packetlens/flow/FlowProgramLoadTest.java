@@ -9,6 +9,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.EnumSet;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The flow program loads (the verifier accepts all three entry points) in every configuration, sized as asked. */
 @KernelTest
@@ -37,5 +38,19 @@ class FlowProgramLoadTest {
             assertThat(p.flowTable().maxEntries()).isEqualTo(65_536);
             assertThat(p.counters()).isEqualTo(LossCounters.ZERO);
         }
+    }
+
+    @Test
+    void loadsOnlyTheHooksAsked() {
+        try (FlowProgram p = FlowProgram.load(FlowConfig.defaults().tableSize(64).hooks(EnumSet.of(FlowProgram.Hook.XDP)))) {
+            assertThat(p.object().programs().keySet()).containsExactly("flow_xdp");
+            assertThat(p.program(FlowProgram.Hook.XDP).id()).isPositive();
+            assertThatThrownBy(() -> p.program(FlowProgram.Hook.TC_INGRESS)).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("without its TC_INGRESS entry point");
+        }
+        assertThatThrownBy(() -> FlowProgram.spec().retainPrograms(java.util.List.of("flow_xdp", "no_such_prog")))
+                .isInstanceOf(io.packetlens.ebpf.BpfException.NotFoundException.class).hasMessageContaining("no_such_prog");
+        assertThatThrownBy(() -> FlowConfig.defaults().hooks(EnumSet.noneOf(FlowProgram.Hook.class)))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -23,10 +23,12 @@ import io.packetlens.monitor.config.MonitorConfig;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.EnumSet;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Consumer;
 
@@ -60,15 +62,19 @@ public final class FlowMonitor implements AutoCloseable {
     private long lastPollNanos = -1;
     private boolean closed;
 
+    /** With an automatic poll interval still open in {@code config}, the live one is taken (see {@link MonitorConfig#resolvePollInterval}). */
     public FlowMonitor(MonitorConfig config, FlowClock clock) {
-        this.config = Objects.requireNonNull(config);
+        this.config = config.resolvePollInterval(true);
+        // only the configured hook's programs: each entry point costs a verifier pass at load
+        Set<FlowProgram.Hook> hooks = config.hook() == MonitorConfig.Hook.TC
+                ? EnumSet.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS) : EnumSet.of(FlowProgram.Hook.XDP);
         this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize())
-                .events(config.events()).sampleEvery(config.sampleEvery()));
+                .events(config.events()).sampleEvery(config.sampleEvery()).hooks(hooks));
         FlowEvents ev = null;
         try {
             ev = config.events().isEmpty() ? null : FlowEvents.open(program, this::onEvent);
             FlowAggregator.Settings s = FlowAggregator.Settings.defaults()
-                    .activeTimeout(config.activeTimeout()).idleTimeout(config.idleTimeout()).pollInterval(config.pollInterval());
+                    .activeTimeout(this.config.activeTimeout()).idleTimeout(this.config.idleTimeout()).pollInterval(this.config.pollInterval());
             this.aggregator = new FlowAggregator(program, s, clock, this::onFinished);
             aggregator.onCounted(this::onCounted);
             this.alerts = AlertEngine.fromConfig(config.alerts(), a -> alertListeners.forEach(l -> l.accept(a)));

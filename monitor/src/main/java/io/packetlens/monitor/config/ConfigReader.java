@@ -77,7 +77,15 @@ public final class ConfigReader {
             if (t.has("active")) active = t.child("active").duration();
             if (t.has("idle")) idle = t.child("idle").duration();
         }
-        Duration poll = top.has("poll-interval") ? top.child("poll-interval").duration() : d.pollInterval();
+        Duration poll = d.pollInterval();
+        if (top.has("poll-interval")) {
+            Node p = top.child("poll-interval");
+            try {
+                poll = p.json.isTextual() && p.json.asText().equals("auto") ? null : p.duration();
+            } catch (ConfigException e) {
+                throw new ConfigException(e.key(), e.getMessage().substring(e.key().length() + 2) + ", or auto");
+            }
+        }
         MonitorConfig.Metrics metrics = d.metrics();
         if (top.has("metrics")) {
             Node m = top.child("metrics");

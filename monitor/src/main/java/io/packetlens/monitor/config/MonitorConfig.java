@@ -19,7 +19,7 @@ import io.packetlens.flow.EventKind;
  * @param tableSize    flows the kernel table holds
  * @param activeTimeout a record at least this often for long flows
  * @param idleTimeout  flows without packets this long are finished
- * @param pollInterval how often the kernel table is read
+ * @param pollInterval how often the kernel table is read, or null for automatic (see {@link #resolvePollInterval})
  * @param metrics      Prometheus endpoint, or null when disabled
  * @param flowLog      JSON flow log, or null when disabled
  * @param view         live terminal view settings
@@ -66,7 +66,29 @@ public record MonitorConfig(List<String> interfaces, Hook hook, String xdpMode, 
 
     public static MonitorConfig defaults() {
         return new MonitorConfig(List.of(), Hook.XDP, "auto", 65_536, Duration.ofSeconds(60), Duration.ofSeconds(15),
-                Duration.ofSeconds(1), new Metrics(Metrics.DEFAULT), null, new View(20, View.SortBy.BYTES), List.of());
+                null, new Metrics(Metrics.DEFAULT), null, new View(20, View.SortBy.BYTES), List.of());
+    }
+
+    /** The automatic poll interval when something shows per-second figures: the live view, alert rules. */
+    public static final Duration LIVE_POLL_INTERVAL = Duration.ofSeconds(1);
+    /**
+     * The automatic poll interval otherwise (flow records, flow log, /metrics only): records come out at the timeouts
+     * anyway, and every poll reads the whole table, so its cost is flows x polls.
+     */
+    public static final Duration QUIET_POLL_INTERVAL = Duration.ofSeconds(5);
+
+    /**
+     * This configuration with its poll interval decided: as configured if set; otherwise every
+     * {@link #LIVE_POLL_INTERVAL} when {@code liveView} or alert rules need per-second figures, else every
+     * {@link #QUIET_POLL_INTERVAL}.
+     */
+    public MonitorConfig resolvePollInterval(boolean liveView) {
+        if (pollInterval != null) return this;
+        return withPollInterval(liveView || !alerts.isEmpty() ? LIVE_POLL_INTERVAL : QUIET_POLL_INTERVAL);
+    }
+
+    public MonitorConfig withPollInterval(Duration v) {
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, metrics, flowLog, view, alerts, events, sampleEvery);
     }
 
     public MonitorConfig withInterfaces(List<String> v) {

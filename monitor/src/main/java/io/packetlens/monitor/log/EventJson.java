@@ -1,12 +1,15 @@
 package io.packetlens.monitor.log;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.packetlens.flow.FlowEvent;
 import io.packetlens.flow.FlowKey;
 import io.packetlens.flow.TcpFlags;
 import io.packetlens.monitor.config.ConfigReader;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.HexFormat;
 
@@ -16,27 +19,33 @@ import java.util.HexFormat;
  * {@code time} (ISO-8601), {@code packetLength}, {@code tcpFlags} (names) and for samples {@code data} (hex).
  */
 public final class EventJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private EventJson() {}
 
+    /** The event as a JSON tree (for tests and tools). */
     public static ObjectNode toJson(FlowEvent e, String interfaceName) {
-        ObjectNode root = JSON.createObjectNode();
-        ObjectNode o = root.putObject("event");
-        o.put("type", ConfigReader.eventName(e.kind()));
-        o.put("time", Instant.ofEpochSecond(0, e.epochNanos()).toString());
-        FlowKey k = e.key();
-        FlowJson.putKey(o, k);
-        if (interfaceName != null) o.put("interfaceName", interfaceName);
-        o.put("flowDirection", k.direction().code());
-        o.put("packetLength", e.packetLength());
-        if (k.protocol() == 6) o.put("tcpFlags", TcpFlags.toString(e.tcpFlags()));
-        if (e.captureLength() > 0) o.put("data", HexFormat.of().formatHex(e.data()));
-        return root;
+        return FlowJson.tree(toLine(e, interfaceName));
     }
 
     public static String toLine(FlowEvent e, String interfaceName) {
-        return toJson(e, interfaceName).toString();
+        StringWriter w = new StringWriter(256);
+        try (JsonGenerator g = FlowJson.FACTORY.createGenerator(w)) {
+            g.writeStartObject();
+            g.writeObjectFieldStart("event");
+            g.writeStringField("type", ConfigReader.eventName(e.kind()));
+            g.writeStringField("time", Instant.ofEpochSecond(0, e.epochNanos()).toString());
+            FlowKey k = e.key();
+            FlowJson.writeKey(g, k);
+            if (interfaceName != null) g.writeStringField("interfaceName", interfaceName);
+            g.writeNumberField("flowDirection", k.direction().code());
+            g.writeNumberField("packetLength", e.packetLength());
+            if (k.protocol() == 6) g.writeStringField("tcpFlags", TcpFlags.toString(e.tcpFlags()));
+            if (e.captureLength() > 0) g.writeStringField("data", HexFormat.of().formatHex(e.data()));
+            g.writeEndObject();
+            g.writeEndObject();
+        } catch (IOException x) {
+            throw new UncheckedIOException("writing an event", x); // a StringWriter does not fail
+        }
+        return w.toString();
     }
 
     /** The event as one line of text: time, type, flow, length, flags and sample bytes. */

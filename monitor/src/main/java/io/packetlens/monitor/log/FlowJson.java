@@ -1,61 +1,89 @@
 package io.packetlens.monitor.log;
 
-import io.packetlens.monitor.Addresses;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowKey;
+import io.packetlens.monitor.Addresses;
 
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.net.Inet4Address;
 
 /**
  * One finished flow as a JSON object whose fields are named after IPFIX information
  * elements (RFC 7012 / the IANA registry) wherever one exists: {@code sourceIPv4Address},
  * {@code destinationTransportPort}, {@code octetDeltaCount}, {@code packetDeltaCount},
- * {@code flowStartMilliseconds}, {@code flowEndReason} ...
+ * {@code flowStartMilliseconds}, {@code flowEndReason} ... Written with Jackson's streaming
+ * generator: a drain at exit writes one line per flow, tens of thousands at once.
  */
 public final class FlowJson {
-    private static final ObjectMapper JSON = new ObjectMapper();
+    static final JsonFactory FACTORY = new JsonFactory();
+    private static final ObjectMapper JSON = new ObjectMapper(FACTORY);
 
     private FlowJson() {}
 
+    /** The record as a JSON tree (for tests and tools; the hot path is {@link #toLine}). */
     public static ObjectNode toJson(FinishedFlow f, String interfaceName) {
-        FlowKey k = f.key();
-        ObjectNode o = JSON.createObjectNode();
-        putKey(o, k);
-        o.put(k.direction() == Direction.INGRESS ? "ingressInterface" : "egressInterface", k.ifindex());
-        if (interfaceName != null) o.put("interfaceName", interfaceName);
-        o.put("flowDirection", k.direction().code());
-        o.put("octetDeltaCount", f.bytes());
-        o.put("packetDeltaCount", f.packets());
-        o.put("flowStartMilliseconds", f.start().toEpochMilli());
-        o.put("flowEndMilliseconds", f.end().toEpochMilli());
-        if (k.protocol() == 6) o.put("tcpControlBits", f.tcpFlags());
-        o.put("ipClassOfService", f.dscp() << 2);
-        o.put("minimumIpTotalLength", f.minLength());
-        o.put("maximumIpTotalLength", f.maxLength());
-        if (f.fragments()) o.put("fragmentFlags", 1);
-        o.put("flowEndReason", f.reason().ipfixCode());
-        return o;
-    }
-
-    /** The flow key's fields under their IPFIX names (addresses, protocol, ports or ICMP type/code, VLAN). */
-    static void putKey(ObjectNode o, FlowKey k) {
-        boolean v4 = k.source() instanceof Inet4Address;
-        o.put(v4 ? "sourceIPv4Address" : "sourceIPv6Address", Addresses.format(k.source()));
-        o.put(v4 ? "destinationIPv4Address" : "destinationIPv6Address", Addresses.format(k.destination()));
-        o.put("protocolIdentifier", k.protocol());
-        if (k.protocol() == 1 || k.protocol() == 58) {
-            o.put(k.protocol() == 1 ? "icmpTypeCodeIPv4" : "icmpTypeCodeIPv6", k.destinationPort());
-        } else {
-            o.put("sourceTransportPort", k.sourcePort());
-            o.put("destinationTransportPort", k.destinationPort());
-        }
-        if (k.vlan() != 0) o.put("vlanId", k.vlan());
+        return tree(toLine(f, interfaceName));
     }
 
     public static String toLine(FinishedFlow f, String interfaceName) {
-        return toJson(f, interfaceName).toString();
+        StringWriter w = new StringWriter(512);
+        try (JsonGenerator g = FACTORY.createGenerator(w)) {
+            write(g, f, interfaceName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("writing a flow record", e); // a StringWriter does not fail
+        }
+        return w.toString();
+    }
+
+    /** Writes the record as one JSON object. */
+    public static void write(JsonGenerator g, FinishedFlow f, String interfaceName) throws IOException {
+        FlowKey k = f.key();
+        g.writeStartObject();
+        writeKey(g, k);
+        g.writeNumberField(k.direction() == Direction.INGRESS ? "ingressInterface" : "egressInterface", k.ifindex());
+        if (interfaceName != null) g.writeStringField("interfaceName", interfaceName);
+        g.writeNumberField("flowDirection", k.direction().code());
+        g.writeNumberField("octetDeltaCount", f.bytes());
+        g.writeNumberField("packetDeltaCount", f.packets());
+        g.writeNumberField("flowStartMilliseconds", f.start().toEpochMilli());
+        g.writeNumberField("flowEndMilliseconds", f.end().toEpochMilli());
+        if (k.protocol() == 6) g.writeNumberField("tcpControlBits", f.tcpFlags());
+        g.writeNumberField("ipClassOfService", f.dscp() << 2);
+        g.writeNumberField("minimumIpTotalLength", f.minLength());
+        g.writeNumberField("maximumIpTotalLength", f.maxLength());
+        if (f.fragments()) g.writeNumberField("fragmentFlags", 1);
+        g.writeNumberField("flowEndReason", f.reason().ipfixCode());
+        g.writeEndObject();
+    }
+
+    /** The flow key's fields under their IPFIX names (addresses, protocol, ports or ICMP type/code, VLAN). */
+    static void writeKey(JsonGenerator g, FlowKey k) throws IOException {
+        boolean v4 = k.source() instanceof Inet4Address;
+        g.writeStringField(v4 ? "sourceIPv4Address" : "sourceIPv6Address", Addresses.format(k.source()));
+        g.writeStringField(v4 ? "destinationIPv4Address" : "destinationIPv6Address", Addresses.format(k.destination()));
+        g.writeNumberField("protocolIdentifier", k.protocol());
+        if (k.protocol() == 1 || k.protocol() == 58) {
+            g.writeNumberField(k.protocol() == 1 ? "icmpTypeCodeIPv4" : "icmpTypeCodeIPv6", k.destinationPort());
+        } else {
+            g.writeNumberField("sourceTransportPort", k.sourcePort());
+            g.writeNumberField("destinationTransportPort", k.destinationPort());
+        }
+        if (k.vlan() != 0) g.writeNumberField("vlanId", k.vlan());
+    }
+
+    static ObjectNode tree(String line) {
+        try {
+            return (ObjectNode) JSON.readTree(line);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("wrote JSON that does not parse: " + line, e);
+        }
     }
 }

@@ -47,6 +47,8 @@ class ConfigReaderTest {
         assertThat(c.tableSize()).isEqualTo(1024);
         assertThat(c.activeTimeout()).isEqualTo(Duration.ofMinutes(2));
         assertThat(c.idleTimeout()).isEqualTo(Duration.ofMillis(500));
+        assertThat(c.pollInterval()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.resolvePollInterval(false).pollInterval()).as("a set interval stays").isEqualTo(Duration.ofSeconds(2));
         assertThat(c.metrics().address().getPort()).isEqualTo(9999);
         assertThat(c.flowLog().maxBytes()).isEqualTo(64 * 1024);
         assertThat(c.flowLog().keep()).isEqualTo(2);
@@ -54,6 +56,19 @@ class ConfigReaderTest {
         assertThat(c.alerts()).extracting(MonitorConfig.AlertRuleConfig::type).containsExactly("source-pps", "port-scan");
         assertThat(c.alerts().get(1).window()).isEqualTo(Duration.ofSeconds(30));
         assertThat(ConfigReader.parse("metrics: {enabled: false}").metrics()).isNull();
+    }
+
+    @Test
+    void theAutomaticPollIntervalIsOneSecondWhenSomethingShowsPerSecondFiguresElseFive() {
+        MonitorConfig auto = ConfigReader.parse("poll-interval: auto");
+        assertThat(auto.pollInterval()).isNull();
+        assertThat(MonitorConfig.defaults().pollInterval()).isNull();
+        assertThat(auto.resolvePollInterval(true).pollInterval()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(auto.resolvePollInterval(false).pollInterval()).isEqualTo(Duration.ofSeconds(5));
+        MonitorConfig alerting = ConfigReader.parse("alerts: [{type: source-pps, threshold: 10}]");
+        assertThat(alerting.resolvePollInterval(false).pollInterval()).as("alert rules judge per-second rates").isEqualTo(Duration.ofSeconds(1));
+        rejects("poll-interval: sometimes", "poll-interval", "expected a duration such as 500ms");
+        assertThatThrownBy(() -> ConfigReader.parse("poll-interval: sometimes")).hasMessageEndingWith(", or auto");
     }
 
     private static void rejects(String yaml, String key, String message) {
