@@ -2,8 +2,9 @@
 # Flow monitor benchmark: packetlens flows (at XDP and at TC) vs tcpdump -w /dev/null vs
 # softflowd, each alone, plus a run with no monitor, on a veth pair between two network
 # namespaces fed by `packetlens trafficgen` (64-byte UDP frames over 65,536 flows, as fast as
-# the path takes them). For each it prints the generator's wall time relative to the run
-# with no monitor, the monitoring process's CPU seconds, and the packets (and flows) it
+# the path takes them). For each it prints the generator's wall time relative to a run with
+# no monitor made just before in the same (fresh) lab, the monitoring process's CPU seconds,
+# and the packets (and flows) it
 # accounted against the packets the receiving veth got. Results are recorded in
 # docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd").
 #
@@ -15,7 +16,7 @@
 # NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
 # packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll
 # packetlens-xdp-poll10s xdp-count (see below; poll10s runs only when named); the
-# no-monitor row always runs first, as the baseline. Needs root (namespaces, XDP, TC, AF_XDP,
+# no-monitor row always runs first (its ratio shows the run-to-run noise). Needs root (namespaces, XDP, TC, AF_XDP,
 # AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit, also on Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -49,29 +50,36 @@ PL=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/cli/tar
 
 ns=plfb-$$
 work=$(mktemp -d /tmp/plfb.XXXXXX)
+# A fresh lab for every row: a veth pair keeps state from what ran on it before (one row's
+# monitor changed the next rows' generator times), so no row inherits another's.
+make_lab() {
+  ip netns add "$ns-a"; ip netns add "$ns-b"
+  mac_a=02:00:0a:c9:00:01; mac_b=02:00:0a:c9:00:02
+  ip link add veth0 netns "$ns-a" address $mac_a type veth peer name veth0 netns "$ns-b" address $mac_b
+  for s in a b; do
+    ip -n "$ns-$s" link set lo up
+    # no IPv6 chatter and no ARP: the link carries the generator's frames only
+    ip netns exec "$ns-$s" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
+    ip -n "$ns-$s" link set veth0 arp off
+  done
+  # The frames go to the receiver's own MAC and address, so its stack takes them in (UDP, no
+  # socket); no ICMP port-unreachable goes back, so the receiver sends nothing at all.
+  ip netns exec "$ns-b" sysctl -qw net.ipv4.icmp_msgs_per_sec=0 net.ipv4.icmp_msgs_burst=0 net.ipv4.icmp_ratelimit=2147483647
+  ip -n "$ns-a" addr add 10.201.0.1/24 dev veth0
+  ip -n "$ns-b" addr add 10.201.0.2/24 dev veth0
+  ip -n "$ns-a" link set veth0 up; ip -n "$ns-b" link set veth0 up
+}
 cleanup() {
+  drop_lab
+  rm -rf "$work"
+}
+trap cleanup EXIT INT TERM
+drop_lab() {
   ip netns pids "$ns-b" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   ip netns pids "$ns-a" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
   ip netns del "$ns-a" 2>/dev/null || true
   ip netns del "$ns-b" 2>/dev/null || true
-  rm -rf "$work"
 }
-trap cleanup EXIT INT TERM
-ip netns add "$ns-a"; ip netns add "$ns-b"
-mac_a=02:00:0a:c9:00:01; mac_b=02:00:0a:c9:00:02
-ip link add veth0 netns "$ns-a" address $mac_a type veth peer name veth0 netns "$ns-b" address $mac_b
-for s in a b; do
-  ip -n "$ns-$s" link set lo up
-  # no IPv6 chatter and no ARP: the link carries the generator's frames only
-  ip netns exec "$ns-$s" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-  ip -n "$ns-$s" link set veth0 arp off
-done
-# The frames go to the receiver's own MAC and address, so its stack takes them in (UDP, no
-# socket); no ICMP port-unreachable goes back, so the receiver sends nothing at all.
-ip netns exec "$ns-b" sysctl -qw net.ipv4.icmp_msgs_per_sec=0 net.ipv4.icmp_msgs_burst=0 net.ipv4.icmp_ratelimit=2147483647
-ip -n "$ns-a" addr add 10.201.0.1/24 dev veth0
-ip -n "$ns-b" addr add 10.201.0.2/24 dev veth0
-ip -n "$ns-a" link set veth0 up; ip -n "$ns-b" link set veth0 up
 
 tck=$(getconf CLK_TCK)
 cpu_of() { awk -v t="$tck" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
@@ -102,10 +110,21 @@ names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-poll1s
 kernel=$(uname -r)
 cpu_model=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
 echo "# flow monitor benchmark: $count frames of $size bytes (+4 FCS) over $flows UDP flows, veth, $(nproc) CPUs ($cpu_model), kernel $kernel"
-printf '| monitor | generator time (s) | vs no monitor | generator rate (frames/s) | monitor CPU s (traffic) | monitor CPU s (whole run) | packets received | packets accounted | flows accounted | load before/after |\n'
+printf '| monitor | generator time (s) | vs no monitor (same lab, just before) | generator rate (frames/s) | monitor CPU s (traffic) | monitor CPU s (whole run) | packets received | packets accounted | flows accounted | load before/after |\n'
 printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
-base=
+gen_run() {
+  ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" --rate "$rate" \
+    --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null
+}
+gen_secs() { sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$1"; }
 for name in "${names[@]}"; do
+  make_lab
+  # On the VMs this was written on, the generator's time drifts between runs whatever runs
+  # beside it, so each row gets its own baseline: the same generator, in the same fresh lab,
+  # with no monitor, just before the monitor starts.
+  base_gen=$(gen_run)
+  base=$(gen_secs "$base_gen")
+  echo "bench-flows: $name baseline: $base_gen" >&2
   log=$work/$name.log; tfile=$work/$name.time
   pid=; mpid=
   if [ "$name" != none ]; then
@@ -131,9 +150,8 @@ for name in "${names[@]}"; do
   cpu0=0; [ -n "$mpid" ] && cpu0=$(cpu_of "$mpid")
   load0=$(cut -d' ' -f1 /proc/loadavg)
   rx0=$(stat_b rx_packets); txb0=$(stat_b tx_packets); drop0=$(stat_a tx_dropped)
-  gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" --rate "$rate" \
-        --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null)
-  secs=$(sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$gen")
+  gen=$(gen_run)
+  secs=$(gen_secs "$gen")
   echo "bench-flows: $name: $gen" >&2
   sent=$(sed -n 's/sent \([0-9]*\) frames.*/\1/p' <<<"$gen")
   # let the monitor drain what is queued before reading its CPU and stopping it
@@ -177,7 +195,6 @@ for name in "${names[@]}"; do
   total=-
   # the last line: a line before it says the exit status when the monitor was stopped by a signal
   [ -s "$tfile" ] && total=$(tail -1 "$tfile" | awk '{printf "%.2f", $1+$2}')
-  [ "$name" = none ] && base=$secs
   rel=$(awk -v s="$secs" -v b="$base" 'BEGIN{printf "%.2fx", s/b}')
   rate=$(awk -v n="$sent" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
   if [ "$name" = none ]; then cpu=-; total=-; else cpu=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN{printf "%.2f", a-b}'); fi
@@ -186,4 +203,5 @@ for name in "${names[@]}"; do
   printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$secs" "$rel" "$rate" "$cpu" "$total" \
     "$rx" "$acc_p_s" "$acc_f_s" "$load0" "$load1"
   echo "bench-flows: $name: generator sent $sent, receiver rx $rx, receiver tx $txb, sender tx_dropped $dropped" >&2
+  drop_lab
 done
