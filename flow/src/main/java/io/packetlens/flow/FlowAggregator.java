@@ -126,7 +126,6 @@ public final class FlowAggregator implements AutoCloseable {
     private final Arena arena = Arena.ofShared();
     private final MemorySegment key;
     private final MemorySegment value;
-    private final RawKey probe = new RawKey();
     private final FlowStates states = new FlowStates();
     /** A batch of keys and values copied out of the kernel's buffers, read with plain array access. */
     private final int[] keyWords;
@@ -158,7 +157,7 @@ public final class FlowAggregator implements AutoCloseable {
         this.batch = table.batch(Math.min(settings.batchSize(), Math.max(table.maxEntries(), 1)));
         this.key = arena.allocate(FlowKey.SIZE, 8);
         this.value = arena.allocate(table.lookupValueSize(), 8);
-        this.keyWords = new int[batch.capacity() * RawKey.WORDS];
+        this.keyWords = new int[batch.capacity() * FlowStates.WORDS];
         this.valueWordStride = batch.valueStride() / Long.BYTES;
         this.valueWords = new long[batch.capacity() * valueWordStride];
         this.oneValue = new long[valueWordStride];
@@ -242,7 +241,7 @@ public final class FlowAggregator implements AutoCloseable {
      */
     private int visitBatch(int n, long pollId) {
         if (n == 0) return 0;
-        MemorySegment.copy(batch.keys(), ValueLayout.JAVA_INT_UNALIGNED, 0, keyWords, 0, n * RawKey.WORDS);
+        MemorySegment.copy(batch.keys(), ValueLayout.JAVA_INT_UNALIGNED, 0, keyWords, 0, n * FlowStates.WORDS);
         MemorySegment.copy(batch.values(), ValueLayout.JAVA_LONG_UNALIGNED, 0, valueWords, 0, n * valueWordStride);
         int fresh = 0;
         for (int i = 0; i < n; i++) {
@@ -253,11 +252,11 @@ public final class FlowAggregator implements AutoCloseable {
 
     /** Takes in entry {@code i} of the copied batch; returns true for a flow not known before. */
     private boolean visit(int i, long pollId) {
-        FlowState s = states.find(probe.load(keyWords, i * RawKey.WORDS));
+        FlowState s = states.find(keyWords, i * FlowStates.WORDS);
         boolean fresh = s == null;
         if (fresh) {
-            s = new FlowState(probe.copy(), FlowKey.read(batch.keys(), (long) i * FlowKey.SIZE));
-            states.add(s);
+            s = new FlowState(FlowKey.read(batch.keys(), (long) i * FlowKey.SIZE));
+            states.add(s, keyWords, i * FlowStates.WORDS);
             flowsSeen++;
         }
         s.read(valueWords, i * valueWordStride, perCpu, cpus);
@@ -277,7 +276,7 @@ public final class FlowAggregator implements AutoCloseable {
 
     /** Removes the flow's entry, taking the final counts the kernel returns with it, and emits its last record. */
     private void finishFromKernel(FlowState s, EndReason reason) {
-        s.raw.store(key, 0);
+        states.storeKey(s.slot, key, 0);
         if (table.lookupAndDelete(key, value)) {
             long before = s.packets, beforeBytes = s.bytes;
             MemorySegment.copy(value, ValueLayout.JAVA_LONG_UNALIGNED, 0, oneValue, 0, valueWordStride);

@@ -6,7 +6,6 @@ package io.packetlens.flow;
  * filled in place so that polling allocates nothing for known flows) and what has already been exported.
  */
 final class FlowState implements LiveFlow {
-    final RawKey raw;
     final FlowKey key;
 
     // the kernel's record, cumulative since the entry was created
@@ -31,8 +30,7 @@ final class FlowState implements LiveFlow {
     /** Index in {@link FlowStates}' array. */
     int slot;
 
-    FlowState(RawKey raw, FlowKey key) {
-        this.raw = raw;
+    FlowState(FlowKey key) {
         this.key = key;
     }
 

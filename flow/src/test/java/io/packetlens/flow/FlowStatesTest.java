@@ -6,66 +6,74 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.net.InetAddress;
-import java.util.HashSet;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Random;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The aggregator's flow set and the array form of the kernel's keys and records. */
+/** The aggregator's flow set (open-addressing index over inline key words) and the array form of the kernel's records. */
 class FlowStatesTest {
     private static FlowKey key(int port) {
         return new FlowKey(InetAddress.ofLiteral("10.0.0.1"), InetAddress.ofLiteral("10.0.0.2"), port, 53, 17, 0, 2, Direction.INGRESS);
     }
 
-    private static RawKey raw(FlowKey k) {
-        return new RawKey().load(MemorySegment.ofArray(k.toBytes()), 0);
+    /** The key's words as a bulk copy of the kernel's buffer gives them, at an offset to catch base mix-ups. */
+    private static int[] words(FlowKey k, int base) {
+        int[] w = new int[base + FlowStates.WORDS];
+        MemorySegment.copy(MemorySegment.ofArray(k.toBytes()), ValueLayout.JAVA_INT_UNALIGNED, 0, w, base, FlowStates.WORDS);
+        return w;
     }
 
     @Test
-    void removalKeepsTheArrayAndTheIndexInStep() {
+    void addsFindsAndRemovesThroughGrowthAndCollisions() {
         FlowStates states = new FlowStates();
-        Set<Integer> live = new HashSet<>();
+        Map<Integer, FlowState> live = new HashMap<>();
         Random r = new Random(7);
-        for (int round = 0; round < 5000; round++) {
-            int port = r.nextInt(3000);
-            FlowState s = states.find(raw(key(port)));
+        for (int round = 0; round < 60_000; round++) {
+            // ports 0..9999: the set grows past the first capacities, then churns around half full
+            int port = r.nextInt(10_000);
+            FlowState s = states.find(words(key(port), 3), 3);
+            assertThat(s).isSameAs(live.get(port));
             if (s == null) {
-                states.add(new FlowState(raw(key(port)), key(port)));
-                live.add(port);
-            } else {
+                FlowState n = new FlowState(key(port));
+                states.add(n, words(key(port), 5), 5);
+                live.put(port, n);
+            } else if (r.nextInt(3) == 0) {
                 assertThat(states.get(s.slot)).isSameAs(s);
                 states.removeAt(s.slot);
                 live.remove(port);
             }
         }
-        assertThat(states.size()).isEqualTo(live.size());
-        Set<Integer> seen = new HashSet<>();
+        assertThat(states.size()).isEqualTo(live.size()).isGreaterThan(4000);
         for (int i = 0; i < states.size(); i++) {
             FlowState s = states.get(i);
             assertThat(s.slot).isEqualTo(i);
-            assertThat(states.find(s.raw)).isSameAs(s);
-            seen.add(s.key.sourcePort());
+            assertThat(states.find(words(s.key, 0), 0)).isSameAs(s);
+            assertThat(live.get(s.key.sourcePort())).isSameAs(s);
         }
-        assertThat(seen).isEqualTo(live);
+        for (int port = 0; port < 10_000; port++) {
+            assertThat(states.find(words(key(port), 1), 1)).isSameAs(live.get(port));
+        }
         states.clear();
         assertThat(states.size()).isZero();
-        assertThat(states.find(raw(key(live.iterator().next())))).isNull();
+        assertThat(states.find(words(key(live.keySet().iterator().next()), 0), 0)).isNull();
     }
 
     @Test
-    void rawKeysFromArraysAndSegmentsAgreeAndWriteBackTheSameBytes() {
+    void storedKeysAreTheKernelsBytes() {
         FlowKey k = new FlowKey(InetAddress.ofLiteral("fd00::1"), InetAddress.ofLiteral("fd00::2"), 40000, 443, 6, 100, 7, Direction.EGRESS);
-        byte[] bytes = k.toBytes();
-        int[] words = new int[RawKey.WORDS + 3];
-        MemorySegment.copy(MemorySegment.ofArray(bytes), ValueLayout.JAVA_INT_UNALIGNED, 0, words, 3, RawKey.WORDS);
-        RawKey fromArray = new RawKey().load(words, 3);
-        RawKey fromSegment = raw(k);
-        assertThat(fromArray).isEqualTo(fromSegment).hasSameHashCodeAs(fromSegment);
-        assertThat(fromArray).isNotEqualTo(raw(key(1)));
+        FlowStates states = new FlowStates();
+        states.add(new FlowState(key(1)), words(key(1), 0), 0);
+        states.add(new FlowState(k), words(k, 2), 2);
         byte[] back = new byte[FlowKey.SIZE];
-        fromArray.store(MemorySegment.ofArray(back), 0);
-        assertThat(back).isEqualTo(bytes);
+        states.storeKey(1, MemorySegment.ofArray(back), 0);
+        assertThat(back).isEqualTo(k.toBytes());
+        states.removeAt(0); // k moves to position 0
+        states.storeKey(0, MemorySegment.ofArray(back), 0);
+        assertThat(back).isEqualTo(k.toBytes());
+        assertThat(states.find(words(k, 0), 0).key).isEqualTo(k);
+        assertThat(states.find(words(key(1), 0), 0)).isNull();
     }
 
     @Test
@@ -79,12 +87,12 @@ class FlowStatesTest {
             b.write(seg, 2L * FlowRecord.SIZE);
             long[] words = seg.toArray(ValueLayout.JAVA_LONG);
 
-            FlowState one = new FlowState(raw(key(1)), key(1));
+            FlowState one = new FlowState(key(1));
             one.read(words, 0, false, 1);
             assertThat(new FlowRecord(one.packets, one.bytes, one.firstNanos, one.lastNanos, one.minLength, one.maxLength,
                     one.tcpFlags, one.dscp, one.fragments)).isEqualTo(a);
 
-            FlowState all = new FlowState(raw(key(1)), key(1));
+            FlowState all = new FlowState(key(1));
             all.read(words, 0, true, 3);
             assertThat(new FlowRecord(all.packets, all.bytes, all.firstNanos, all.lastNanos, all.minLength, all.maxLength,
                     all.tcpFlags, all.dscp, all.fragments)).isEqualTo(a.merge(b));
