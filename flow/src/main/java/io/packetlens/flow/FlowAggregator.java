@@ -131,6 +131,8 @@ public final class FlowAggregator implements AutoCloseable {
     private final int[] keyWords;
     private final long[] valueWords;
     private final int valueWordStride;
+    /** The bytes of one new flow's key. */
+    private final byte[] keyBytes = new byte[FlowKey.SIZE];
     /** One value, for BPF_MAP_LOOKUP_AND_DELETE_ELEM. */
     private final long[] oneValue;
 
@@ -255,7 +257,8 @@ public final class FlowAggregator implements AutoCloseable {
         FlowState s = states.find(keyWords, i * FlowStates.WORDS);
         boolean fresh = s == null;
         if (fresh) {
-            s = new FlowState(FlowKey.read(batch.keys(), (long) i * FlowKey.SIZE));
+            MemorySegment.copy(batch.keys(), ValueLayout.JAVA_BYTE, (long) i * FlowKey.SIZE, keyBytes, 0, FlowKey.SIZE);
+            s = new FlowState(FlowKey.read(keyBytes));
             states.add(s, keyWords, i * FlowStates.WORDS);
             flowsSeen++;
         }

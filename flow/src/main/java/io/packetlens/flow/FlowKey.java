@@ -4,6 +4,7 @@ import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
+import java.util.Arrays;
 import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
@@ -44,13 +45,32 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
 
     /** Reads the key at {@code offset} of {@code src}. */
     public static FlowKey read(MemorySegment src, long offset) {
-        return new FlowKey(address(src, offset + SRC), address(src, offset + DST),
-                Short.toUnsignedInt(src.get(JAVA_SHORT_UNALIGNED, offset + SRC_PORT)),
-                Short.toUnsignedInt(src.get(JAVA_SHORT_UNALIGNED, offset + DST_PORT)),
-                Byte.toUnsignedInt(src.get(JAVA_BYTE, offset + PROTOCOL)),
-                Short.toUnsignedInt(src.get(JAVA_SHORT_UNALIGNED, offset + VLAN)),
-                src.get(JAVA_INT_UNALIGNED, offset + IFINDEX),
-                Direction.of(src.get(JAVA_BYTE, offset + DIRECTION)));
+        byte[] b = new byte[SIZE];
+        MemorySegment.copy(src, JAVA_BYTE, offset, b, 0, SIZE);
+        return read(b);
+    }
+
+    /**
+     * Reads the key from its {@link #SIZE} bytes as the kernel stores them. Plain array reads: the aggregator makes a
+     * key for every new flow, tens of thousands in its first poll, before the JIT has compiled anything.
+     */
+    static FlowKey read(byte[] b) {
+        return new FlowKey(address(b, SRC), address(b, DST), u16(b, SRC_PORT), u16(b, DST_PORT), b[PROTOCOL] & 0xff,
+                u16(b, VLAN), u32(b, IFINDEX), Direction.of(b[DIRECTION]));
+    }
+
+    private static final boolean LITTLE = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
+
+    /** A host-byte-order u16 at {@code i}. */
+    private static int u16(byte[] b, int i) {
+        int lo = b[LITTLE ? i : i + 1] & 0xff, hi = b[LITTLE ? i + 1 : i] & 0xff;
+        return hi << 8 | lo;
+    }
+
+    /** A host-byte-order u32 at {@code i}. */
+    private static int u32(byte[] b, int i) {
+        return LITTLE ? (b[i] & 0xff) | (b[i + 1] & 0xff) << 8 | (b[i + 2] & 0xff) << 16 | (b[i + 3] & 0xff) << 24
+                : (b[i + 3] & 0xff) | (b[i + 2] & 0xff) << 8 | (b[i + 1] & 0xff) << 16 | (b[i] & 0xff) << 24;
     }
 
     /** Writes the key at {@code offset} of {@code dst} (all {@link #SIZE} bytes). */
@@ -100,10 +120,10 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
         return m;
     }
 
-    private static InetAddress address(MemorySegment src, long offset) {
+    private static InetAddress address(byte[] b, int offset) {
         try {
             // getByAddress turns an IPv4-mapped address into an Inet4Address
-            return InetAddress.getByAddress(src.asSlice(offset, 16).toArray(JAVA_BYTE));
+            return InetAddress.getByAddress(Arrays.copyOfRange(b, offset, offset + 16));
         } catch (UnknownHostException e) {
             throw new AssertionError("16 bytes are always an address", e);
         }

@@ -77,6 +77,21 @@ class FlowStatesTest {
     }
 
     @Test
+    void keysReadBackFromTheKernelsBytesWithEveryFieldAtItsExtremes() {
+        for (FlowKey k : new FlowKey[] {
+                new FlowKey(InetAddress.ofLiteral("255.254.253.252"), InetAddress.ofLiteral("0.0.0.1"), 65535, 32768, 255, 4095,
+                        Integer.MAX_VALUE, Direction.EGRESS),
+                new FlowKey(InetAddress.ofLiteral("ffff::fffe"), InetAddress.ofLiteral("::1"), 1, 0xfffe, 58, 1, 0x01020304, Direction.INGRESS)}) {
+            assertThat(FlowKey.read(k.toBytes())).isEqualTo(k);
+            try (Arena arena = Arena.ofConfined()) {
+                MemorySegment seg = arena.allocate(FlowKey.SIZE + 3);
+                k.write(seg, 3);
+                assertThat(FlowKey.read(seg, 3)).isEqualTo(k);
+            }
+        }
+    }
+
+    @Test
     void recordWordsReadEveryFieldOfOneAndOfPerCpuRecords() {
         FlowRecord a = new FlowRecord(5, 640, 1_000, 9_000, 60, 1500, 0x12, 46, true);
         FlowRecord b = new FlowRecord(2, 200, 500, 2_000, 40, 100, 0x01, 10, false);
