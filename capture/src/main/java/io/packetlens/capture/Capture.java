@@ -112,7 +112,14 @@ public final class Capture implements AutoCloseable {
         }
         // mapped here because the handler belongs to this capture; the reader itself (epoll set,
         // eventfd) was opened with the other resources, and open() closes it if this fails
-        if (ring != null) ring.add(program.ring(), mirrorHandler);
+        if (ring != null) {
+            try {
+                ring.add(program.ring(), mirrorHandler);
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
     }
 
     /** Loads and attaches the capture program, opens the sockets or the ring buffer, and starts the pcapng file. */
