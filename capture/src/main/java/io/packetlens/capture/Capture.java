@@ -1,9 +1,11 @@
 package io.packetlens.capture;
 
-import io.packetlens.capture.mirror.RingBufferReader;
 import io.packetlens.capture.pcapng.InterfaceStatistics;
 import io.packetlens.capture.pcapng.PcapngWriter;
 import io.packetlens.ebpf.link.XdpLink;
+import io.packetlens.ebpf.ringbuf.RecordRangeHandler;
+import io.packetlens.ebpf.ringbuf.RingBufReader;
+import io.packetlens.ebpf.sys.EpollReader;
 import io.packetlens.ebpf.sys.XskSyscalls;
 import io.packetlens.ebpf.xsk.DeviceQueues;
 import io.packetlens.ebpf.xsk.RxHandler;
@@ -25,6 +27,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.locks.LockSupport;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -38,11 +41,14 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  * on; in {@link CaptureMode#STEAL} mode it redirects them into one AF_XDP socket per RX queue
  * (sharing one UMEM) and the host never sees them. Either way each frame is written from
  * where the kernel put it (ring buffer or UMEM) straight into the file buffer, and the
- * frame loop allocates nothing.
+ * frame loop allocates nothing. The ring buffer is read with the library's
+ * {@link RingBufReader}, which hands each record over as a range of the mapped ring.
  *
  * <p>{@link #open} must run on a thread in the interface's network namespace; {@link #run}
- * may run anywhere. {@link #close} detaches the program first (the host gets its frames
- * back at once), then releases the sockets and the UMEM, writes the interface statistics
+ * may run anywhere. {@link #close} may come from another thread while {@link #run} is
+ * capturing: it makes run return (at once in mirror mode, where it wakes the blocked read;
+ * within 100 ms in steal mode) and waits for it, then detaches the program (the host gets its
+ * frames back at once), releases the sockets and the UMEM, writes the interface statistics
  * block and closes the file.
  */
 public final class Capture implements AutoCloseable {
@@ -70,17 +76,20 @@ public final class Capture implements AutoCloseable {
     private final XdpLink link;
     private final Umem umem;
     private final List<XskSocket> sockets;
-    private final RingBufferReader ring;
+    /** Mirror mode: reads the program's ring buffer into {@link #mirrorHandler}; null in steal mode. */
+    private final RingBufReader ring;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment pollfds;
     private final StealHandler stealHandler = new StealHandler();
     private final MirrorHandler mirrorHandler = new MirrorHandler();
     private final long pauseNanos;
+    /** Held by {@link #run} while it captures, so that {@link #close} can wait for it to leave the rings and the file. */
+    private final ReentrantLock running = new ReentrantLock();
     private long written;
-    private boolean closed;
+    private volatile boolean closed;
 
     private Capture(CaptureOptions options, CaptureProgram program, PcapngWriter writer, int iface, int snaplen,
-                    Umem umem, List<XskSocket> sockets, RingBufferReader ring, XdpLink link) {
+                    Umem umem, List<XskSocket> sockets, RingBufReader ring, XdpLink link) {
         this.options = options;
         this.program = program;
         this.writer = writer;
@@ -101,6 +110,16 @@ public final class Capture implements AutoCloseable {
             pollfds.set(JAVA_INT, i * 8L, sockets.get(i).fd());
             pollfds.set(JAVA_SHORT, i * 8L + 4, XskSyscalls.POLLIN);
         }
+        // mapped here because the handler belongs to this capture; the reader itself (epoll set,
+        // eventfd) was opened with the other resources, and open() closes it if this fails
+        if (ring != null) {
+            try {
+                ring.add(program.ring(), mirrorHandler);
+            } catch (RuntimeException e) {
+                arena.close();
+                throw e;
+            }
+        }
     }
 
     /** Loads and attaches the capture program, opens the sockets or the ring buffer, and starts the pcapng file. */
@@ -112,7 +131,7 @@ public final class Capture implements AutoCloseable {
             opened.add(program);
             Umem umem = null;
             List<XskSocket> sockets = new ArrayList<>();
-            RingBufferReader ring = null;
+            RingBufReader ring = null;
             if (options.mode() == CaptureMode.STEAL) {
                 int queues = DeviceQueues.rxQueues(options.ifname()).orElse(1);
                 int frames = options.framesPerQueue();
@@ -129,7 +148,7 @@ public final class Capture implements AutoCloseable {
                     program.addSocket(s);
                 }
             } else {
-                ring = new RingBufferReader(program.ring());
+                ring = new RingBufReader();
                 opened.add(ring);
             }
             XdpLink link = program.attach(options.mode(), options.ifname(), options.xdpMode());
@@ -174,20 +193,31 @@ public final class Capture implements AutoCloseable {
 
     /**
      * Captures until {@code count} frames were written (0 = no limit), {@code duration} passed
-     * (null = no limit) or {@code stop} says so; returns the frames written by this call.
+     * (null = no limit), {@code stop} says so (looked at least every 100 ms) or the capture is
+     * closed; returns the frames written by this call.
      */
     public long run(long count, Duration duration, BooleanSupplier stop) {
+        running.lock();
+        try {
+            return capture(count, duration, stop);
+        } finally {
+            running.unlock();
+        }
+    }
+
+    private long capture(long count, Duration duration, BooleanSupplier stop) {
         long before = written;
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long lastFlush = System.nanoTime();
-        while (!stop.getAsBoolean() && (count <= 0 || written - before < count)) {
+        while (!closed && !stop.getAsBoolean() && (count <= 0 || written - before < count)) {
             long now = System.nanoTime();
             if (now >= deadline) break;
             int budget = count <= 0 ? BATCH : (int) Math.min(BATCH, count - (written - before));
-            int n = 0;
+            int n;
             if (ring != null) {
-                n = ring.read(budget, mirrorHandler);
+                n = ring.poll(budget);
             } else {
+                n = 0;
                 for (XskSocket s : sockets) {
                     if (n >= budget) break;
                     n += s.receive(budget - n, stealHandler);
@@ -200,13 +230,15 @@ public final class Capture implements AutoCloseable {
                     lastFlush = now;
                 }
                 int wait = (int) Math.max(1, Math.min(100, (deadline - now) / 1_000_000));
-                if (ring != null) ring.await(wait);
+                // mirror mode: the read takes what arrives (close wakes it at once); steal mode: the next turn takes it
+                if (ring != null) n = ring.read(wait, budget);
                 else XskSyscalls.poll(pollfds, sockets.size(), wait);
-            } else if (n < budget) {
-                LockSupport.parkNanos(pauseNanos);
             }
+            if (n == EpollReader.CLOSED) break;
+            if (n > 0 && n < budget) LockSupport.parkNanos(pauseNanos);
         }
-        writer.flush();
+        // once closed, close() flushes and closes the file
+        if (!closed) writer.flush();
         return written - before;
     }
 
@@ -256,8 +288,8 @@ public final class Capture implements AutoCloseable {
         }
     }
 
-    /** Mirror mode: the ring buffer record handler (struct pl_cap_hdr, then the frame). */
-    private final class MirrorHandler implements RingBufferReader.RecordHandler {
+    /** Mirror mode: the ring buffer record handler (struct pl_cap_hdr, then the frame), given where the record lies in the ring. */
+    private final class MirrorHandler implements RecordRangeHandler {
         @Override
         public void onRecord(MemorySegment data, long offset, int length) {
             long ts = data.get(JAVA_LONG_UNALIGNED, offset + CaptureLayout.HDR_TSTAMP) + clockOffset;
@@ -269,38 +301,52 @@ public final class Capture implements AutoCloseable {
     }
 
     /**
-     * Detaches the program, releases sockets, UMEM and ring buffer, writes the interface
-     * statistics block and closes the file. Idempotent.
+     * Stops a {@link #run} in progress and waits for it to return, then detaches the program,
+     * releases sockets, UMEM and ring buffer, writes the interface statistics block and closes
+     * the file. Idempotent.
      */
     @Override
     public synchronized void close() {
         if (closed) return;
         closed = true;
-        CaptureStats s = null;
         RuntimeException failure = null;
-        try {
-            s = stats();
-        } catch (RuntimeException e) {
-            failure = e;
-        }
-        for (AutoCloseable c : new AutoCloseable[] {program, ring, umem}) {
-            if (c == null) continue;
+        if (ring != null) {
+            // wakes a run() blocked in the read at once, waits for the read to return, then unmaps the ring
             try {
-                c.close();
-            } catch (Exception e) {
-                if (failure == null) failure = e instanceof RuntimeException r ? r : new RuntimeException(e);
+                ring.close();
+            } catch (RuntimeException e) {
+                failure = e;
             }
         }
+        running.lock();
         try {
-            if (s != null) {
-                writer.writeStatistics(iface, new InterfaceStatistics(startNanos, System.nanoTime() + clockOffset,
-                        s.seen(), s.dropped(), s.matched(), s.missed(), s.written()));
+            CaptureStats s = null;
+            try {
+                s = stats();
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
             }
-            writer.close();
-        } catch (RuntimeException e) {
-            if (failure == null) failure = e;
+            for (AutoCloseable c : new AutoCloseable[] {program, umem}) {
+                if (c == null) continue;
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    if (failure == null) failure = e instanceof RuntimeException r ? r : new RuntimeException(e);
+                }
+            }
+            try {
+                if (s != null) {
+                    writer.writeStatistics(iface, new InterfaceStatistics(startNanos, System.nanoTime() + clockOffset,
+                            s.seen(), s.dropped(), s.matched(), s.missed(), s.written()));
+                }
+                writer.close();
+            } catch (RuntimeException e) {
+                if (failure == null) failure = e;
+            }
+            arena.close();
+        } finally {
+            running.unlock();
         }
-        arena.close();
         if (failure != null) throw failure;
     }
 }

@@ -23,7 +23,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * Each record starts on an 8-byte boundary with an 8-byte header: {@code u32 len} whose top bit
  * is BUSY (reserved, not yet submitted) and next bit DISCARD, then {@code u32 pg_off} (kernel
  * use). Because the data pages follow themselves, a record that wraps past the end is still one
- * contiguous range, so records are handed out as views without copying.
+ * contiguous range, so records are handed out as views without copying: as a slice
+ * ({@link RecordHandler}) or, allocating nothing per record, as an offset and length in the
+ * mapped ring ({@link RecordRangeHandler}).
  * <p>Ordering: producer_pos is read with acquire semantics (pairs with the kernel's
  * {@code smp_store_release} in reserve), each header with acquire (pairs with the kernel's
  * {@code xchg} in submit, so the record's bytes are visible once BUSY is clear), and
@@ -114,8 +116,18 @@ public final class RingBuf implements AutoCloseable {
         return consumerPos;
     }
 
-    /** Consumes every submitted record now available; see {@link #consume(RecordHandler, int)}. */
+    /** Consumes every submitted record now available, as slices; see {@link #consume(RecordRangeHandler, int)}. */
     public int consume(RecordHandler handler) {
+        return consume(handler, Integer.MAX_VALUE);
+    }
+
+    /** Like {@link #consume(RecordRangeHandler, int)}, handing each record over as a slice of the ring. */
+    public int consume(RecordHandler handler, int maxRecords) {
+        return consume(slicing(handler), maxRecords);
+    }
+
+    /** Consumes every submitted record now available; see {@link #consume(RecordRangeHandler, int)}. */
+    public int consume(RecordRangeHandler handler) {
         return consume(handler, Integer.MAX_VALUE);
     }
 
@@ -124,10 +136,10 @@ public final class RingBuf implements AutoCloseable {
      * blocking, skipping discarded ones and stopping at the first record still being written; then
      * commits the consumer position once for the whole batch. Returns the number of records handed
      * over. If the handler throws, the records up to and including the one it threw on count as
-     * consumed (so a bad record is not delivered forever).
+     * consumed (so a bad record is not delivered forever). Allocates nothing.
      */
-    public int consume(RecordHandler handler, int maxRecords) {
-        // Headers are read from, and records sliced from, one and the same segment: the JIT then
+    public int consume(RecordRangeHandler handler, int maxRecords) {
+        // Headers are read from, and records handed out of, one and the same segment: the JIT then
         // loads its bounds and session state once per record, not twice (a tenth of the cost of a
         // 64-byte record).
         if (maxRecords <= 0) return 0;
@@ -146,7 +158,7 @@ public final class RingBuf implements AutoCloseable {
                     // (a length is below the ring size, so adding 15 never carries into them)
                     cons += (header + HEADER_BYTES + 7) & (LENGTH_MASK & ~7);
                     if ((header & DISCARD_BIT) == 0) {
-                        handler.onRecord(ring.asSlice(off + HEADER_BYTES, header & LENGTH_MASK));
+                        handler.onRecord(ring, off + HEADER_BYTES, header & LENGTH_MASK);
                         if (++n == maxRecords) return n;
                     }
                 } while (cons < prod);
@@ -159,6 +171,22 @@ public final class RingBuf implements AutoCloseable {
                 consumerPos = cons;
                 LONG.setRelease(consumer, 0L, cons);
             }
+        }
+    }
+
+    /**
+     * {@code handler} as a range handler that slices each record out of the ring. One class for
+     * all slice handlers, so the consume loop's call site sees at most this and the range
+     * handlers of allocation-free paths.
+     */
+    static RecordRangeHandler slicing(RecordHandler handler) {
+        return new Slicing(handler);
+    }
+
+    private record Slicing(RecordHandler handler) implements RecordRangeHandler {
+        @Override
+        public void onRecord(MemorySegment ring, long offset, int length) {
+            handler.onRecord(ring.asSlice(offset, length));
         }
     }
 

@@ -10,24 +10,35 @@ import java.util.List;
  * Reads one or more BPF ring buffers through a single epoll set (libbpf's
  * {@code struct ring_buffer}): each ring is {@link #add added} with its handler, then
  * {@link #read(long)} blocks until records arrive (epoll on the map fds, which are readable
- * while records are pending) and {@link #poll()} takes whatever is there without blocking.
- * Each ring's consumer position is committed once per batch. {@link #close()} from another
+ * while records are pending) and {@link #poll()} takes whatever is there without blocking;
+ * {@link #read(long, int)} and {@link #poll(int)} stop after a number of records (libbpf's
+ * {@code ring_buffer__consume_n}), starting the next call at the ring where they stopped.
+ * Each ring's consumer position is committed once per batch. Handlers take each record as a
+ * slice ({@link RecordHandler}) or, allocating nothing per record, as an offset and length in
+ * the mapped ring ({@link RecordRangeHandler}). {@link #close()} from another
  * thread wakes a blocked read at once, waits for it to return, then unmaps the rings (the maps
  * stay open).
  * <p>One thread reads at a time; {@code add}, {@code wakeup} and {@code close} may come from any thread.
  */
 public final class RingBufReader extends EpollReader {
-    private record Entry(RingBuf ring, RecordHandler handler) {}
+    private record Entry(RingBuf ring, RecordRangeHandler handler) {}
 
     private volatile Entry[] entries = new Entry[0];
+    /** The ring the next {@link #consume} starts with (only the reading thread touches it). */
+    private int next;
 
     /** An empty reader; add rings with {@link #add}. */
     public RingBufReader() {
         super(64);
     }
 
-    /** A reader of one ring buffer map. */
+    /** A reader of one ring buffer map whose records go to {@code handler} as slices. */
     public static RingBufReader open(BpfMap map, RecordHandler handler) {
+        return open(map, RingBuf.slicing(handler));
+    }
+
+    /** A reader of one ring buffer map whose records go to {@code handler} as ranges of the ring. */
+    public static RingBufReader open(BpfMap map, RecordRangeHandler handler) {
         RingBufReader r = new RingBufReader();
         try {
             r.add(map, handler);
@@ -38,8 +49,13 @@ public final class RingBufReader extends EpollReader {
         }
     }
 
-    /** Maps {@code map} and adds it to the epoll set; its records go to {@code handler}. */
-    public synchronized RingBuf add(BpfMap map, RecordHandler handler) {
+    /** Maps {@code map} and adds it to the epoll set; its records go to {@code handler} as slices. */
+    public RingBuf add(BpfMap map, RecordHandler handler) {
+        return add(map, RingBuf.slicing(handler));
+    }
+
+    /** Maps {@code map} and adds it to the epoll set; its records go to {@code handler} as ranges of the ring. */
+    public synchronized RingBuf add(BpfMap map, RecordRangeHandler handler) {
         ensureOpen();
         RingBuf ring = RingBuf.map(map);
         try {
@@ -68,9 +84,18 @@ public final class RingBufReader extends EpollReader {
     }
 
     @Override
-    protected int consumeAll() {
+    protected int consume(int maxRecords) {
+        // with a limit, start where the last limited call stopped so that no ring is starved
+        Entry[] all = entries;
+        int count = all.length;
+        int first = next < count ? next : 0;
         int n = 0;
-        for (Entry e : entries) n += e.ring.consume(e.handler);
+        for (int i = 0; i < count && n < maxRecords; i++) {
+            int at = first + i < count ? first + i : first + i - count;
+            Entry e = all[at];
+            n += e.ring.consume(e.handler, maxRecords - n);
+            if (n == maxRecords) next = at + 1 < count ? at + 1 : 0;
+        }
         return n;
     }
 

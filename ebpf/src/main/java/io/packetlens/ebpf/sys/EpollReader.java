@@ -6,9 +6,10 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * The waiting and closing machinery shared by readers of kernel rings (BPF ring buffers, perf
  * buffers): an epoll set holding the ring fds plus an eventfd, a blocking {@link #read} with a
- * timeout, a non-blocking {@link #poll}, and a {@link #close} that wakes a blocked read through
- * the eventfd, waits for it to return, and only then frees the rings, so no read ever touches
- * unmapped memory. One thread reads at a time; wakeup and close may come from any thread.
+ * timeout, a non-blocking {@link #poll}, both optionally limited to a number of records (for a
+ * consumer that must stop at an exact count, or bound the work of one call), and a
+ * {@link #close} that wakes a blocked read through the eventfd, waits for it to return, and
+ * only then frees the rings, so no read ever touches unmapped memory. One thread reads at a time; wakeup and close may come from any thread.
  */
 public abstract class EpollReader implements AutoCloseable {
     /** Returned by {@link #read} and {@link #poll} once the reader is closed. */
@@ -33,8 +34,12 @@ public abstract class EpollReader implements AutoCloseable {
         }
     }
 
-    /** Consumes what every ring holds now, without blocking; returns the records delivered. */
-    protected abstract int consumeAll();
+    /**
+     * Consumes what the rings hold now, without blocking, up to {@code maxRecords} records
+     * (positive; {@code Integer.MAX_VALUE}: all); returns the records delivered. When the limit
+     * stops it early, the rings not reached must come first next time, so none is starved.
+     */
+    protected abstract int consume(int maxRecords);
 
     /** Frees the rings (called once, with no read running). */
     protected abstract void releaseRings();
@@ -53,10 +58,16 @@ public abstract class EpollReader implements AutoCloseable {
 
     /** Consumes every available record without blocking; returns how many, or {@link #CLOSED}. */
     public final int poll() {
+        return poll(Integer.MAX_VALUE);
+    }
+
+    /** Consumes up to {@code maxRecords} available records without blocking; returns how many, or {@link #CLOSED}. */
+    public final int poll(int maxRecords) {
+        checkLimit(maxRecords);
         reading.lock();
         try {
             if (closed) return CLOSED;
-            return consumeAll();
+            return consume(maxRecords);
         } finally {
             unlock();
         }
@@ -73,10 +84,19 @@ public abstract class EpollReader implements AutoCloseable {
      * {@link #wakeup()} was called), or {@link #CLOSED} once the reader is closed.
      */
     public final int read(long timeoutMillis) {
+        return read(timeoutMillis, Integer.MAX_VALUE);
+    }
+
+    /**
+     * {@link #read(long)} delivering at most {@code maxRecords} records; the rest stay in the
+     * rings for the next call.
+     */
+    public final int read(long timeoutMillis, int maxRecords) {
+        checkLimit(maxRecords);
         reading.lock();
         try {
             if (closed) return CLOSED;
-            int n = consumeAll();
+            int n = consume(maxRecords);
             if (n > 0) return n;
             long deadline = timeoutMillis < 0 ? Long.MAX_VALUE : System.nanoTime() + timeoutMillis * 1_000_000L;
             while (true) {
@@ -91,7 +111,7 @@ public abstract class EpollReader implements AutoCloseable {
                         woken = true;
                     }
                 }
-                n = consumeAll();
+                n = consume(maxRecords);
                 // readable yet nothing delivered (only discarded records, a record still being
                 // written, bookkeeping records): wait again until the deadline
                 if (n > 0 || woken || wait == 0 || System.nanoTime() - deadline >= 0) return n;
@@ -130,6 +150,10 @@ public abstract class EpollReader implements AutoCloseable {
         } finally {
             reading.unlock();
         }
+    }
+
+    private static void checkLimit(int maxRecords) {
+        if (maxRecords <= 0) throw new IllegalArgumentException("maxRecords must be positive, not " + maxRecords);
     }
 
     /** Callers that register rings synchronize on this reader and check this first. */

@@ -204,4 +204,26 @@ class PerfBufferReaderTest {
             assertThat(OpenFds.count()).isEqualTo(before);
         }
     }
+
+    @Test
+    void limitedReadsTakeTheCpusRingsInTurnSoNoneIsStarved() throws Exception {
+        try (ChannelsProgram prog = ChannelsProgram.perf()) {
+            List<Integer> cpus = new ArrayList<>();
+            try (PerfBufferReader reader = PerfBufferReader.open(prog.events(), r -> cpus.add(r.get(JAVA_INT_UNALIGNED, 8)))) {
+                assertThat(reader.cpus()).startsWith(0, 1);
+                OnCpu.run(0, () -> prog.emitFixed(100, 0));
+                OnCpu.run(1, () -> prog.emitFixed(100, 0));
+                // each call stops at the limit inside one CPU's ring; the next one starts with the next CPU's
+                List<Integer> firstOfEachCall = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    cpus.clear();
+                    assertThat(reader.poll(10)).isEqualTo(10);
+                    assertThat(cpus).as("one ring's samples per call").containsOnly(cpus.getFirst());
+                    firstOfEachCall.add(cpus.getFirst());
+                }
+                assertThat(firstOfEachCall).containsExactly(0, 1, 0, 1);
+                assertThat(reader.read(1000, 500)).isEqualTo(200 - 40);
+            }
+        }
+    }
 }

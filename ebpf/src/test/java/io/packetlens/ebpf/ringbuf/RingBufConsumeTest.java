@@ -137,4 +137,45 @@ class RingBufConsumeTest {
         assertThat(consumer.get(JAVA_LONG, 0)).isEqualTo(32);
         assertThat(drain(ring, Integer.MAX_VALUE)).extracting(b -> b[0]).containsExactly((byte) 3);
     }
+
+    @Test
+    void rangeHandlersGetTheRecordsPlaceInTheRingIncludingAWrappedOne() {
+        RingBuf ring = ring();
+        List<long[]> ranges = new ArrayList<>();
+        List<byte[]> bytes = new ArrayList<>();
+        RecordRangeHandler handler = (area, offset, length) -> {
+            assertThat(area.isReadOnly()).isTrue();
+            assertThat(area.byteSize()).as("the whole double-mapped data area").isEqualTo(2 * SIZE);
+            ranges.add(new long[] {offset, length});
+            bytes.add(area.asSlice(offset, length).toArray(JAVA_BYTE));
+        };
+        write(200, 0, (byte) 0);
+        assertThat(ring.consume(handler)).isEqualTo(1); // consumer at 208
+        long wrapped = write(100, 0, (byte) 50); // bytes 216..315 wrap past 256
+        assertThat(ring.consume(handler)).isEqualTo(1);
+        assertThat(ranges.get(0)).containsExactly(RingBuf.HEADER_BYTES, 200);
+        assertThat(ranges.get(1)).containsExactly((wrapped & (SIZE - 1)) + RingBuf.HEADER_BYTES, 100);
+        assertThat(ranges.get(1)[0] + ranges.get(1)[1]).as("the wrapped record runs on into the second mapping").isGreaterThan(SIZE);
+        for (int i = 0; i < 100; i++) assertThat(bytes.get(1)[i]).isEqualTo((byte) (50 + i));
+        assertThat(consumer.get(JAVA_LONG, 0)).isEqualTo(prod);
+    }
+
+    @Test
+    void rangeAndSliceHandlersFollowTheSameProtocol() {
+        // the slice form is the range form plus a slice: same records, same stops, same commits
+        RingBuf ring = ring();
+        write(5, 0, (byte) 10);
+        write(40, RingBuf.DISCARD_BIT, (byte) 2);
+        write(6, 0, (byte) 20);
+        long busy = write(9, RingBuf.BUSY_BIT, (byte) 30);
+        List<byte[]> got = new ArrayList<>();
+        assertThat(ring.consume((area, offset, length) -> got.add(area.asSlice(offset, length).toArray(JAVA_BYTE)), 1)).isEqualTo(1);
+        assertThat(consumer.get(JAVA_LONG, 0)).isEqualTo(16);
+        assertThat(ring.consume((area, offset, length) -> got.add(area.asSlice(offset, length).toArray(JAVA_BYTE)))).isEqualTo(1);
+        assertThat(consumer.get(JAVA_LONG, 0)).isEqualTo(busy);
+        setHeader(busy, 9);
+        got.addAll(drain(ring, Integer.MAX_VALUE));
+        assertThat(got).extracting(b -> b[0]).containsExactly((byte) 10, (byte) 20, (byte) 30);
+        assertThat(ring.backlogBytes()).isZero();
+    }
 }

@@ -6,13 +6,16 @@ import io.packetlens.ebpf.channels.SequenceCheck;
 import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
 import io.packetlens.ebpf.sys.EpollReader;
+import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 
 import static io.packetlens.ebpf.channels.ChannelsProgram.LOST_NO_SPACE;
 import static io.packetlens.ebpf.channels.ChannelsProgram.SEQ_EVENT_BYTES;
@@ -20,6 +23,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The ring buffer reader against real BPF ring buffers filled by a program run with BPF_PROG_TEST_RUN. */
 @KernelTest
@@ -234,6 +238,96 @@ class RingBufReaderTest {
                 r.close();
             }
             assertThat(OpenFds.count()).isEqualTo(before);
+        }
+    }
+
+    @Test
+    void limitedReadsStopAtTheLimitAndLeaveTheRestForTheNextCall() throws Exception {
+        try (ChannelsProgram prog = ChannelsProgram.ring(64 * 1024)) {
+            List<Long> seqs = new ArrayList<>();
+            try (RingBufReader reader = RingBufReader.open(prog.events(), r -> seqs.add(r.get(JAVA_LONG_UNALIGNED, 0)))) {
+                RingBuf ring = reader.rings().getFirst();
+                long record = align8(RingBuf.HEADER_BYTES + SEQ_EVENT_BYTES);
+                OnCpu.run(0, () -> prog.emitFixed(10, 0));
+                assertThat(reader.poll(3)).isEqualTo(3);
+                assertThat(ring.consumerPosition()).as("committed up to the third record only").isEqualTo(3 * record);
+                assertThat(reader.read(1000, 4)).isEqualTo(4);
+                assertThat(reader.poll()).isEqualTo(3);
+                assertThat(seqs).containsExactly(0L, 1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L);
+                assertThat(ring.backlogBytes()).isZero();
+                assertThatThrownBy(() -> reader.poll(0)).isInstanceOf(IllegalArgumentException.class);
+            }
+        }
+    }
+
+    @Test
+    void limitedReadsOfSeveralRingsTakeTurnsSoNoneIsStarved() throws Exception {
+        try (ChannelsProgram a = ChannelsProgram.ring(64 * 1024); ChannelsProgram b = ChannelsProgram.ring(64 * 1024);
+             RingBufReader reader = new RingBufReader()) {
+            List<String> got = new ArrayList<>();
+            reader.add(a.events(), r -> got.add("a"));
+            reader.add(b.events(), r -> got.add("b"));
+            OnCpu.run(0, () -> {
+                a.emitFixed(100, 0);
+                b.emitFixed(100, 0);
+            });
+            // each call stops at the limit inside one ring; the next one starts with the other ring
+            List<String> firstOfEachCall = new ArrayList<>();
+            for (int i = 0; i < 4; i++) {
+                got.clear();
+                assertThat(reader.poll(10)).isEqualTo(10);
+                firstOfEachCall.add(got.getFirst());
+            }
+            assertThat(firstOfEachCall).containsExactly("a", "b", "a", "b");
+            assertThat(reader.poll()).isEqualTo(200 - 40);
+        }
+    }
+
+    @Test
+    void rangeHandlersAllocateNothingPerRecordEvenWhereTheJitCannotInlineThem() throws Exception {
+        // the consuming thread's allocation counter over 100,000 records; one object per record would be >= 1.6 MB
+        int perRound = 5000, warmupRounds = 40, measuredRounds = 20;
+        try (ChannelsProgram prog = ChannelsProgram.ring(256 * 1024)) {
+            // several handler classes of both kinds through the reader first, as in an application reading several
+            // rings: the calls to the handlers are then not inlined, and nothing can rely on the JIT's escape analysis
+            // (a slice made per record for a RecordHandler is then allocated: 40 bytes a record)
+            long[] other = new long[1];
+            List<Supplier<RingBufReader>> readers = List.of( // one at a time: each keeps its own consumer position
+                    () -> RingBufReader.open(prog.events(), (ring, offset, length) -> other[0]++),
+                    () -> RingBufReader.open(prog.events(), (ring, offset, length) -> other[0] += length),
+                    () -> RingBufReader.open(prog.events(), (ring, offset, length) -> other[0] ^= ring.get(JAVA_BYTE, offset)),
+                    () -> RingBufReader.open(prog.events(), r -> other[0]++),
+                    () -> RingBufReader.open(prog.events(), r -> other[0] += r.byteSize()),
+                    () -> RingBufReader.open(prog.events(), r -> other[0] ^= r.get(JAVA_BYTE, 0)));
+            for (Supplier<RingBufReader> open : readers) {
+                try (RingBufReader reader = open.get()) {
+                    for (int round = 0; round < 10; round++) {
+                        prog.emitFixed(perRound, 0);
+                        assertThat(reader.poll()).isEqualTo(perRound);
+                    }
+                }
+            }
+            long[] seen = new long[3]; // records, sum of their sequence numbers (so they are really read), wrong lengths
+            try (RingBufReader reader = RingBufReader.open(prog.events(), (ring, offset, length) -> {
+                if (length != SEQ_EVENT_BYTES) seen[2]++;
+                seen[0]++;
+                seen[1] += ring.get(JAVA_LONG_UNALIGNED, offset);
+            })) {
+                ThreadMXBean threads = (ThreadMXBean) ManagementFactory.getThreadMXBean();
+                long allocated = 0;
+                for (int round = 0; round < warmupRounds + measuredRounds; round++) {
+                    prog.emitFixed(perRound, 0);
+                    long before = threads.getCurrentThreadAllocatedBytes();
+                    int n = reader.poll();
+                    long after = threads.getCurrentThreadAllocatedBytes();
+                    assertThat(n).isEqualTo(perRound);
+                    if (round >= warmupRounds) allocated += after - before;
+                }
+                assertThat(seen[0]).isEqualTo((long) perRound * (warmupRounds + measuredRounds));
+                assertThat(seen[1]).as("the records were read").isPositive();
+                assertThat(seen[2]).as("records of the wrong length").isZero();
+                assertThat(allocated).as("bytes allocated consuming %d records", perRound * measuredRounds).isLessThan(16_384);
+            }
         }
     }
 }
