@@ -8,9 +8,10 @@ import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.events.ChannelKind;
 import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.events.EventChannels;
-import io.packetlens.ebpf.events.EventHandler;
 import io.packetlens.ebpf.perf.PerfBufferOptions;
 import io.packetlens.ebpf.perf.PerfBufferReader;
+import io.packetlens.ebpf.perf.RawSampleHandler;
+import io.packetlens.ebpf.ringbuf.RecordHandler;
 import io.packetlens.ebpf.ringbuf.RingBufReader;
 import io.packetlens.ebpf.sys.Affinity;
 import io.packetlens.ebpf.sys.Cpus;
@@ -36,11 +37,12 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 /**
  * Kernel-to-user channel benchmark: the same BPF producer ({@code channel_bench.bpf.c}, driven by
  * BPF_PROG_TEST_RUN with a repeat count) feeds (a) the Java ring buffer reader, (b) libbpf's
- * ring_buffer, (c) the Java perf buffer reader, (d) libbpf's perf_buffer (the C peer
- * {@code channel_peer}, run as a child process on the same pinned program and map), for records
- * of 64 B, 256 B and 1 KiB. Three figures each: consumer speed (drain a pre-filled ring), producer
- * cost (records/s the program manages on one CPU while the reader runs as in use) and live
- * (producers on both CPUs while the reader consumes; records/s delivered end to end).
+ * ring_buffer, (c) the Java perf buffer reader (samples as offsets into the ring, no object per
+ * sample), (d) libbpf's perf_buffer (the C peer {@code channel_peer}, run as a child process on
+ * the same pinned program and map), for records of 64 B, 256 B and 1 KiB. Three figures each:
+ * consumer speed (drain a pre-filled ring), producer cost (records/s the program manages on one
+ * CPU while the reader runs as in use) and live (producers on both CPUs while the reader
+ * consumes; records/s delivered end to end).
  * Run by {@code scripts/bench-channels.sh}; see docs/BENCHMARKS.md.
  */
 public final class ChannelBenchmark {
@@ -189,8 +191,11 @@ public final class ChannelBenchmark {
 
     // ---- Java readers ----
 
-    /** Counts records and folds their first word, like the C peer's callback. */
-    static final class Sink implements EventHandler {
+    /**
+     * Counts records and folds their first word, like the C peer's callbacks: ring buffer records
+     * as a view each, perf samples as an offset into the ring (no object per sample).
+     */
+    static final class Sink implements RecordHandler, RawSampleHandler {
         long count;
         long sum;
 
@@ -198,6 +203,12 @@ public final class ChannelBenchmark {
         public void onRecord(MemorySegment record) {
             count++;
             sum += record.get(JAVA_LONG_UNALIGNED, 0);
+        }
+
+        @Override
+        public void onSample(int cpu, MemorySegment area, long offset, int length) {
+            count++;
+            sum += area.get(JAVA_LONG_UNALIGNED, offset);
         }
     }
 

@@ -8,6 +8,7 @@ import io.packetlens.ebpf.sys.EpollReader;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Objects;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
@@ -21,11 +22,14 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * long a partial batch waits). Samples the kernel could not write are reported per CPU by
  * PERF_RECORD_LOST and counted here; {@link #pause()} and {@link #resume()} disable and enable
  * the events (PERF_EVENT_IOC_DISABLE / ENABLE). Closing removes the map entries.
+ * <p>Samples are delivered either as a view per sample ({@link SampleHandler}) or, allocating
+ * nothing, as an offset and length in the ring's data area ({@link RawSampleHandler}); the first
+ * is the second plus an {@code asSlice}.
  */
 public final class PerfBufferReader extends EpollReader {
     private final BpfMap map;
     private final PerfBufferOptions options;
-    private final SampleHandler handler;
+    private final RawSampleHandler handler;
     private final LostHandler lostHandler;
     private final PerfRing[] rings;
     private final int[] cpus;
@@ -33,7 +37,7 @@ public final class PerfBufferReader extends EpollReader {
     /** The ring the next {@link #consume} starts with (only the reading thread touches it). */
     private int next;
 
-    private PerfBufferReader(BpfMap map, PerfBufferOptions options, SampleHandler handler, LostHandler lostHandler) {
+    private PerfBufferReader(BpfMap map, PerfBufferOptions options, RawSampleHandler handler, LostHandler lostHandler) {
         super(Math.max(8, Cpus.online().length + 1));
         this.map = map;
         this.options = options;
@@ -51,6 +55,22 @@ public final class PerfBufferReader extends EpollReader {
 
     /** Opens a ring per online CPU for {@code map}; {@code lostHandler} (may be null) hears of each PERF_RECORD_LOST. */
     public static PerfBufferReader open(BpfMap map, PerfBufferOptions options, SampleHandler handler, LostHandler lostHandler) {
+        Objects.requireNonNull(handler, "handler");
+        return open(map, options, (cpu, area, offset, length) -> handler.onRecord(area.asSlice(offset, length)), lostHandler);
+    }
+
+    /** {@link #open(BpfMap, PerfBufferOptions, RawSampleHandler, LostHandler)} with {@link PerfBufferOptions#defaults()} and no lost handler. */
+    public static PerfBufferReader open(BpfMap map, RawSampleHandler handler) {
+        return open(map, PerfBufferOptions.defaults(), handler, null);
+    }
+
+    /**
+     * Opens a ring per online CPU for {@code map}, delivering each sample to {@code handler} as an
+     * offset and length in a segment, with no allocation per sample; {@code lostHandler} (may be
+     * null) hears of each PERF_RECORD_LOST.
+     */
+    public static PerfBufferReader open(BpfMap map, PerfBufferOptions options, RawSampleHandler handler, LostHandler lostHandler) {
+        Objects.requireNonNull(handler, "handler");
         if (map.type() != MapType.PERF_EVENT_ARRAY) throw new BpfException("map " + map.name() + " is " + map.type() + ", not a PERF_EVENT_ARRAY");
         PerfBufferReader r = new PerfBufferReader(map, options, handler, lostHandler);
         try {

@@ -18,7 +18,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * {@code struct perf_event_header} plus a body, 8-byte aligned; PERF_RECORD_SAMPLE carries
  * {@code u32 size} then the raw data, PERF_RECORD_LOST the number of samples dropped. A record
  * that runs past the end of the data area continues at its start, so such records are copied
- * into a reassembly buffer; all others are handed out in place.
+ * into a reassembly buffer; all others are handed out in place. Samples go to a
+ * {@link RawSampleHandler} as (segment, offset, length) within one of those two segments, so
+ * delivery allocates nothing.
  * <p>Ordering: data_head is read with acquire semantics (the kernel's {@code smp_wmb} before
  * publishing it pairs with this), data_tail is written with release semantics after the
  * records were read, so the kernel never overwrites what we are reading.
@@ -87,11 +89,12 @@ final class PerfRing implements AutoCloseable {
      * Hands up to {@code max} samples to {@code handler} and counts lost records, then commits
      * data_tail once. Returns the number of samples delivered.
      */
-    int consume(SampleHandler handler, LostHandler lostHandler, int max) {
-        // headers read from, and samples sliced from, the same segment (see RingBuf.consume)
+    int consume(RawSampleHandler handler, LostHandler lostHandler, int max) {
+        // headers read from, and samples handed out in, the same segment (see RingBuf.consume)
         if (max <= 0) return 0;
         final MemorySegment ring = this.data;
         final long mask = this.mask, size = this.size;
+        final int cpu = this.cpu;
         long t = tail;
         int n = 0;
         try {
@@ -114,7 +117,7 @@ final class PerfRing implements AutoCloseable {
                     } else if (type == PerfEvent.RECORD_SAMPLE) {
                         // with PERF_SAMPLE_RAW alone the record is header, u32 size, then exactly size bytes
                         // (the kernel pads size to keep records 8-byte aligned), so the record size says it all
-                        handler.onRecord(ring.asSlice(off + PerfEvent.SAMPLE_RAW_DATA, recSize - PerfEvent.SAMPLE_RAW_DATA));
+                        handler.onSample(cpu, ring, off + PerfEvent.SAMPLE_RAW_DATA, recSize - PerfEvent.SAMPLE_RAW_DATA);
                         if (++n == max) return n;
                     } else if (type == PerfEvent.RECORD_LOST) {
                         onLost(ring.get(JAVA_LONG, off + PerfEvent.LOST_COUNT), lostHandler);
@@ -132,12 +135,12 @@ final class PerfRing implements AutoCloseable {
     }
 
     /** A record that runs past the end of the ring: copied together, then delivered; true if it was a sample. */
-    private boolean wrapped(long off, int recSize, int type, SampleHandler handler, LostHandler lostHandler) {
+    private boolean wrapped(long off, int recSize, int type, RawSampleHandler handler, LostHandler lostHandler) {
         long first = size - off;
         MemorySegment.copy(data, off, reassembly, 0, first);
         MemorySegment.copy(data, 0, reassembly, first, recSize - first);
         if (type == PerfEvent.RECORD_SAMPLE) {
-            handler.onRecord(reassemblyView.asSlice(PerfEvent.SAMPLE_RAW_DATA, recSize - PerfEvent.SAMPLE_RAW_DATA));
+            handler.onSample(cpu, reassemblyView, PerfEvent.SAMPLE_RAW_DATA, recSize - PerfEvent.SAMPLE_RAW_DATA);
             return true;
         }
         if (type == PerfEvent.RECORD_LOST) onLost(reassemblyView.get(JAVA_LONG, PerfEvent.LOST_COUNT), lostHandler);
