@@ -1,17 +1,9 @@
 package io.packetlens.flow;
 
-import java.util.Comparator;
-
 /** How the busiest flows are ranked: by what they added in the last poll interval, ties broken by their totals. */
 public enum FlowOrder {
-    BYTES(Comparator.comparingLong(LiveFlow::bytesLastInterval).thenComparingLong(LiveFlow::bytes)),
-    PACKETS(Comparator.comparingLong(LiveFlow::packetsLastInterval).thenComparingLong(LiveFlow::packets));
-
-    private final Comparator<LiveFlow> ascending;
-
-    FlowOrder(Comparator<LiveFlow> ascending) {
-        this.ascending = ascending;
-    }
+    BYTES,
+    PACKETS;
 
     /** Smallest first, on the aggregator's own flows (field reads instead of calls through an interface). */
     int compare(FlowState a, FlowState b) {
@@ -32,10 +24,5 @@ public enum FlowOrder {
             }
         }
         return Long.compare(x, y);
-    }
-
-    /** Smallest first. */
-    public Comparator<LiveFlow> ascending() {
-        return ascending;
     }
 }
