@@ -34,8 +34,6 @@ public final class PerfBufferReader extends EpollReader {
     private final PerfRing[] rings;
     private final int[] cpus;
     private final int possibleCpus;
-    /** The ring the next {@link #consume} starts with (only the reading thread touches it). */
-    private int next;
 
     private PerfBufferReader(BpfMap map, PerfBufferOptions options, RawSampleHandler handler, LostHandler lostHandler) {
         super(Math.max(8, Cpus.online().length + 1));
@@ -156,17 +154,13 @@ public final class PerfBufferReader extends EpollReader {
     }
 
     @Override
-    protected int consume(int maxRecords) {
-        // with a limit, start where the last limited call stopped so that no CPU's ring is starved
-        int n = 0;
-        int count = rings.length;
-        int first = next;
-        for (int i = 0; i < count && n < maxRecords; i++) {
-            int at = first + i < count ? first + i : first + i - count;
-            n += rings[at].consume(handler, lostHandler, maxRecords - n);
-            if (n == maxRecords) next = at + 1 < count ? at + 1 : 0;
-        }
-        return n;
+    protected int ringCount() {
+        return rings.length;
+    }
+
+    @Override
+    protected int consumeRing(int index, int maxRecords) {
+        return rings[index].consume(handler, lostHandler, maxRecords);
     }
 
     @Override

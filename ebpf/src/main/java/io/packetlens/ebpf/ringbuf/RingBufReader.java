@@ -24,8 +24,6 @@ public final class RingBufReader extends EpollReader {
     private record Entry(RingBuf ring, RecordRangeHandler handler) {}
 
     private volatile Entry[] entries = new Entry[0];
-    /** The ring the next {@link #consume} starts with (only the reading thread touches it). */
-    private int next;
 
     /** An empty reader; add rings with {@link #add}. */
     public RingBufReader() {
@@ -84,19 +82,14 @@ public final class RingBufReader extends EpollReader {
     }
 
     @Override
-    protected int consume(int maxRecords) {
-        // with a limit, start where the last limited call stopped so that no ring is starved
-        Entry[] all = entries;
-        int count = all.length;
-        int first = next < count ? next : 0;
-        int n = 0;
-        for (int i = 0; i < count && n < maxRecords; i++) {
-            int at = first + i < count ? first + i : first + i - count;
-            Entry e = all[at];
-            n += e.ring.consume(e.handler, maxRecords - n);
-            if (n == maxRecords) next = at + 1 < count ? at + 1 : 0;
-        }
-        return n;
+    protected int ringCount() {
+        return entries.length;
+    }
+
+    @Override
+    protected int consumeRing(int index, int maxRecords) {
+        Entry e = entries[index];
+        return e.ring.consume(e.handler, maxRecords);
     }
 
     @Override

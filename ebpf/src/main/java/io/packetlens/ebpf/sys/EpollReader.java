@@ -34,12 +34,32 @@ public abstract class EpollReader implements AutoCloseable {
         }
     }
 
+    /** How many rings this reader has now (rings may be added, never removed while reading). */
+    protected abstract int ringCount();
+
+    /** Consumes up to {@code maxRecords} records from ring {@code index} without blocking; returns how many. */
+    protected abstract int consumeRing(int index, int maxRecords);
+
+    /** The ring the next limited {@link #consume} starts with (only the reading thread touches it). */
+    private int next;
+
     /**
      * Consumes what the rings hold now, without blocking, up to {@code maxRecords} records
      * (positive; {@code Integer.MAX_VALUE}: all); returns the records delivered. When the limit
-     * stops it early, the rings not reached must come first next time, so none is starved.
+     * stops it early, the next call starts at the ring after the one it stopped in, so none is
+     * starved.
      */
-    protected abstract int consume(int maxRecords);
+    private int consume(int maxRecords) {
+        int count = ringCount();
+        int first = next < count ? next : 0;
+        int n = 0;
+        for (int i = 0; i < count && n < maxRecords; i++) {
+            int at = first + i < count ? first + i : first + i - count;
+            n += consumeRing(at, maxRecords - n);
+            if (n == maxRecords) next = at + 1 < count ? at + 1 : 0;
+        }
+        return n;
+    }
 
     /** Frees the rings (called once, with no read running). */
     protected abstract void releaseRings();
