@@ -139,7 +139,12 @@ static __always_inline void pl_sample(void *ctx, int xdp, struct pl_parsed *p, _
         pl_count(PL_CNT_EVENTS_LOST, size);
         return;
     }
-    __u32 cap = len < PL_SAMPLE_BYTES ? len : PL_SAMPLE_BYTES;
+    __u32 cap = len;
+    /* the bound must be checked on the register the helper gets: without the barrier
+     * clang may test a spilled 64-bit copy and the verifier loses the bound */
+    asm volatile("" : "+r"(cap));
+    if (cap > PL_SAMPLE_BYTES)
+        cap = PL_SAMPLE_BYTES;
     long err = -1;
     if (cap > 0) {
         if (xdp)
@@ -205,26 +210,29 @@ static __always_inline void pl_atomic_max(__u32 *v, __u32 x)
 /* Adds one packet to an existing flow record. */
 static __always_inline void pl_flow_add(struct pl_flow_stats *s, struct pl_parsed *p, __u32 len, __u64 now)
 {
+    __u32 ip_len = p->ip_len;
     if (cfg_percpu_table) {
         /* this CPU's own copy: no other writer. A slot of a flow that another CPU
          * created starts zeroed. */
         if (s->packets == 0) {
             s->first_ns = now;
-            s->min_len = len;
+            s->min_len = ip_len;
             s->dscp = p->dscp;
-        } else if (len < s->min_len) {
-            s->min_len = len;
+        } else if (ip_len < s->min_len) {
+            s->min_len = ip_len;
         }
         s->packets += 1;
         s->bytes += len;
-        if (len > s->max_len)
-            s->max_len = len;
+        s->ip_bytes += ip_len;
+        if (ip_len > s->max_len)
+            s->max_len = ip_len;
         s->tcp_flags |= p->tcp_flags;
     } else {
         __sync_fetch_and_add(&s->packets, 1);
         __sync_fetch_and_add(&s->bytes, len);
-        pl_atomic_min(&s->min_len, len);
-        pl_atomic_max(&s->max_len, len);
+        __sync_fetch_and_add(&s->ip_bytes, ip_len);
+        pl_atomic_min(&s->min_len, ip_len);
+        pl_atomic_max(&s->max_len, ip_len);
         if ((s->tcp_flags | p->tcp_flags) != s->tcp_flags)
             __sync_fetch_and_or(&s->tcp_flags, p->tcp_flags);
     }
@@ -270,11 +278,12 @@ static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u3
             .bytes = len,
             .first_ns = now,
             .last_ns = now,
-            .min_len = len,
-            .max_len = len,
+            .min_len = p->ip_len,
+            .max_len = p->ip_len,
             .tcp_flags = p->tcp_flags,
             .dscp = p->dscp,
             .fragments = p->fragment,
+            .ip_bytes = p->ip_len,
         };
         long err = bpf_map_update_elem(&flow_table, &p->key, &first, BPF_NOEXIST);
         if (!err)

@@ -39,10 +39,12 @@ struct pl_flow_key {
     __u32 ifindex;
 };
 
-/* Flow record, 48 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). Lengths are
- * whole frames as the hook sees them (XDP: all buffers; TC: skb->len). tcp_flags is
- * the OR of the flags byte of every segment. dscp is the first packet's. fragments is
- * 1 once any packet of the flow was an IP fragment. */
+/* Flow record, 56 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). bytes are
+ * whole frames as the hook sees them (XDP: all buffers; TC: skb->len): IPFIX's
+ * layer2OctetDeltaCount. ip_bytes, min_len and max_len are IP total lengths (IPv4
+ * tot_len, IPv6 40 + payload_len): octetDeltaCount, minimum/maximumIpTotalLength.
+ * tcp_flags is the OR of the flags byte of every segment. dscp is the first packet's.
+ * fragments is 1 once any packet of the flow was an IP fragment. */
 struct pl_flow_stats {
     __u64 packets;
     __u64 bytes;
@@ -54,6 +56,7 @@ struct pl_flow_stats {
     __u8 dscp;
     __u8 fragments;
     __u16 reserved;
+    __u64 ip_bytes;
 };
 
 /* Why a frame is not a flow: it is counted under a pl_other_key instead. */
@@ -99,6 +102,7 @@ struct pl_parsed {
     __u8 dscp;
     __u8 fragment;
     __u8 other_proto; /* for "other" frames: see pl_other_key.proto */
+    __u32 ip_len;     /* IP total length from the header (not what the frame holds) */
 };
 
 struct pl_ext_hdr {
@@ -162,6 +166,7 @@ static __always_inline int pl_parse_ipv4(void *data, void *end, __u32 off, struc
     pl_v4_mapped(p->key.src, ip->saddr);
     pl_v4_mapped(p->key.dst, ip->daddr);
     p->dscp = ip->tos >> 2;
+    p->ip_len = bpf_ntohs(ip->tot_len);
     __u16 frag = bpf_ntohs(ip->frag_off);
     if (frag & 0x3fff) /* MF or an offset: a fragment */
         p->fragment = 1;
@@ -187,6 +192,7 @@ static __always_inline int pl_parse_ipv6(void *data, void *end, __u32 off, struc
         return PL_OTHER_MALFORMED;
     __builtin_memcpy(p->key.src, &ip6->saddr, 16);
     __builtin_memcpy(p->key.dst, &ip6->daddr, 16);
+    p->ip_len = 40 + (__u32)bpf_ntohs(ip6->payload_len);
     p->dscp = (__u8)((ip6->priority << 4) | (ip6->flow_lbl[0] >> 4)) >> 2;
     __u8 nh = ip6->nexthdr;
     off += sizeof(*ip6);

@@ -6,10 +6,11 @@ import java.time.Instant;
  * One flow record as the aggregator emits it: the packets and bytes of one flow between {@code start} and {@code end}
  * (wall-clock, converted from the kernel's monotonic timestamps, which are kept as {@code startNanos} and
  * {@code endNanos}). A long flow yields one record per active timeout and a last one when it ends, so its packets add
- * up across records. {@code tcpFlags}, {@code minLength}, {@code maxLength} and {@code fragments} cover the flow since its
- * table entry was created; {@code dscp} is its first packet's.
+ * up across records. {@code bytes} are whole frames as the hook saw them (IPFIX layer2OctetDeltaCount), {@code ipBytes}
+ * the packets' IP total lengths (octetDeltaCount). {@code tcpFlags}, {@code minLength}, {@code maxLength} (IP total
+ * lengths) and {@code fragments} cover the flow since its table entry was created; {@code dscp} is its first packet's.
  */
-public record FinishedFlow(FlowKey key, long packets, long bytes, Instant start, Instant end, long startNanos,
-                           long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments,
-                           EndReason reason) {
+public record FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end,
+                           long startNanos, long endNanos, int tcpFlags, int minLength, int maxLength, int dscp,
+                           boolean fragments, EndReason reason) {
 }

@@ -307,11 +307,12 @@ public final class FlowAggregator implements AutoCloseable {
         long packets = s.unexportedPackets(), bytes = s.unexportedBytes();
         if (packets <= 0) return;
         long start = s.segmentStart >= 0 ? s.segmentStart : s.firstNanos;
-        FinishedFlow f = new FinishedFlow(s.key, packets, bytes, FlowClock.toInstant(start, wallOffset),
+        FinishedFlow f = new FinishedFlow(s.key, packets, bytes, s.unexportedIpBytes(), FlowClock.toInstant(start, wallOffset),
                 FlowClock.toInstant(s.lastNanos, wallOffset), start, s.lastNanos, s.tcpFlags, s.minLength, s.maxLength,
                 s.dscp, s.fragments, reason);
         s.exportedPackets = s.packets;
         s.exportedBytes = s.bytes;
+        s.exportedIpBytes = s.ipBytes;
         s.lastExportEnd = s.lastNanos;
         records++;
         try {

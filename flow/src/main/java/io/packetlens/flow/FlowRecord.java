@@ -7,19 +7,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * What the kernel counted for one flow: {@code struct pl_flow_stats} of packetlens_flow.h, 48 bytes, summed over CPUs
- * when the table is per-CPU. Times are {@code bpf_ktime_get_ns()} (CLOCK_MONOTONIC); lengths are whole frames as the
- * hook saw them; {@code tcpFlags} is the OR of every segment's flags byte ({@link TcpFlags}); {@code dscp} is the first
- * packet's; {@code fragments} says some packet of the flow was an IP fragment.
+ * What the kernel counted for one flow: {@code struct pl_flow_stats} of packetlens_flow.h, 56 bytes, summed over CPUs
+ * when the table is per-CPU. Times are {@code bpf_ktime_get_ns()} (CLOCK_MONOTONIC); {@code bytes} are whole frames as
+ * the hook saw them (IPFIX layer2OctetDeltaCount), {@code ipBytes} the sum of the packets' IP total lengths
+ * (octetDeltaCount), and {@code minLength}/{@code maxLength} IP total lengths too; {@code tcpFlags} is the OR of every
+ * segment's flags byte ({@link TcpFlags}); {@code dscp} is the first packet's; {@code fragments} says some packet of the
+ * flow was an IP fragment.
  *
  * <pre>
  *  0  u64 packets    8  u64 bytes     16  u64 first_ns   24  u64 last_ns
  * 32  u32 min_len   36  u32 max_len   40  u32 tcp_flags  44  u8 dscp  45  u8 fragments  46  u16 reserved
+ * 48  u64 ip_bytes
  * </pre>
  */
 public record FlowRecord(long packets, long bytes, long firstSeenNanos, long lastSeenNanos, int minLength,
-                         int maxLength, int tcpFlags, int dscp, boolean fragments) {
-    public static final int SIZE = 48;
+                         int maxLength, int tcpFlags, int dscp, boolean fragments, long ipBytes) {
+    public static final int SIZE = 56;
     public static final int PACKETS = 0;
     public static final int BYTES = 8;
     public static final int FIRST_NS = 16;
@@ -29,6 +32,7 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
     public static final int TCP_FLAGS = 40;
     public static final int DSCP = 44;
     public static final int FRAGMENTS = 45;
+    public static final int IP_BYTES = 48;
 
     /** Reads one record (one CPU's slot of a per-CPU table) at {@code offset}. */
     public static FlowRecord read(MemorySegment src, long offset) {
@@ -36,7 +40,7 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
                 src.get(JAVA_LONG_UNALIGNED, offset + FIRST_NS), src.get(JAVA_LONG_UNALIGNED, offset + LAST_NS),
                 src.get(JAVA_INT_UNALIGNED, offset + MIN_LEN), src.get(JAVA_INT_UNALIGNED, offset + MAX_LEN),
                 src.get(JAVA_INT_UNALIGNED, offset + TCP_FLAGS), Byte.toUnsignedInt(src.get(JAVA_BYTE, offset + DSCP)),
-                src.get(JAVA_BYTE, offset + FRAGMENTS) != 0);
+                src.get(JAVA_BYTE, offset + FRAGMENTS) != 0, src.get(JAVA_LONG_UNALIGNED, offset + IP_BYTES));
     }
 
     /**
@@ -58,7 +62,7 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
         boolean mineFirst = firstSeenNanos <= o.firstSeenNanos;
         return new FlowRecord(packets + o.packets, bytes + o.bytes, Math.min(firstSeenNanos, o.firstSeenNanos),
                 Math.max(lastSeenNanos, o.lastSeenNanos), Math.min(minLength, o.minLength), Math.max(maxLength, o.maxLength),
-                tcpFlags | o.tcpFlags, mineFirst ? dscp : o.dscp, fragments || o.fragments);
+                tcpFlags | o.tcpFlags, mineFirst ? dscp : o.dscp, fragments || o.fragments, ipBytes + o.ipBytes);
     }
 
     /** Writes the record at {@code offset} (all {@link #SIZE} bytes). */
@@ -73,5 +77,6 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
         dst.set(JAVA_INT_UNALIGNED, offset + TCP_FLAGS, tcpFlags);
         dst.set(JAVA_BYTE, offset + DSCP, (byte) dscp);
         dst.set(JAVA_BYTE, offset + FRAGMENTS, (byte) (fragments ? 1 : 0));
+        dst.set(JAVA_LONG_UNALIGNED, offset + IP_BYTES, ipBytes);
     }
 }

@@ -9,12 +9,12 @@ final class FlowState implements LiveFlow {
     final FlowKey key;
 
     // the kernel's record, cumulative since the entry was created
-    long packets, bytes, firstNanos, lastNanos;
+    long packets, bytes, ipBytes, firstNanos, lastNanos;
     int minLength, maxLength, tcpFlags, dscp;
     boolean fragments;
 
     /** Packets and bytes before the last read (for rates) and already exported in records. */
-    long previousPackets, previousBytes, exportedPackets, exportedBytes;
+    long previousPackets, previousBytes, exportedPackets, exportedBytes, exportedIpBytes;
     /** Start of the record being accumulated (monotonic ns), or -1 when no packet arrived since the last export. */
     long segmentStart;
     /**
@@ -46,6 +46,7 @@ final class FlowState implements LiveFlow {
         if (!perCpu) {
             packets = v[base + RecordWords.PACKETS];
             bytes = v[base + RecordWords.BYTES];
+            ipBytes = v[base + RecordWords.IP_BYTES];
             firstNanos = v[base + RecordWords.FIRST_NS];
             lastNanos = v[base + RecordWords.LAST_NS];
             long lengths = v[base + RecordWords.LENGTHS], tail = v[base + RecordWords.TAIL];
@@ -56,7 +57,7 @@ final class FlowState implements LiveFlow {
             fragments = RecordWords.fragments(tail);
             return;
         }
-        long p = 0, b = 0, first = Long.MAX_VALUE, last = 0;
+        long p = 0, b = 0, ip = 0, first = Long.MAX_VALUE, last = 0;
         int min = Integer.MAX_VALUE, max = 0, flags = 0, ds = 0;
         boolean frags = false;
         for (int c = 0; c < cpus; c++) {
@@ -65,6 +66,7 @@ final class FlowState implements LiveFlow {
             if (cp == 0) continue;
             p += cp;
             b += v[o + RecordWords.BYTES];
+            ip += v[o + RecordWords.IP_BYTES];
             long lengths = v[o + RecordWords.LENGTHS], tail = v[o + RecordWords.TAIL];
             long f = v[o + RecordWords.FIRST_NS];
             if (f < first) {
@@ -79,6 +81,7 @@ final class FlowState implements LiveFlow {
         }
         packets = p;
         bytes = b;
+        ipBytes = ip;
         firstNanos = p == 0 ? 0 : first;
         lastNanos = last;
         minLength = p == 0 ? 0 : min;
@@ -134,5 +137,9 @@ final class FlowState implements LiveFlow {
 
     long unexportedBytes() {
         return bytes - exportedBytes;
+    }
+
+    long unexportedIpBytes() {
+        return ipBytes - exportedIpBytes;
     }
 }

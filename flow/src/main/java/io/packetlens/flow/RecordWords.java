@@ -3,7 +3,7 @@ package io.packetlens.flow;
 import java.nio.ByteOrder;
 
 /**
- * {@code struct pl_flow_stats} (see {@link FlowRecord}) seen as six 64-bit words in the host's byte order, the form a
+ * {@code struct pl_flow_stats} (see {@link FlowRecord}) seen as seven 64-bit words in the host's byte order, the form a
  * bulk copy of a batch of records into a {@code long[]} gives. The 32-bit and 8-bit fields are cut out of words 4 and
  * 5 by shifts that depend on the byte order.
  */
@@ -13,6 +13,7 @@ final class RecordWords {
     static final int BYTES = FlowRecord.BYTES / Long.BYTES;
     static final int FIRST_NS = FlowRecord.FIRST_NS / Long.BYTES;
     static final int LAST_NS = FlowRecord.LAST_NS / Long.BYTES;
+    static final int IP_BYTES = FlowRecord.IP_BYTES / Long.BYTES;
     /** min_len (bytes 32..35) and max_len (36..39). */
     static final int LENGTHS = FlowRecord.MIN_LEN / Long.BYTES;
     /** tcp_flags (40..43), dscp (44), fragments (45). */

@@ -26,11 +26,14 @@ public final class ReferenceParser {
     /** What the parser made of a frame. */
     public sealed interface Result permits Flow, Other {}
 
-    /** A flow packet: its key and what it adds to the flow record besides one packet and its length. */
-    public record Flow(FlowKey key, int tcpFlags, int dscp, boolean fragment) implements Result {
-        /** The record a flow table holds after this frame alone, seen at {@code nanos}. */
+    /**
+     * A flow packet: its key and what it adds to the flow record besides one packet and its frame length;
+     * {@code ipLength} is the IP header's total length (IPv6: 40 + payload length), not what the frame holds.
+     */
+    public record Flow(FlowKey key, int tcpFlags, int dscp, boolean fragment, int ipLength) implements Result {
+        /** The record a flow table holds after this frame alone, {@code length} bytes long, seen at {@code nanos}. */
         public FlowRecord record(int length, long nanos) {
-            return new FlowRecord(1, length, nanos, nanos, length, length, tcpFlags, dscp, fragment);
+            return new FlowRecord(1, length, nanos, nanos, ipLength, ipLength, tcpFlags, dscp, fragment, ipLength);
         }
     }
 
@@ -59,7 +62,7 @@ public final class ReferenceParser {
         final Direction direction;
         byte[] src = new byte[16];
         byte[] dst = new byte[16];
-        int sport, dport, vlan, proto, tcpFlags, ethertype, dscp, otherProto;
+        int sport, dport, vlan, proto, tcpFlags, ethertype, dscp, otherProto, ipLength;
         boolean fragment;
 
         State(byte[] f, int len, int ifindex, Direction direction) {
@@ -83,7 +86,7 @@ public final class ReferenceParser {
 
         Result flow() {
             FlowKey key = new FlowKey(address(src), address(dst), sport, dport, proto, vlan, ifindex, direction);
-            return new Flow(key, tcpFlags, dscp, fragment);
+            return new Flow(key, tcpFlags, dscp, fragment, ipLength);
         }
 
         Result parse(int hwVlan) {
@@ -117,6 +120,7 @@ public final class ReferenceParser {
             mapped(src, off + 12);
             mapped(dst, off + 16);
             dscp = u8(off + 1) >> 2;
+            ipLength = u16(off + 2);
             int frag = u16(off + 6);
             if ((frag & 0x3fff) != 0) fragment = true;
             if ((frag & 0x1fff) != 0) {
@@ -131,6 +135,7 @@ public final class ReferenceParser {
             if (u8(off) >> 4 != 6) return other(OtherReason.MALFORMED);
             System.arraycopy(f, off + 8, src, 0, 16);
             System.arraycopy(f, off + 24, dst, 0, 16);
+            ipLength = 40 + u16(off + 4);
             int trafficClass = ((u8(off) & 0x0f) << 4) | (u8(off + 1) >> 4);
             dscp = trafficClass >> 2;
             int nh = u8(off + 6);

@@ -61,8 +61,9 @@ class FlowAggregatorTest {
             assertThat(a.key().sourcePort()).isEqualTo(1);
             assertThat(a.packets()).isEqualTo(3);
             assertThat(a.bytes()).isEqualTo(3L * LEN);
-            assertThat(a.minLength()).isEqualTo(LEN);
-            assertThat(a.maxLength()).isEqualTo(LEN);
+            assertThat(a.ipBytes()).as("IP total lengths").isEqualTo(3L * (LEN - 14));
+            assertThat(a.minLength()).isEqualTo(LEN - 14);
+            assertThat(a.maxLength()).isEqualTo(LEN - 14);
             assertThat(Duration.between(began, a.start()).toMillis()).as("kernel time became wall time").isCloseTo(0, within(2000L));
             assertThat(a.end()).isAfterOrEqualTo(a.start());
             assertThat(p.flows().keySet()).as("the idle flow left the kernel table").containsExactly(agg.activeFlows().getFirst().key());

@@ -93,24 +93,24 @@ class FlowStatesTest {
 
     @Test
     void recordWordsReadEveryFieldOfOneAndOfPerCpuRecords() {
-        FlowRecord a = new FlowRecord(5, 640, 1_000, 9_000, 60, 1500, 0x12, 46, true);
-        FlowRecord b = new FlowRecord(2, 200, 500, 2_000, 40, 100, 0x01, 10, false);
+        FlowRecord a = new FlowRecord(5, 640, 1_000, 9_000, 60, 1500, 0x12, 46, true, 570);
+        FlowRecord b = new FlowRecord(2, 200, 500, 2_000, 40, 100, 0x01, 10, false, 172);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment seg = arena.allocate(3L * FlowRecord.SIZE, 8);
             a.write(seg, 0);
-            new FlowRecord(0, 0, 0, 0, 0, 0, 0, 0, false).write(seg, FlowRecord.SIZE); // a CPU that saw nothing
+            new FlowRecord(0, 0, 0, 0, 0, 0, 0, 0, false, 0).write(seg, FlowRecord.SIZE); // a CPU that saw nothing
             b.write(seg, 2L * FlowRecord.SIZE);
             long[] words = seg.toArray(ValueLayout.JAVA_LONG);
 
             FlowState one = new FlowState(key(1));
             one.read(words, 0, false, 1);
             assertThat(new FlowRecord(one.packets, one.bytes, one.firstNanos, one.lastNanos, one.minLength, one.maxLength,
-                    one.tcpFlags, one.dscp, one.fragments)).isEqualTo(a);
+                    one.tcpFlags, one.dscp, one.fragments, one.ipBytes)).isEqualTo(a);
 
             FlowState all = new FlowState(key(1));
             all.read(words, 0, true, 3);
             assertThat(new FlowRecord(all.packets, all.bytes, all.firstNanos, all.lastNanos, all.minLength, all.maxLength,
-                    all.tcpFlags, all.dscp, all.fragments)).isEqualTo(a.merge(b));
+                    all.tcpFlags, all.dscp, all.fragments, all.ipBytes)).isEqualTo(a.merge(b));
             assertThat(all.dscp).as("the DSCP of the CPU that saw the first packet").isEqualTo(10);
         }
     }

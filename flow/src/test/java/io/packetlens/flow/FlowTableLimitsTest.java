@@ -85,8 +85,9 @@ class FlowTableLimitsTest {
             assertThat(p.flows()).hasSize(1);
             assertThat(r.packets()).isEqualTo(2L * repeat);
             assertThat(r.bytes()).isEqualTo((long) repeat * (small.length + big.length));
-            assertThat(r.minLength()).isEqualTo(small.length);
-            assertThat(r.maxLength()).isEqualTo(big.length);
+            assertThat(r.ipBytes()).as("IP total lengths: frames less their Ethernet headers").isEqualTo((long) repeat * (small.length + big.length - 28));
+            assertThat(r.minLength()).as("an IP total length").isEqualTo(small.length - 14);
+            assertThat(r.maxLength()).isEqualTo(big.length - 14);
             assertThat(p.counters()).isEqualTo(LossCounters.ZERO);
         }
     }

@@ -19,7 +19,7 @@ public final class Flows {
 
     public static FinishedFlow finished(FlowKey k, long packets, long bytes, EndReason reason) {
         Instant start = Instant.parse("2026-11-25T12:00:00Z");
-        return new FinishedFlow(k, packets, bytes, start, start.plusMillis(1500), 1_000_000_000L, 2_500_000_000L,
+        return new FinishedFlow(k, packets, bytes, bytes - 14 * packets, start, start.plusMillis(1500), 1_000_000_000L, 2_500_000_000L,
                 0x12, 60, 1514, 10, false, reason);
     }
 

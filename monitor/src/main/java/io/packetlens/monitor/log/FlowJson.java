@@ -51,7 +51,8 @@ public final class FlowJson {
         g.writeNumberField(k.direction() == Direction.INGRESS ? "ingressInterface" : "egressInterface", k.ifindex());
         if (interfaceName != null) g.writeStringField("interfaceName", interfaceName);
         g.writeNumberField("flowDirection", k.direction().code());
-        g.writeNumberField("octetDeltaCount", f.bytes());
+        g.writeNumberField("octetDeltaCount", f.ipBytes());
+        g.writeNumberField("layer2OctetDeltaCount", f.bytes());
         g.writeNumberField("packetDeltaCount", f.packets());
         g.writeNumberField("flowStartMilliseconds", f.start().toEpochMilli());
         g.writeNumberField("flowEndMilliseconds", f.end().toEpochMilli());

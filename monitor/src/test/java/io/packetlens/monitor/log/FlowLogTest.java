@@ -25,7 +25,8 @@ class FlowLogTest {
         assertThat(v4.get("destinationTransportPort").asInt()).isEqualTo(443);
         assertThat(v4.get("protocolIdentifier").asInt()).isEqualTo(6);
         assertThat(v4.get("packetDeltaCount").asLong()).isEqualTo(10);
-        assertThat(v4.get("octetDeltaCount").asLong()).isEqualTo(5000);
+        assertThat(v4.get("octetDeltaCount").asLong()).as("IP octets").isEqualTo(5000 - 10 * 14);
+        assertThat(v4.get("layer2OctetDeltaCount").asLong()).as("frame octets").isEqualTo(5000);
         assertThat(v4.get("flowStartMilliseconds").asLong()).isEqualTo(1795608000000L);
         assertThat(v4.get("flowEndMilliseconds").asLong()).isEqualTo(1795608001500L);
         assertThat(v4.get("tcpControlBits").asInt()).isEqualTo(0x12);
