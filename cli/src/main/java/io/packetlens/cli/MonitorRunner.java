@@ -8,9 +8,12 @@ import io.packetlens.monitor.FlowMonitor;
 import io.packetlens.monitor.MonitorSnapshot;
 import io.packetlens.monitor.alert.Alert;
 import io.packetlens.monitor.config.MonitorConfig;
-import io.packetlens.monitor.log.EventJson;
-import io.packetlens.monitor.log.FlowJson;
-import io.packetlens.monitor.log.FlowLogWriter;
+import io.packetlens.export.ExportContext;
+import io.packetlens.export.ExporterRunner;
+import io.packetlens.export.ExporterSettings;
+import io.packetlens.export.json.EventJson;
+import io.packetlens.export.json.FileExporter;
+import io.packetlens.export.json.FlowJson;
 import io.packetlens.monitor.metrics.MetricsServer;
 import io.packetlens.monitor.view.TopView;
 
@@ -50,10 +53,9 @@ final class MonitorRunner {
     MonitorSnapshot run(Shutdown shutdown, BooleanSupplier done) throws InterruptedException {
         MonitorConfig c = monitor.config();
         try (MetricsServer metrics = c.metrics() == null ? null : new MetricsServer(c.metrics().address(), monitor::snapshot);
-             FlowLogWriter log = c.flowLog() == null ? null
-                     : new FlowLogWriter(c.flowLog().path(), c.flowLog().maxBytes(), c.flowLog().keep(), monitor::interfaceName)) {
+             ExporterRunner log = c.flowLog() == null ? null : flowLog(c)) {
             if (metrics != null && !json) out.println("metrics: http://" + c.metrics().address().getHostString() + ":" + metrics.port() + "/metrics");
-            if (log != null) monitor.onFinishedFlow(log::write);
+            if (log != null) monitor.onFinishedFlow(log::offer);
             if (json) monitor.onFinishedFlow(f -> out.println(FlowJson.toLine(f, monitor.interfaceName(f.key().ifindex()))));
             monitor.onAlert(a -> report(a, metrics));
             if (printEvents) {
@@ -76,6 +78,12 @@ final class MonitorRunner {
             summary(fin);
             return fin;
         }
+    }
+
+    private ExporterRunner flowLog(MonitorConfig c) {
+        ExportContext ctx = new ExportContext(monitor::interfaceName, 0);
+        return ExporterRunner.start("file", "file", ExporterSettings.defaults(),
+                new FileExporter(c.flowLog().path(), c.flowLog().maxBytes(), c.flowLog().keep(), false, ctx), ctx);
     }
 
     private void report(Alert a, MetricsServer metrics) {

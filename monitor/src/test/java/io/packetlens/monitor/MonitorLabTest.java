@@ -14,7 +14,7 @@ import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.alert.Alert;
 import io.packetlens.monitor.config.MonitorConfig;
-import io.packetlens.monitor.log.FlowJson;
+import io.packetlens.export.json.FlowJson;
 import io.packetlens.monitor.metrics.MetricsServer;
 import org.junit.jupiter.api.Test;
 

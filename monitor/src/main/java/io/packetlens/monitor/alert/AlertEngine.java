@@ -1,6 +1,6 @@
 package io.packetlens.monitor.alert;
 
-import io.packetlens.monitor.Addresses;
+import io.packetlens.flow.Addresses;
 import io.packetlens.flow.ActiveFlow;
 import io.packetlens.flow.FlowKey;
 import io.packetlens.monitor.config.MonitorConfig;

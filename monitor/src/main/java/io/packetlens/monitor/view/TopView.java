@@ -1,6 +1,6 @@
 package io.packetlens.monitor.view;
 
-import io.packetlens.monitor.Addresses;
+import io.packetlens.flow.Addresses;
 import io.packetlens.flow.ActiveFlow;
 import io.packetlens.flow.Count;
 import io.packetlens.flow.FlowAggregator;

@@ -1,4 +1,4 @@
-package io.packetlens.monitor;
+package io.packetlens.flow;
 
 import java.net.Inet6Address;
 import java.net.InetAddress;

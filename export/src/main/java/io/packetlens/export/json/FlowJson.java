@@ -1,4 +1,4 @@
-package io.packetlens.monitor.log;
+package io.packetlens.export.json;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowKey;
-import io.packetlens.monitor.Addresses;
+import io.packetlens.flow.Addresses;
 
 import java.io.IOException;
 import java.io.StringWriter;

@@ -1,9 +1,10 @@
-package io.packetlens.monitor.log;
+package io.packetlens.export.json;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.packetlens.flow.EndReason;
-import io.packetlens.monitor.Flows;
+import io.packetlens.export.ExportContext;
+import io.packetlens.export.TestFlows;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -18,7 +19,7 @@ class FlowLogTest {
 
     @Test
     void recordSchemaUsesIpfixNames() throws Exception {
-        JsonNode v4 = JSON.readTree(FlowJson.toLine(Flows.finished(Flows.key("10.0.0.1", "10.0.0.2", 40000, 443, 6), 10, 5000, EndReason.IDLE), "eth0"));
+        JsonNode v4 = JSON.readTree(FlowJson.toLine(TestFlows.finished(TestFlows.key("10.0.0.1", "10.0.0.2", 40000, 443, 6), 10, 5000, EndReason.IDLE), "eth0"));
         assertThat(v4.get("sourceIPv4Address").asText()).isEqualTo("10.0.0.1");
         assertThat(v4.get("destinationIPv4Address").asText()).isEqualTo("10.0.0.2");
         assertThat(v4.get("sourceTransportPort").asInt()).isEqualTo(40000);
@@ -39,7 +40,7 @@ class FlowLogTest {
         assertThat(v4.get("flowEndReason").asInt()).isEqualTo(1);
         assertThat(v4.has("sourceIPv6Address")).isFalse();
 
-        JsonNode icmp6 = JSON.readTree(FlowJson.toLine(Flows.finished(Flows.key("fd00::1", "fd00::2", 0, 128 << 8, 58), 1, 100, EndReason.ACTIVE), null));
+        JsonNode icmp6 = JSON.readTree(FlowJson.toLine(TestFlows.finished(TestFlows.key("fd00::1", "fd00::2", 0, 128 << 8, 58), 1, 100, EndReason.ACTIVE), null));
         assertThat(icmp6.get("sourceIPv6Address").asText()).isEqualTo("fd00::1");
         assertThat(icmp6.get("icmpTypeCodeIPv6").asInt()).isEqualTo(128 << 8);
         assertThat(icmp6.has("sourceTransportPort")).isFalse();
@@ -50,23 +51,24 @@ class FlowLogTest {
     @Test
     void rotatesBySizeKeepingTheNewestFiles(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("flows.json");
-        var flow = Flows.finished(Flows.key("10.0.0.1", "10.0.0.2", 1, 2, 17), 1, 100, EndReason.IDLE);
-        int line = FlowJson.toLine(flow, "eth0").length() + 1;
-        try (FlowLogWriter w = new FlowLogWriter(log, line * 10L, 2, i -> "eth0")) {
-            for (int i = 0; i < 35; i++) w.write(flow);
-            assertThat(w.written()).isEqualTo(35);
-            assertThat(w.rotations()).isEqualTo(3);
-        }
+        var flow = TestFlows.finished(TestFlows.key("10.0.0.1", "10.0.0.2", 1, 2, 17), 1, 100, EndReason.IDLE);
+        int line = FlowJson.toLine(flow, "if2").length() + 1;
+        FileExporter w = new FileExporter(log, line * 10L, 2, false, ExportContext.standalone());
+        w.open();
+        for (int i = 0; i < 35; i++) w.send(List.of(flow));
+        assertThat(w.rotations()).isEqualTo(3);
+        w.close();
         assertThat(Files.readAllLines(log)).hasSize(5);
         assertThat(Files.readAllLines(dir.resolve("flows.json.1"))).hasSize(10);
         assertThat(Files.readAllLines(dir.resolve("flows.json.2"))).hasSize(10);
         assertThat(dir.resolve("flows.json.3")).doesNotExist();
         for (String l : Files.readAllLines(dir.resolve("flows.json.1"))) assertThat(JSON.readTree(l).get("packetDeltaCount").asInt()).isEqualTo(1);
-        // reopening appends
-        try (FlowLogWriter w = new FlowLogWriter(log, line * 10L, 2, i -> "eth0")) {
-            w.write(flow);
-        }
-        assertThat(Files.readAllLines(log)).hasSize(6);
+        // reopening appends; a batch is written whole
+        FileExporter again = new FileExporter(log, line * 10L, 2, false, ExportContext.standalone());
+        again.open();
+        again.send(List.of(flow, flow, flow));
+        again.close();
+        assertThat(Files.readAllLines(log)).hasSize(8);
         assertThat(List.of(Files.list(dir).toArray())).hasSize(3);
     }
 }

@@ -1,11 +1,11 @@
-package io.packetlens.monitor.log;
+package io.packetlens.export.json;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.packetlens.flow.FlowEvent;
 import io.packetlens.flow.FlowKey;
 import io.packetlens.flow.TcpFlags;
-import io.packetlens.monitor.config.ConfigReader;
+import io.packetlens.config.ConfigNode;
 
 import java.io.IOException;
 import java.io.StringWriter;
@@ -31,7 +31,7 @@ public final class EventJson {
         try (JsonGenerator g = FlowJson.FACTORY.createGenerator(w)) {
             g.writeStartObject();
             g.writeObjectFieldStart("event");
-            g.writeStringField("type", ConfigReader.eventName(e.kind()));
+            g.writeStringField("type", ConfigNode.name(e.kind()));
             g.writeStringField("time", Instant.ofEpochSecond(0, e.epochNanos()).toString());
             FlowKey k = e.key();
             FlowJson.writeKey(g, k);
@@ -50,7 +50,7 @@ public final class EventJson {
 
     /** The event as one line of text: time, type, flow, length, flags and sample bytes. */
     public static String toText(FlowEvent e, String interfaceName) {
-        return "EVENT " + Instant.ofEpochSecond(0, e.epochNanos()) + " " + ConfigReader.eventName(e.kind()) + " "
+        return "EVENT " + Instant.ofEpochSecond(0, e.epochNanos()) + " " + ConfigNode.name(e.kind()) + " "
                 + e.key() + (interfaceName != null ? " (" + interfaceName + ")" : "") + " len " + e.packetLength()
                 + (e.key().protocol() == 6 && e.tcpFlags() != 0 ? " [" + TcpFlags.toString(e.tcpFlags()) + "]" : "")
                 + (e.captureLength() > 0 ? " data " + HexFormat.of().formatHex(e.data()) : "");
