@@ -52,6 +52,26 @@ struct {
     __type(value, struct pl_count);
 } flow_counters SEC(".maps");
 
+/* The two maps below are only read and written by user space. They live in this object
+ * so that they are created, sized and pinned with the tables they describe. */
+
+/* What made the tables: checked before pinned tables are reused. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_flow_meta);
+} flow_meta SEC(".maps");
+
+/* Per flow still in flow_table: what has been reported of it (see pl_flow_exported).
+ * Sized like flow_table when the tables are pinned, one entry otherwise. */
+struct {
+    __uint(type, BPF_MAP_TYPE_HASH);
+    __uint(max_entries, 65536);
+    __type(key, struct pl_flow_key);
+    __type(value, struct pl_flow_exported);
+} flow_exported SEC(".maps");
+
 /* Event records (struct pl_flow_event), over a ring buffer or, on kernels without one
  * (before 5.8), a perf buffer: packetlens_events.h, chosen at load by
  * io.packetlens.ebpf.events.EventChannels. Declares flow_events and its per-CPU loss

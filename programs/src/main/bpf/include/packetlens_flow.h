@@ -59,6 +59,29 @@ struct pl_flow_stats {
     __u64 ip_bytes;
 };
 
+/* Bumped whenever pl_flow_key, pl_flow_stats, pl_other_key or pl_flow_exported change
+ * meaning or layout: a pinned table written by another layout is refused, never misread
+ * (io.packetlens.flow.FlowPins). */
+#define PL_FLOW_LAYOUT 2
+
+/* flow_meta's one value: what made the pinned tables. */
+struct pl_flow_meta {
+    __u32 magic;      /* 'PLFL' */
+    __u32 layout;     /* PL_FLOW_LAYOUT */
+    __u32 key_size;   /* sizeof(struct pl_flow_key) */
+    __u32 value_size; /* sizeof(struct pl_flow_stats) */
+};
+
+/* flow_exported's value: what user space has already reported of a flow that is still in
+ * the table (after an active-timeout record), so that a restarted agent carries on from
+ * there instead of reporting it again. Written by user space only. */
+struct pl_flow_exported {
+    __u64 packets;
+    __u64 bytes;
+    __u64 ip_bytes;
+    __u64 last_end_ns; /* last_ns of the last record reported */
+};
+
 /* Why a frame is not a flow: it is counted under a pl_other_key instead. */
 enum pl_other_reason {
     PL_FLOW = 0,             /* not "other": a flow-table entry */

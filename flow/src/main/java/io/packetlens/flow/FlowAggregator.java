@@ -31,6 +31,11 @@ import java.util.function.Consumer;
  * {@link #flush()} drains the table (after detaching, at exit) and emits everything left ({@link EndReason#END}).
  * Timeouts are judged on the injected {@link FlowClock}, kernel timestamps become wall-clock time with its offset.
  * The sink is called on the polling thread. Thread-safe.
+ *
+ * <p>On pinned tables ({@link FlowProgram#pins()}) the aggregator keeps, in {@code flow_exported}, what it reported of
+ * the flows that stay in the table, and a new aggregator on the same tables starts from there: the records of two
+ * processes, one after the other, add up to what the kernel counted, without gaps or repeats. The one window is a kill
+ * between a poll handing its records on and that poll's few map writes at its end.
  */
 public final class FlowAggregator implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("packetlens.flow");
@@ -127,6 +132,8 @@ public final class FlowAggregator implements AutoCloseable {
     private final MemorySegment key;
     private final MemorySegment value;
     private final FlowStates states = new FlowStates();
+    /** What was reported of flows still in pinned tables; null when nothing is pinned. */
+    private final ExportedState exported;
     /** A batch of keys and values copied out of the kernel's buffers, read with plain array access. */
     private final int[] keyWords;
     private final long[] valueWords;
@@ -163,6 +170,7 @@ public final class FlowAggregator implements AutoCloseable {
         this.valueWordStride = batch.valueStride() / Long.BYTES;
         this.valueWords = new long[batch.capacity() * valueWordStride];
         this.oneValue = new long[valueWordStride];
+        this.exported = program.pins() == null ? null : new ExportedState(program.exportedTable());
     }
 
     /** An aggregator with default settings on the system clock. */
@@ -228,6 +236,7 @@ public final class FlowAggregator implements AutoCloseable {
             }
         }
         previousPollNanos = now;
+        if (exported != null) exported.commit();
         return new PollResult(entries, fresh, finished, active);
     }
 
@@ -263,9 +272,18 @@ public final class FlowAggregator implements AutoCloseable {
             flowsSeen++;
         }
         s.read(valueWords, i * valueWordStride, perCpu, cpus);
+        boolean restored = fresh && exported != null && exported.restore(s, keyBytes);
+        if (restored) {
+            // an earlier process reported part of this flow: this one accounts for the rest only
+            s.previousPackets = s.exportedPackets;
+            s.previousBytes = s.exportedBytes;
+        }
         s.changed = s.packets != s.previousPackets;
         if (s.changed) counted(s, s.packets - s.previousPackets, s.bytes - s.previousBytes);
-        if (fresh) {
+        if (restored) {
+            s.segmentStart = s.changed ? Math.min(s.lastNanos, s.lastExportEnd + 1) : -1;
+            s.segmentOpened = s.lastExportEnd;
+        } else if (fresh) {
             s.segmentStart = s.firstNanos;
             s.segmentOpened = s.firstNanos;
         } else if (s.changed && s.segmentStart < 0) {
@@ -305,6 +323,7 @@ public final class FlowAggregator implements AutoCloseable {
     /** Emits the packets not yet exported as one record, if there are any. */
     private void emit(FlowState s, EndReason reason) {
         long packets = s.unexportedPackets(), bytes = s.unexportedBytes();
+        if (exported != null && reason != EndReason.ACTIVE) exported.finished(s);
         if (packets <= 0) return;
         long start = s.segmentStart >= 0 ? s.segmentStart : s.firstNanos;
         FinishedFlow f = new FinishedFlow(s.key, packets, bytes, s.unexportedIpBytes(), FlowClock.toInstant(start, wallOffset),
@@ -320,6 +339,7 @@ public final class FlowAggregator implements AutoCloseable {
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "flow record sink failed on " + f, e);
         }
+        if (exported != null && reason == EndReason.ACTIVE) exported.reported(s);
     }
 
     /**
@@ -338,6 +358,7 @@ public final class FlowAggregator implements AutoCloseable {
         } while (n > 0);
         for (int i = 0; i < states.size(); i++) emit(states.get(i), EndReason.END);
         states.clear();
+        if (exported != null) exported.clear(); // the table is empty: nothing of any flow is left to remember
         previousPollNanos = clock.monotonicNanos();
     }
 
@@ -443,6 +464,7 @@ public final class FlowAggregator implements AutoCloseable {
             if (arena.scope().isAlive()) {
                 batch.close();
                 arena.close();
+                if (exported != null) exported.close();
             }
         }
     }

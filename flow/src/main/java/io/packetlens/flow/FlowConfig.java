@@ -15,9 +15,11 @@ import java.util.Set;
  * @param sampleEvery    with {@link EventKind#SAMPLE}: one packet in this many, at random
  * @param eventRingBytes ring buffer size when events are on: a power of two, at least one page
  * @param hooks          the entry points loaded (all by default); each one costs a pass of the verifier at load
+ * @param pinDirectory   a bpffs directory where the tables and links are pinned so that a restarted process carries
+ *                       on counting (see {@link FlowPins}), or null (the default) to have them die with this process
  */
 public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize, Set<EventKind> events, int sampleEvery,
-                         int eventRingBytes, Set<FlowProgram.Hook> hooks) {
+                         int eventRingBytes, Set<FlowProgram.Hook> hooks, java.nio.file.Path pinDirectory) {
     public static final int DEFAULT_TABLE_SIZE = 65_536;
     public static final int DEFAULT_OTHER_TABLE_SIZE = 1024;
     public static final int DEFAULT_EVENT_RING_BYTES = 256 * 1024;
@@ -48,36 +50,41 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
 
     public static FlowConfig defaults() {
         return new FlowConfig(DEFAULT_TABLE_SIZE, TableKind.SHARED, DEFAULT_OTHER_TABLE_SIZE, Set.of(), 0,
-                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class));
+                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null);
     }
 
     public FlowConfig tableSize(int n) {
-        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks);
+        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory);
     }
 
     public FlowConfig tableKind(TableKind k) {
-        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks);
+        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory);
     }
 
     public FlowConfig otherTableSize(int n) {
-        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks);
+        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory);
     }
 
     public FlowConfig events(Set<EventKind> kinds) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory);
     }
 
     public FlowConfig sampleEvery(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory);
     }
 
     public FlowConfig eventRingBytes(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory);
     }
 
     /** Loads only these entry points, e.g. {@code EnumSet.of(Hook.XDP)} for a monitor attached at XDP only. */
+    /** Pins the tables and links under {@code dir} (null: nothing pinned). */
+    public FlowConfig pinDirectory(java.nio.file.Path dir) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir);
+    }
+
     public FlowConfig hooks(Set<FlowProgram.Hook> h) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory);
     }
 
     /** Checks what single withers cannot (they may be called in any order); called before load. */

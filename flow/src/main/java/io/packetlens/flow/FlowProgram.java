@@ -2,9 +2,12 @@ package io.packetlens.flow;
 
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
+import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.LoadOptions;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.Pinning;
 import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.events.EventChannels;
 import io.packetlens.ebpf.link.Link;
@@ -12,7 +15,11 @@ import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.sys.Cpus;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.lang.foreign.Arena;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -31,6 +38,10 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  *
  * <p>Attach at XDP with {@link #attachXdp}; any other hook (TC clsact or tcx links) through {@link #attach(Hook,
  * Function)}, which hands the hook's program to the caller's link factory and keeps the link.
+ *
+ * <p>With {@link FlowConfig#pinDirectory()} set, the tables are pinned there ({@link FlowPins}), reused when an earlier
+ * process left them, and {@link #attachPinned} pins each link or, if the earlier process left one for the same hook and
+ * interface, puts this program behind it: counting never stops across a restart.
  */
 public final class FlowProgram implements AutoCloseable {
     /** Resource path of the compiled object in the programs jar. */
@@ -63,15 +74,19 @@ public final class FlowProgram implements AutoCloseable {
 
     private final BpfObject object;
     private final FlowConfig config;
+    private final FlowPins pins;
+    private final boolean reusedTables;
     private final EventChannels channels;
     private final List<Link> links = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment slot = arena.allocate(4, 4);
     private final MemorySegment perCpuCount;
 
-    private FlowProgram(BpfObject object, FlowConfig config, EventChannels channels) {
+    private FlowProgram(BpfObject object, FlowConfig config, EventChannels channels, FlowPins pins, boolean reusedTables) {
         this.object = object;
         this.config = config;
+        this.pins = pins;
+        this.reusedTables = reusedTables;
         this.channels = channels;
         this.perCpuCount = arena.allocate((long) Cpus.possible() * 16, 8);
     }
@@ -92,6 +107,11 @@ public final class FlowProgram implements AutoCloseable {
         spec.variable("cfg_percpu_table").set(perCpu);
         spec.variable("cfg_events").set(config.eventBits());
         spec.variable("cfg_sample_every").set(config.sampleEvery());
+        // what was reported of flows still in the table only matters to a process that comes after this one
+        spec.map(FlowPins.EXPORTED).maxEntries(config.pinDirectory() != null ? config.tableSize() : 1);
+        if (config.pinDirectory() != null) {
+            for (String m : FlowPins.MAPS) spec.map(m).pinning(Pinning.BY_NAME);
+        }
         spec.retainPrograms(config.hooks().stream().map(Hook::programName).toList());
         return spec;
     }
@@ -113,7 +133,18 @@ public final class FlowProgram implements AutoCloseable {
     public static FlowProgram load(FlowConfig config, EventChannelConfig channel) {
         ObjectSpec spec = spec(config);
         EventChannels channels = EventChannels.configure(spec, channel);
-        return new FlowProgram(spec.load(), config, channels);
+        if (config.pinDirectory() == null) return new FlowProgram(spec.load(), config, channels, null, false);
+        FlowPins pins = new FlowPins(config.pinDirectory());
+        pins.check(config);
+        boolean reused = pins.exist();
+        BpfObject object = spec.load(LoadOptions.defaults().pinPath(pins.directory()));
+        try {
+            FlowPins.stamp(object.map(FlowPins.META));
+        } catch (RuntimeException e) {
+            object.close();
+            throw e;
+        }
+        return new FlowProgram(object, config, channels, pins, reused);
     }
 
     /** The loaded object (maps and programs by name). */
@@ -128,6 +159,21 @@ public final class FlowProgram implements AutoCloseable {
 
     public FlowConfig config() {
         return config;
+    }
+
+    /** Where the tables and links are pinned, or null when nothing is. */
+    public FlowPins pins() {
+        return pins;
+    }
+
+    /** Whether the tables were left by an earlier process (pinned) rather than created now. */
+    public boolean reusedTables() {
+        return reusedTables;
+    }
+
+    /** Per flow still in the table, what was already reported ({@code struct pl_flow_exported}); meaningful when pinned. */
+    public BpfMap exportedTable() {
+        return object.map(FlowPins.EXPORTED);
     }
 
     /** The program behind a hook, e.g. to test-run it or to attach it with a link type of one's own. */
@@ -159,10 +205,78 @@ public final class FlowProgram implements AutoCloseable {
         return link;
     }
 
-    /** Detaches every link attached through this program (the maps and counts stay). */
-    public synchronized void detachAll() {
+    /**
+     * Attaches a hook's program on an interface and pins the link, or, when an earlier process pinned a link for the
+     * same hook and interface, puts this program behind that link (BPF_LINK_UPDATE) so that not one packet goes
+     * uncounted. Without a pin directory it is {@link #attach(Hook, Function)}. {@code netns} names the interface's
+     * network namespace (null: the caller's); the caller runs this in that namespace.
+     */
+    public synchronized Link attachPinned(Hook hook, String netns, String ifname, Function<BpfProgram, ? extends Link> linker) {
+        if (pins == null) return attach(hook, linker);
+        if (!arena.scope().isAlive()) throw new IllegalStateException("flow program is closed");
+        Path pin = pins.link(hook, netns, ifname);
+        Link link;
+        if (Files.exists(pin)) {
+            link = Link.openPinned(pin);
+            try {
+                link.update(program(hook));
+            } catch (RuntimeException e) {
+                link.close();
+                throw new BpfException("cannot take over the link pinned at " + pin + " (" + e.getMessage() + "); remove the pin to attach anew", e);
+            }
+        } else {
+            link = Objects.requireNonNull(linker.apply(program(hook)), "linker returned null");
+            if (!link.isBpfLink()) {
+                link.close();
+                throw new BpfException(hook + " on " + ifname + " could only be attached without a BPF link (" + link.description()
+                        + "), which cannot be pinned: restarts would not find it. Pinning needs BPF links (XDP: kernel 5.9+, tcx: 6.6+).");
+            }
+            try {
+                link.pin(pin);
+            } catch (RuntimeException e) {
+                link.close();
+                throw e;
+            }
+        }
+        links.add(link);
+        return link;
+    }
+
+    /**
+     * Lets go of every link attached through this program: unpinned links detach, pinned ones stay attached (the kernel
+     * keeps counting into the pinned tables for the next process). The maps and counts stay.
+     */
+    public synchronized void releaseLinks() {
         links.forEach(Link::close);
         links.clear();
+    }
+
+    /**
+     * Detaches every link attached through this program, pinned ones too, and every link still pinned in the pin
+     * directory (their pins are removed). The maps and counts stay.
+     */
+    public synchronized void detachAll() {
+        for (Link l : links) {
+            try {
+                if (pins != null && l.isBpfLink()) l.detach();
+            } finally {
+                l.close();
+            }
+        }
+        links.clear();
+        if (pins == null) return;
+        for (Path p : pins.links()) {
+            try (Link stale = Link.openPinned(p)) {
+                stale.detach();
+            } catch (RuntimeException e) {
+                // a pin whose link is gone already: removed below all the same
+            }
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove pin " + p, e);
+            }
+        }
     }
 
     public synchronized List<Link> links() {
@@ -239,7 +353,7 @@ public final class FlowProgram implements AutoCloseable {
     public synchronized void close() {
         if (!arena.scope().isAlive()) return;
         try {
-            detachAll();
+            releaseLinks();
         } finally {
             object.close();
             arena.close();

@@ -26,6 +26,8 @@ final class FlowState implements LiveFlow {
     long lastExportEnd = -1;
     long seenInPoll;
     boolean changed;
+    /** Whether {@code flow_exported} holds this flow's reported counts (pinned tables only). */
+    boolean persisted;
     private Object tag;
     /** Index in {@link FlowStates}' array. */
     int slot;

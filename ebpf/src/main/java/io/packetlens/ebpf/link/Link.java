@@ -106,6 +106,18 @@ public class Link implements AutoCloseable {
         Bpf.pin(requireLink("pin").get(), path.toString());
     }
 
+    /**
+     * Puts {@code program} behind this link in one step (BPF_LINK_UPDATE): no packet sees the hook empty. A restarted
+     * agent uses it to run its own code on a link the previous process pinned. Only BPF links can be updated, and
+     * only with a program of the same type and attach type.
+     */
+    public void update(io.packetlens.ebpf.BpfProgram program) {
+        MemorySegment a = Bpf.attr();
+        a.set(JAVA_INT, BpfAttr.LinkUpdate.LINK_FD, requireLink("update").get());
+        a.set(JAVA_INT, BpfAttr.LinkUpdate.NEW_PROG_FD, program.fd());
+        Bpf.check(BpfCmd.LINK_UPDATE, a, BpfAttr.LinkUpdate.SIZE, "put " + program.name() + " behind " + description);
+    }
+
     /** Detaches now: BPF_LINK_DETACH for a link (even if it is pinned or other fds refer to it), else undoes the attachment. */
     public void detach() {
         if (fd == null) {

@@ -16,4 +16,23 @@ public enum XdpMode {
     XdpMode(int flags) {
         this.flags = flags;
     }
+
+    /** The modes a user may ask for, as they are written on command lines and in configurations. */
+    public static final String CHOICES = "auto, driver (native), generic (skb)";
+
+    /**
+     * Reads a mode as users write it: {@code auto}, {@code driver} (also {@code native}, {@code drv}),
+     * {@code generic} (also {@code skb}), {@code offload} (also {@code hw}); case does not matter.
+     *
+     * @throws IllegalArgumentException naming the choices
+     */
+    public static XdpMode parse(String text) {
+        return switch (text.trim().toLowerCase(java.util.Locale.ROOT)) {
+            case "auto" -> AUTO;
+            case "driver", "native", "drv" -> DRIVER;
+            case "generic", "skb" -> GENERIC;
+            case "offload", "hw" -> OFFLOAD;
+            default -> throw new IllegalArgumentException("expected an XDP mode (" + CHOICES + "), got '" + text + "'");
+        };
+    }
 }

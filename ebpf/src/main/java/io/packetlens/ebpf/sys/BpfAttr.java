@@ -89,6 +89,15 @@ public final class BpfAttr {
         private LinkCreate() {}
     }
 
+    /** BPF_LINK_UPDATE: put another program behind an existing link. */
+    public static final class LinkUpdate {
+        public static final int LINK_FD = 0, NEW_PROG_FD = 4, FLAGS = 8, OLD_PROG_FD = 12;
+        public static final int SIZE = 16;
+        /** BPF_F_REPLACE: only if old_prog_fd is still the program behind the link. */
+        public static final int F_REPLACE = 1 << 2;
+        private LinkUpdate() {}
+    }
+
     /** BPF_MAP_FREEZE and BPF_LINK_DETACH (a single fd). */
     public static final class SingleFd {
         public static final int FD = 0;
