@@ -40,13 +40,13 @@ final class CaptureCommand implements Callable<Integer> {
     long duration;
 
     @Option(names = "--mode", defaultValue = "mirror", description = "mirror (default, safe) or steal")
-    String mode;
+    CaptureMode mode;
 
     @Option(names = {"-s", "--snaplen"}, defaultValue = "65535", description = "bytes kept per packet (mirror mode copies at most 4096)")
     int snaplen;
 
     @Option(names = "--xdp-mode", defaultValue = "auto", description = "XDP attach mode: auto (driver, else generic), driver, generic")
-    String xdpMode;
+    XdpMode xdpMode;
 
     @Option(names = "--bind", defaultValue = "auto", description = "steal mode AF_XDP binding: auto, copy, zerocopy")
     String bind;
@@ -56,17 +56,8 @@ final class CaptureCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        CaptureMode m = switch (mode.toLowerCase()) {
-            case "mirror" -> CaptureMode.MIRROR;
-            case "steal" -> CaptureMode.STEAL;
-            default -> throw new UserException("--mode must be mirror or steal, not '" + mode + "'");
-        };
-        XdpMode x = switch (xdpMode.toLowerCase()) {
-            case "auto" -> XdpMode.AUTO;
-            case "driver", "native" -> XdpMode.DRIVER;
-            case "generic", "skb" -> XdpMode.GENERIC;
-            default -> throw new UserException("--xdp-mode must be auto, driver or generic, not '" + xdpMode + "'");
-        };
+        CaptureMode m = mode;
+        XdpMode x = xdpMode;
         BindMode b = switch (bind.toLowerCase()) {
             case "auto" -> BindMode.AUTO;
             case "copy" -> BindMode.COPY;

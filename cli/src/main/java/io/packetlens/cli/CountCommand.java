@@ -17,19 +17,14 @@ final class CountCommand implements Callable<Integer> {
     String iface;
 
     @Option(names = "--mode", defaultValue = "auto", description = "XDP mode: auto (driver, else generic), driver, generic")
-    String mode;
+    XdpMode mode;
 
     @Option(names = "--duration", defaultValue = "0", description = "seconds to run; 0 = until Ctrl-C")
     int duration;
 
     @Override
     public Integer call() throws Exception {
-        XdpMode m = switch (mode.toLowerCase()) {
-            case "auto" -> XdpMode.AUTO;
-            case "driver", "native", "drv" -> XdpMode.DRIVER;
-            case "generic", "skb" -> XdpMode.GENERIC;
-            default -> throw new UserException("--mode must be auto, driver or generic, not '" + mode + "'");
-        };
+        XdpMode m = mode;
         Privileges.requireNetworkBpf("count");
         try (Shutdown shutdown = Shutdown.install();
              PacketCounter counter = shutdown.register(PacketCounter.load())) {

@@ -1,17 +1,24 @@
 package io.packetlens.cli;
 
+import io.packetlens.agent.Agent;
+import io.packetlens.agent.AgentConfig;
+import io.packetlens.agent.AgentSnapshot;
+import io.packetlens.agent.InterfaceSpec;
+import io.packetlens.config.ConfigException;
+import io.packetlens.config.ConfigValues;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.export.ExporterSettings;
+import io.packetlens.export.ExporterSpec;
+import io.packetlens.export.json.StdoutExporterFactory;
 import io.packetlens.flow.Count;
-import io.packetlens.flow.FlowClock;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
 import io.packetlens.lab.Traffic;
-import io.packetlens.monitor.FlowMonitor;
 import io.packetlens.monitor.MonitorSnapshot;
 import io.packetlens.monitor.TrafficLabels;
-import io.packetlens.monitor.config.ConfigReader;
+import io.packetlens.monitor.alert.AlertType;
 import io.packetlens.monitor.config.MonitorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -41,7 +48,7 @@ final class DemoCommand implements Callable<Integer> {
     int duration;
 
     @Option(names = "--mode", defaultValue = "auto", description = "XDP mode: auto, driver or generic")
-    String mode;
+    XdpMode mode;
 
     @Option(names = "--json", description = "print finished flows as JSON lines instead of the live view")
     boolean json;
@@ -53,25 +60,22 @@ final class DemoCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        XdpMode m = switch (mode.toLowerCase()) {
-            case "auto" -> XdpMode.AUTO;
-            case "driver", "native" -> XdpMode.DRIVER;
-            case "generic", "skb" -> XdpMode.GENERIC;
-            default -> throw new UserException("--mode must be auto, driver or generic, not '" + mode + "'");
-        };
+        XdpMode m = mode;
         if (duration < 0) throw new UserException("--duration must be >= 0");
-        MonitorConfig config;
+        AgentConfig config;
         try {
-            config = MonitorConfig.defaults()
-                    .withMetrics(new MonitorConfig.Metrics(ConfigReader.parseAddress("--metrics", metrics)))
-                    .withAlerts(List.of(new MonitorConfig.AlertRuleConfig("port-scan", SCAN_PORTS - 10, Duration.ofSeconds(10))));
-        } catch (io.packetlens.monitor.config.ConfigException e) {
+            MonitorConfig flows = MonitorConfig.defaults().withXdpMode(m)
+                    .withAlerts(List.of(new MonitorConfig.AlertRuleConfig(AlertType.PORT_SCAN, SCAN_PORTS - 10, Duration.ofSeconds(10))))
+                    .resolvePollInterval(!json);
+            config = AgentConfig.defaults().withFlows(flows).withMetrics(ConfigValues.resolvedAddress("--metrics", metrics, true));
+            if (json) config = config.plusExporter(new ExporterSpec("stdout", "stdout", ExporterSettings.defaults(),
+                    ctx -> StdoutExporterFactory.stdout(false, ctx)));
+        } catch (ConfigException e) {
             throw new UserException(e.getMessage());
         }
         Privileges.requireRoot("demo");
         try (Shutdown shutdown = Shutdown.install();
-             Lab lab = shutdown.register(Lab.create(LAB_PREFIX));
-             FlowMonitor monitor = shutdown.register(new FlowMonitor(config.withInterfaces(List.of("veth0")), FlowClock.system()))) {
+             Lab lab = shutdown.register(Lab.create(LAB_PREFIX))) {
             Host a = lab.a(), b = lab.b();
             if (!json) {
                 out.printf("packetlens demo: lab %s -> %s over veth (%s/%s -> %s/%s, plus VLAN %d tagged frames)%n",
@@ -79,41 +83,40 @@ final class DemoCommand implements Callable<Integer> {
             }
             LinkStats txBefore = a.linkStats();
             Map<String, Long> snmpBefore = a.snmp();
-            XdpLink link = b.call(() -> monitor.attachXdp(b.ifname(), m));
-            if (!json) {
-                out.printf("flow program attached at XDP on %s in %s (%s mode); traffic for %s%n", b.ifname(), b.namespace(),
-                        link.mode().name().toLowerCase(), duration == 0 ? "ever (Ctrl-C to stop)" : duration + " s");
-            }
-            TrafficLoop traffic = new TrafficLoop(a, b);
-            Thread sender = Thread.ofPlatform().name("demo-traffic").start(traffic);
-            long end = duration == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
-            MonitorRunner runner = new MonitorRunner(monitor, json, out);
-            MonitorSnapshot fin = runner.run(shutdown, () -> {
-                if (System.nanoTime() < end && traffic.failure.get() == null) return false;
+            AgentConsole console = new AgentConsole(out, json, true, false, config.flows().view());
+            Agent agent = shutdown.register(Agent.start(config.withInterfaces(List.of(new InterfaceSpec(b.ifname(), b.namespace()))), console));
+            shutdown.whenRequested(agent::requestStop);
+            console.attachedTo(agent);
+            try (agent) {
+                boolean generic = agent.monitor().program().links().stream().anyMatch(l -> l instanceof XdpLink x && x.mode() == XdpMode.GENERIC);
+                if (!json) {
+                    out.printf("flow program attached at XDP on %s in %s (%s mode); traffic for %s%n", b.ifname(), b.namespace(),
+                            generic ? "generic" : "driver", duration == 0 ? "ever (Ctrl-C to stop)" : duration + " s");
+                    out.println("metrics: http://" + config.metrics().getHostString() + ":" + agent.metricsPort() + "/metrics");
+                }
+                TrafficLoop traffic = new TrafficLoop(a, b, agent::requestStop);
+                Thread sender = Thread.ofPlatform().name("demo-traffic").start(traffic);
+                long end = duration == 0 ? System.nanoTime() + Long.MAX_VALUE / 2 : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
+                agent.runUntil(end);
                 // stop the generator and let the last segments, ACKs and echo requests cross before the drain
                 traffic.stop();
-                try {
-                    sender.join(10_000);
-                    Thread.sleep(300);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+                sender.join(10_000);
+                Thread.sleep(300);
+                AgentSnapshot fin = agent.stop();
+                console.summary(fin);
+                if (shutdown.requested()) {
+                    if (!json) out.println("interrupted: removing namespaces " + a.namespace() + " and " + b.namespace());
+                    return 0;
                 }
-                return true;
-            });
-            traffic.stop();
-            sender.join(10_000);
-            if (shutdown.requested()) {
-                if (!json) out.println("interrupted: removing namespaces " + a.namespace() + " and " + b.namespace());
-                return 0;
+                if (traffic.failure.get() != null) throw new UserException("traffic generation failed: " + traffic.failure.get());
+                LinkStats tx = a.linkStats().minus(txBefore);
+                boolean ok = verify(fin.flows(), tx, snmpBefore, a.snmp(), traffic, generic);
+                if (!json) {
+                    out.println(ok ? "demo: counts match the traffic sent" : "demo: MISMATCH between counts and traffic sent");
+                    out.println("cleaning up: detaching, removing namespaces " + a.namespace() + " and " + b.namespace());
+                }
+                return ok ? 0 : 1;
             }
-            if (traffic.failure.get() != null) throw new UserException("traffic generation failed: " + traffic.failure.get());
-            LinkStats tx = a.linkStats().minus(txBefore);
-            boolean ok = verify(fin, tx, snmpBefore, a.snmp(), traffic, link.mode() == XdpMode.GENERIC);
-            if (!json) {
-                out.println(ok ? "demo: counts match the traffic sent" : "demo: MISMATCH between counts and traffic sent");
-                out.println("cleaning up: detaching, removing namespaces " + a.namespace() + " and " + b.namespace());
-            }
-            return ok ? 0 : 1;
         }
     }
 
@@ -163,13 +166,15 @@ final class DemoCommand implements Callable<Integer> {
     /** Rounds of mixed traffic from a to b until stopped. */
     static final class TrafficLoop implements Runnable {
         private final Host a, b;
+        private final Runnable onFailure;
         private volatile boolean stop;
         final AtomicReference<Throwable> failure = new AtomicReference<>();
         volatile long udp, vlanUdp, scanUdp, pings, tcpBytes, rounds, udpFrameBytes;
 
-        TrafficLoop(Host a, Host b) {
+        TrafficLoop(Host a, Host b, Runnable onFailure) {
             this.a = a;
             this.b = b;
+            this.onFailure = onFailure;
         }
 
         void stop() {
@@ -205,7 +210,10 @@ final class DemoCommand implements Callable<Integer> {
                     Thread.sleep(200);
                 }
             } catch (Throwable e) {
-                if (!stop) failure.set(e);
+                if (!stop) {
+                    failure.set(e);
+                    onFailure.run();
+                }
             }
         }
     }

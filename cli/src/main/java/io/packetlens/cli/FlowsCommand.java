@@ -1,32 +1,32 @@
 package io.packetlens.cli;
 
-import io.packetlens.flow.FlowClock;
-import io.packetlens.monitor.FlowMonitor;
-import io.packetlens.monitor.config.ConfigException;
-import io.packetlens.monitor.config.ConfigReader;
+import io.packetlens.agent.AgentConfig;
+import io.packetlens.agent.AgentConfigReader;
+import io.packetlens.agent.InterfaceSpec;
+import io.packetlens.config.ConfigException;
+import io.packetlens.config.ConfigNode;
+import io.packetlens.config.ConfigValues;
+import io.packetlens.export.ExporterSettings;
+import io.packetlens.export.ExporterSpec;
+import io.packetlens.export.json.FileExporter;
+import io.packetlens.export.json.StdoutExporterFactory;
+import io.packetlens.flow.EventKind;
 import io.packetlens.monitor.config.MonitorConfig;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
-import io.packetlens.flow.EventKind;
-
-import java.io.BufferedOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.Arrays;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 
-/** {@code packetlens flows}: the flow monitor on real interfaces. */
+/** {@code packetlens flows}: the flow monitor on real interfaces, a thin command over the agent. */
 @Command(name = "flows", mixinStandardHelpOptions = true,
-        description = "Watch flows on interfaces: live top view (or JSON lines), /metrics, flow log, alerts.")
+        description = "Watch flows on interfaces: live top view (or JSON lines), /metrics, exporters, alerts.")
 final class FlowsCommand implements Callable<Integer> {
-    @Option(names = {"-i", "--interface"}, description = "interface to watch (repeatable)")
+    @Option(names = {"-i", "--interface"}, description = "interface to watch (repeatable; NAME or NETNS/NAME)")
     List<String> interfaces = List.of();
 
     @Option(names = "--hook", description = "xdp (ingress) or tc (ingress and egress)")
@@ -35,7 +35,7 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print finished flows as JSON lines instead of the live view")
     boolean json;
 
-    @Option(names = "--duration", defaultValue = "0", description = "seconds to run; 0 = until Ctrl-C or SIGTERM")
+    @Option(names = "--duration", defaultValue = "0", description = "seconds to run after attaching; 0 = until Ctrl-C or SIGTERM")
     int duration;
 
     @Option(names = {"-c", "--config"}, description = "YAML configuration file (see docs/packetlens.example.yaml)")
@@ -60,6 +60,10 @@ final class FlowsCommand implements Callable<Integer> {
             description = "how often the kernel flow table is read, e.g. 1s; default auto: 1s with the live view or alert rules, else 5s")
     String pollInterval;
 
+    @Option(names = "--pin", paramLabel = "DIR",
+            description = "pin the flow table, counters and links under DIR (bpffs): a restarted agent carries on counting")
+    Path pin;
+
     @Option(names = "--events", arity = "0..1", fallbackValue = "", paramLabel = "KINDS",
             description = "print kernel events: comma-separated new-flow, tcp, sample, overflow "
                     + "(without a value: those of the configuration, else new-flow,tcp); JSON lines {\"event\": ...} with --json")
@@ -70,52 +74,63 @@ final class FlowsCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        MonitorConfig c = configure().resolvePollInterval(!json);
+        AgentConfig c = configure();
         if (c.interfaces().isEmpty()) throw new UserException("no interface: give -i IFACE or 'interfaces:' in the configuration");
         if (duration < 0) throw new UserException("--duration must be >= 0");
         Privileges.requireNetworkBpf("flows");
-        try (Shutdown shutdown = Shutdown.install();
-             FlowMonitor monitor = shutdown.register(new FlowMonitor(c, FlowClock.system()))) {
-            monitor.attachConfigured();
-            if (!json) {
-                System.out.printf("packetlens flows: %s on %s%n", c.hook().name().toLowerCase(Locale.ROOT), String.join(", ", c.interfaces()));
-            }
-            long end = duration == 0 ? Long.MAX_VALUE : System.nanoTime() + Duration.ofSeconds(duration).toNanos();
-            // System.out flushes on every line: with one JSON line per flow, that is a write(2) per flow
-            PrintStream out = json ? new PrintStream(new BufferedOutputStream(System.out, 1 << 16), false, StandardCharsets.UTF_8) : System.out;
-            new MonitorRunner(monitor, json, out, events != null).run(shutdown, () -> System.nanoTime() >= end);
-            out.flush();
-        }
+        AgentConsole console = new AgentConsole(System.out, json, true, events != null, c.flows().view());
+        String banner = "packetlens flows: " + c.flows().hook().name().toLowerCase(Locale.ROOT) + " on "
+                + String.join(", ", c.interfaces().stream().map(InterfaceSpec::toString).toList());
+        AgentRun.run(c, console, System.out, json, duration, false, banner);
         return 0;
     }
 
-    /** The configuration file (if any) with the flags on top; errors name the key. */
-    MonitorConfig configure() {
+    /** The configuration file (if any) with the flags on top; errors name the key or flag. */
+    AgentConfig configure() {
         try {
-            MonitorConfig c = config != null ? ConfigReader.read(config) : MonitorConfig.defaults();
-            if (!interfaces.isEmpty()) c = c.withInterfaces(interfaces);
+            AgentConfig c = config != null ? AgentConfigReader.read(config) : AgentConfig.defaults();
+            if (!interfaces.isEmpty()) c = c.withInterfaces(interfaces.stream().map(FlowsCommand::interfaceSpec).toList());
+            MonitorConfig f = c.flows();
             if (hook != null) {
-                c = c.withHook(switch (hook.toLowerCase(Locale.ROOT)) {
+                f = f.withHook(switch (hook.toLowerCase(Locale.ROOT)) {
                     case "xdp" -> MonitorConfig.Hook.XDP;
                     case "tc" -> MonitorConfig.Hook.TC;
                     default -> throw new ConfigException("--hook", "expected xdp or tc, got '" + hook + "'");
                 });
             }
-            if (noMetrics) c = c.withMetrics(null);
-            else if (metrics != null) c = c.withMetrics(new MonitorConfig.Metrics(ConfigReader.parseAddress("--metrics", metrics)));
-            if (flowLog != null) c = c.withFlowLog(new MonitorConfig.FlowLog(flowLog, MonitorConfig.FlowLog.DEFAULT_MAX_BYTES, MonitorConfig.FlowLog.DEFAULT_KEEP));
             if (pollInterval != null) {
-                c = c.withPollInterval(pollInterval.equals("auto") ? null : ConfigReader.parseDuration("--poll-interval", pollInterval));
+                f = f.withPollInterval(pollInterval.equals("auto") ? null : ConfigValues.duration("--poll-interval", pollInterval));
             }
             if (activeTimeout != null || idleTimeout != null) {
-                c = c.withTimeouts(activeTimeout != null ? ConfigReader.parseDuration("--active-timeout", activeTimeout) : c.activeTimeout(),
-                        idleTimeout != null ? ConfigReader.parseDuration("--idle-timeout", idleTimeout) : c.idleTimeout());
+                f = f.withTimeouts(activeTimeout != null ? ConfigValues.duration("--active-timeout", activeTimeout) : f.activeTimeout(),
+                        idleTimeout != null ? ConfigValues.duration("--idle-timeout", idleTimeout) : f.idleTimeout());
             }
-            if (events != null || sampleEvery != null) c = withEvents(c);
+            if (events != null || sampleEvery != null) f = withEvents(f);
+            c = c.withFlows(f.resolvePollInterval(!json));
+            if (noMetrics) c = c.withMetrics(null);
+            else if (metrics != null) c = c.withMetrics(ConfigValues.resolvedAddress("--metrics", metrics, true));
+            if (pin != null) c = c.withPin(pin.toAbsolutePath());
+            if (flowLog != null) {
+                Path log = flowLog;
+                c = c.plusExporter(new ExporterSpec("flow-log", "file", ExporterSettings.defaults(),
+                        ctx -> new FileExporter(log, FileExporter.DEFAULT_MAX_BYTES, FileExporter.DEFAULT_KEEP, false, ctx)));
+            }
+            if (json) {
+                boolean ev = events != null;
+                c = c.plusExporter(new ExporterSpec("stdout", "stdout", ExporterSettings.defaults(), ctx -> StdoutExporterFactory.stdout(ev, ctx)));
+            }
             return c;
         } catch (ConfigException e) {
             throw new UserException("configuration error: " + e.getMessage());
         }
+    }
+
+    /** {@code NAME}, or {@code NETNS/NAME} for an interface in a named network namespace. */
+    static InterfaceSpec interfaceSpec(String text) {
+        int slash = text.lastIndexOf('/');
+        if (slash < 0) return InterfaceSpec.of(text);
+        if (slash == 0 || slash == text.length() - 1) throw new ConfigException("--interface", "expected NAME or NETNS/NAME, got '" + text + "'");
+        return new InterfaceSpec(text.substring(slash + 1), text.substring(0, slash));
     }
 
     /** Applies --events and --sample-every on top of the configuration's events. */
@@ -123,10 +138,12 @@ final class FlowsCommand implements Callable<Integer> {
         Set<EventKind> kinds = EnumSet.noneOf(EventKind.class);
         if (events != null && !events.isBlank()) {
             for (String name : events.split(",")) {
-                String n = name.trim().toLowerCase(Locale.ROOT);
-                EventKind k = Arrays.stream(EventKind.values()).filter(e -> ConfigReader.eventName(e).equals(n)).findFirst()
-                        .orElseThrow(() -> new ConfigException("--events", "expected new-flow, tcp, sample or overflow, got '" + name.trim() + "'"));
-                kinds.add(k);
+                String n = name.trim().toUpperCase(Locale.ROOT).replace('-', '_');
+                try {
+                    kinds.add(EventKind.valueOf(n));
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException("--events", "expected " + String.join(", ", ConfigNode.names(EventKind.class)) + ", got '" + name.trim() + "'");
+                }
             }
         } else {
             kinds.addAll(c.events().isEmpty() ? EnumSet.of(EventKind.NEW_FLOW, EventKind.TCP) : c.events());

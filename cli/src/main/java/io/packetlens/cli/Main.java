@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code packetlens} command line: dispatches to one subcommand per job. */
 @Command(name = "packetlens", mixinStandardHelpOptions = true, version = "packetlens 0.1.0",
         description = "eBPF packet inspection for Linux, in pure Java.",
-        subcommands = {DemoCommand.class, FlowsCommand.class, CountCommand.class, CaptureCommand.class,
+        subcommands = {DemoCommand.class, AgentCommand.class, FlowsCommand.class, CountCommand.class, CaptureCommand.class,
                 TrafficgenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
@@ -19,6 +19,15 @@ public final class Main implements Runnable {
     /** Runs the CLI and returns the exit code (tests call this). */
     public static int run(String... args) {
         CommandLine cl = new CommandLine(new Main());
+        // one parser for XDP modes everywhere, with the aliases people use (native, skb ...)
+        cl.registerConverter(io.packetlens.ebpf.link.XdpMode.class, s -> {
+            try {
+                return io.packetlens.ebpf.link.XdpMode.parse(s);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
         cl.setExecutionExceptionHandler(new ErrorHandler());
         return cl.execute(args);
     }

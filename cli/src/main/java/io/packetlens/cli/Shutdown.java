@@ -11,6 +11,7 @@ import java.util.List;
 final class Shutdown implements AutoCloseable {
     private final Thread hook;
     private final List<AutoCloseable> resources = new ArrayList<>();
+    private final List<Runnable> onRequest = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean requested;
     private final Object lock = new Object();
     private boolean released;
@@ -37,6 +38,11 @@ final class Shutdown implements AutoCloseable {
         return resource;
     }
 
+    /** Runs {@code action} when a shutdown is requested (e.g. to wake a loop that waits on something else). */
+    void whenRequested(Runnable action) {
+        onRequest.add(action);
+    }
+
     boolean requested() {
         return requested;
     }
@@ -49,6 +55,7 @@ final class Shutdown implements AutoCloseable {
     }
 
     private void onSignal() {
+        onRequest.forEach(Runnable::run);
         synchronized (lock) {
             requested = true;
             lock.notifyAll();

@@ -87,7 +87,7 @@ class CaptureCliTest {
         assertThat(Main.run("capture", "-i", "lo", "-w", file.toString(), "not", "tcp")).isEqualTo(2);
         assertThat(stderr()).contains("filter: 'not' is not supported");
         assertThat(Main.run("capture", "-i", "lo", "-w", file.toString(), "--mode", "borrow")).isEqualTo(2);
-        assertThat(stderr()).contains("--mode must be mirror or steal");
+        assertThat(stderr()).contains("Invalid value for option '--mode': expected one of [MIRROR, STEAL]");
         assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--size", "20")).isEqualTo(2);
         assertThat(stderr()).contains("frame size must be 42..");
         assertThat(OpenFds.count()).isEqualTo(fds);

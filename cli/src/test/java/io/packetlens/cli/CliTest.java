@@ -90,7 +90,7 @@ class CliTest {
     @Test
     void badOptionsAreRejectedBeforeTouchingTheKernel() {
         assertThat(Main.run("count", "-i", "lo", "--mode", "sideways")).isEqualTo(2);
-        assertThat(stderr()).contains("--mode must be auto, driver or generic");
+        assertThat(stderr()).contains("Invalid value for option '--mode': expected an XDP mode (auto, driver (native), generic (skb)), got 'sideways'");
         assertThat(Main.run("count")).isEqualTo(2);
         assertThat(stderr()).contains("Missing required option");
         assertThat(Main.run("demo", "--duration", "-1")).isEqualTo(2);
@@ -182,7 +182,7 @@ class CliTest {
                     .allMatch(l -> l.contains(" data "));
         }
         assertThat(Main.run("flows", "-i", "lo", "--events=syn", "--no-metrics")).isEqualTo(2);
-        assertThat(stderr()).contains("configuration error: --events: expected new-flow, tcp, sample or overflow, got 'syn'");
+        assertThat(stderr()).contains("configuration error: --events: expected new-flow, tcp, sample, overflow, got 'syn'");
         assertThat(Main.run("flows", "-i", "lo", "--events=sample", "--no-metrics")).isEqualTo(2);
         assertThat(stderr()).contains("--sample-every: required with the sample event");
     }
@@ -190,10 +190,14 @@ class CliTest {
     @Test
     void badConfigurationIsRejectedWithItsKeyAndNothingIsAttached(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         java.nio.file.Path cfg = dir.resolve("bad.yaml");
-        java.nio.file.Files.writeString(cfg, "interfaces: [lo]\ntimeouts:\n  idle: fifteen\n");
+        java.nio.file.Files.writeString(cfg, "interfaces: [lo]\nflows:\n  timeouts:\n    idle: fifteen\n");
         int fds = OpenFds.count();
         assertThat(Main.run("flows", "--config", cfg.toString())).isEqualTo(2);
-        assertThat(stderr()).contains("configuration error: timeouts.idle: expected a duration");
+        assertThat(stderr()).contains("configuration error: flows.timeouts.idle: expected a duration").contains("(line 4)");
+        java.nio.file.Files.writeString(cfg, "interfaces: [lo]\ntimeouts:\n  idle: 15s\n");
+        assertThat(Main.run("flows", "--config", cfg.toString())).isEqualTo(2);
+        assertThat(stderr()).as("the flat layout of earlier versions is pointed to its new place")
+                .contains("configuration error: timeouts: moved: write it as flows.timeouts (line 2)");
         assertThat(OpenFds.count()).isEqualTo(fds);
         assertThat(Main.run("flows", "-i", "nosuch0", "--no-metrics", "--duration", "1")).isEqualTo(2);
         assertThat(stderr()).contains("no network interface named 'nosuch0'");

@@ -33,6 +33,8 @@ public final class ExporterRunner implements AutoCloseable {
     private final Thread thread;
     private final AtomicLong offered = new AtomicLong(), sent = new AtomicLong(), dropped = new AtomicLong(),
             failed = new AtomicLong(), sendErrors = new AtomicLong();
+    /** Records taken off the queue and not yet counted: whoever ends their fate (the thread, or close()) takes them. */
+    private final AtomicLong inHand = new AtomicLong();
     private volatile boolean connected;
     private volatile String lastError;
     private volatile boolean stopping;
@@ -193,7 +195,7 @@ public final class ExporterRunner implements AutoCloseable {
     /** Sends one batch until it goes through; false when shutdown's deadline passed first (the batch counts as failed). */
     private boolean sendWithRetry(List<FinishedFlow> flows, List<FlowEvent> events) {
         Duration backoff = settings.initialBackoff();
-        long n = flows.size() + events.size();
+        inHand.set(flows.size() + events.size());
         while (true) {
             try {
                 if (!connected) {
@@ -202,12 +204,13 @@ public final class ExporterRunner implements AutoCloseable {
                 }
                 if (!flows.isEmpty()) exporter.send(flows);
                 if (!events.isEmpty()) exporter.sendEvents(events);
+                long n = inHand.getAndSet(0); // 0 when close() gave up on this batch meanwhile and counted it
                 if (!exporter.reportsDelivery()) sent.addAndGet(n);
                 return true;
             } catch (Exception e) {
                 failure("send", e);
                 if (pastDeadline()) {
-                    failed.addAndGet(n);
+                    failed.addAndGet(inHand.getAndSet(0));
                     return false;
                 }
                 backoffSleep(backoff);
@@ -265,6 +268,13 @@ public final class ExporterRunner implements AutoCloseable {
             if (thread.isAlive()) {
                 thread.interrupt();
                 thread.join(1000);
+            }
+            if (thread.isAlive()) {
+                // stuck in a write the destination never completes: give up on what it holds, and count it
+                LOG.log(System.Logger.Level.WARNING, "exporter " + name + " did not finish within its flush timeout; abandoning it");
+                long left = inHand.getAndSet(0) + queue.stream().filter(o -> o != WAKE).count();
+                queue.clear();
+                failed.addAndGet(left);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();

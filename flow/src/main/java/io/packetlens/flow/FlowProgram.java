@@ -78,6 +78,8 @@ public final class FlowProgram implements AutoCloseable {
     private final boolean reusedTables;
     private final EventChannels channels;
     private final List<Link> links = new ArrayList<>();
+    /** Links this instance pinned anew (not taken over from an earlier process): what a failed start must undo. */
+    private final Map<Path, Link> newlyPinned = new LinkedHashMap<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment slot = arena.allocate(4, 4);
     private final MemorySegment perCpuCount;
@@ -237,9 +239,37 @@ public final class FlowProgram implements AutoCloseable {
                 link.close();
                 throw e;
             }
+            newlyPinned.put(pin, link);
         }
         links.add(link);
         return link;
+    }
+
+    /**
+     * Undoes what this instance pinned, for a start that failed half way: detaches the links it pinned anew and
+     * removes their pins, and removes the tables' pins if it created them; links and tables an earlier process left
+     * stay as they were. Without pins it is {@link #detachAll()}.
+     */
+    public synchronized void undoStart() {
+        if (pins == null) {
+            detachAll();
+            return;
+        }
+        newlyPinned.forEach((pin, link) -> {
+            try {
+                link.detach();
+            } catch (RuntimeException ignored) {
+                // detached already
+            }
+            try {
+                Files.deleteIfExists(pin);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove pin " + pin, e);
+            }
+        });
+        releaseLinks();
+        newlyPinned.clear();
+        if (!reusedTables) pins.remove();
     }
 
     /**
@@ -249,6 +279,7 @@ public final class FlowProgram implements AutoCloseable {
     public synchronized void releaseLinks() {
         links.forEach(Link::close);
         links.clear();
+        newlyPinned.clear();
     }
 
     /**

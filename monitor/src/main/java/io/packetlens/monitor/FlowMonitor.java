@@ -69,7 +69,7 @@ public final class FlowMonitor implements AutoCloseable {
         Set<FlowProgram.Hook> hooks = config.hook() == MonitorConfig.Hook.TC
                 ? EnumSet.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS) : EnumSet.of(FlowProgram.Hook.XDP);
         this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize())
-                .events(config.events()).sampleEvery(config.sampleEvery()).hooks(hooks));
+                .events(config.events()).sampleEvery(config.sampleEvery()).hooks(hooks).pinDirectory(config.pinDirectory()));
         FlowEvents ev = null;
         try {
             ev = config.events().isEmpty() ? null : FlowEvents.open(program, this::onEvent);
@@ -98,38 +98,47 @@ public final class FlowMonitor implements AutoCloseable {
     }
 
     /** Attaches the flow program at XDP on an interface of the calling thread's network namespace. */
-    public synchronized XdpLink attachXdp(String ifname, XdpMode mode) {
-        XdpLink link = program.attachXdp(ifname, mode);
-        ifNames.put(link.ifindex(), ifname);
-        return link;
+    public XdpLink attachXdp(String ifname, XdpMode mode) {
+        if (config.pinDirectory() != null) throw new IllegalStateException("with pinned tables, attach with attach(netns, ifname)");
+        synchronized (this) {
+            XdpLink link = program.attachXdp(ifname, mode);
+            ifNames.put(link.ifindex(), ifname);
+            return link;
+        }
     }
 
-    /** Attaches the flow program at TC ingress and egress (tcx, or clsact on older kernels) of an interface. */
-    public synchronized List<Link> attachTc(String ifname) {
-        TcLink in = program.attach(FlowProgram.Hook.TC_INGRESS, p -> TcLink.attach(p, ifname, TcDirection.INGRESS));
-        TcLink out = program.attach(FlowProgram.Hook.TC_EGRESS, p -> TcLink.attach(p, ifname, TcDirection.EGRESS));
-        ifNames.put(Interfaces.index(ifname), ifname);
-        return List.of(in, out);
+    /**
+     * Attaches at the configured hook (XDP in the configured mode, or TC ingress and egress: tcx, or clsact on older
+     * kernels) on an interface of the calling thread's network namespace, which is {@code netns} (null: the process's
+     * own; the name only tells pinned links apart). With pinned tables each link is pinned, or taken over when an
+     * earlier process pinned one there.
+     */
+    public synchronized List<Link> attach(String netns, String ifname) {
+        int ifindex = Interfaces.index(ifname);
+        List<Link> out = new java.util.ArrayList<>();
+        if (config.hook() == MonitorConfig.Hook.TC) {
+            out.add(program.attachPinned(FlowProgram.Hook.TC_INGRESS, netns, ifname, p -> TcLink.attach(p, ifname, TcDirection.INGRESS)));
+            out.add(program.attachPinned(FlowProgram.Hook.TC_EGRESS, netns, ifname, p -> TcLink.attach(p, ifname, TcDirection.EGRESS)));
+        } else {
+            out.add(program.attachPinned(FlowProgram.Hook.XDP, netns, ifname, p -> XdpLink.attach(p, ifname, config.xdpMode())));
+        }
+        ifNames.put(ifindex, ifname);
+        return out;
     }
 
     /** Attaches at the configured hook on every configured interface; on failure detaches what was attached. */
     public synchronized void attachConfigured() {
         try {
-            for (String ifname : config.interfaces()) {
-                if (config.hook() == MonitorConfig.Hook.TC) {
-                    attachTc(ifname);
-                } else {
-                    attachXdp(ifname, switch (config.xdpMode()) {
-                        case "driver" -> XdpMode.DRIVER;
-                        case "generic" -> XdpMode.GENERIC;
-                        default -> XdpMode.AUTO;
-                    });
-                }
-            }
+            for (String ifname : config.interfaces()) attach(null, ifname);
         } catch (RuntimeException e) {
-            program.detachAll();
+            undoStart();
             throw e;
         }
+    }
+
+    /** After a failed start: detaches what this monitor attached and removes the pins it made (see {@link FlowProgram#undoStart()}). */
+    public synchronized void undoStart() {
+        program.undoStart();
     }
 
     public void onFinishedFlow(Consumer<FinishedFlow> listener) {
@@ -218,11 +227,35 @@ public final class FlowMonitor implements AutoCloseable {
     }
 
     /**
-     * Detaches every program, then drains the table so that every counted packet is reported
-     * as a finished flow, and publishes the final snapshot. Idempotent.
+     * Ends monitoring and publishes the final snapshot. Unpinned: detaches every program, then drains the table so that
+     * every counted packet is reported as a finished flow. Pinned ({@link MonitorConfig#pinDirectory()}): polls once more
+     * to report what is due and leaves the links attached and the tables counting for the next process; see
+     * {@link #stopAndUnpin()} to end for good. Idempotent.
      */
     public synchronized MonitorSnapshot stop() {
         if (closed) return snapshot;
+        if (program.pins() != null) {
+            MonitorSnapshot s = poll();
+            program.releaseLinks();
+            if (events != null) events.close();
+            closed = true;
+            return s;
+        }
+        return stopAndDrain();
+    }
+
+    /**
+     * Ends for good: detaches every link, pinned ones too, drains the table (every packet counted, by this process or
+     * the ones before it, is reported) and removes the pins. Idempotent.
+     */
+    public synchronized MonitorSnapshot stopAndUnpin() {
+        if (closed) return snapshot;
+        MonitorSnapshot s = stopAndDrain();
+        if (program.pins() != null) program.pins().remove();
+        return s;
+    }
+
+    private MonitorSnapshot stopAndDrain() {
         program.detachAll();
         if (events != null) {
             try {

@@ -13,76 +13,32 @@ import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.alert.Alert;
+import io.packetlens.monitor.alert.AlertType;
 import io.packetlens.monitor.config.MonitorConfig;
 import io.packetlens.export.json.FlowJson;
-import io.packetlens.monitor.metrics.MetricsServer;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** The flow monitor on real traffic in the lab: /metrics scraped over HTTP, alerts, finished flows. */
+/** The flow monitor on real traffic in the lab: alerts, finished flows, both TC directions, events. */
 @KernelTest
 class MonitorLabTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private static MonitorConfig config(List<MonitorConfig.AlertRuleConfig> alerts) {
-        return MonitorConfig.defaults().withInterfaces(List.of("veth0"))
-                .withMetrics(new MonitorConfig.Metrics(new InetSocketAddress("127.0.0.1", 0))).withAlerts(alerts);
-    }
-
-    private static String scrape(int port) throws Exception {
-        HttpResponse<String> r = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
-        assertThat(r.statusCode()).isEqualTo(200);
-        return r.body();
-    }
-
-    @Test
-    void metricsAreScrapedOverHttpWhileTrafficFlows() throws Exception {
-        try (Lab lab = Lab.create();
-             FlowMonitor monitor = new FlowMonitor(config(List.of()), FlowClock.system());
-             MetricsServer metrics = new MetricsServer(new InetSocketAddress("127.0.0.1", 0), monitor::snapshot)) {
-            Host a = lab.a(), b = lab.b();
-            b.call(() -> monitor.attachXdp(b.ifname(), XdpMode.DRIVER));
-            Traffic.udp(a, b, false, 100, 200);
-            monitor.poll();
-            String first = scrape(metrics.port());
-            assertThat(first).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 100.0");
-            assertThat(first).contains("packetlens_bytes_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} "
-                    + 100 * (14 + 20 + 8 + 200) + ".0");
-            assertThat(first).contains("packetlens_active_flows 1.0").contains("packetlens_flow_table_capacity 65536.0")
-                    .contains("packetlens_flow_table_overflow_packets_total 0.0").contains("packetlens_ringbuf_drops_total 0.0")
-                    .contains("process_cpu_seconds_total").contains("jvm_memory_used_bytes");
-            // while traffic goes on, the counters only grow
-            Traffic.udp(a, b, true, 50, 100);
-            Traffic.ping(a, b, false, 3);
-            monitor.poll();
-            String second = scrape(metrics.port());
-            assertThat(second).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 150.0")
-                    .contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"icmp\"} 3.0")
-                    .contains("packetlens_active_flows 3.0");
-            monitor.stop();
-            String last = scrape(metrics.port());
-            assertThat(last).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 150.0")
-                    .contains("packetlens_flow_records_total 3.0");
-        }
+        return MonitorConfig.defaults().withInterfaces(List.of("veth0")).withAlerts(alerts);
     }
 
     @Test
     void portScanAlertFiresOnAScanAndNotOnNormalTraffic() throws Exception {
         List<Alert> alerts = new CopyOnWriteArrayList<>();
         List<FinishedFlow> finished = new CopyOnWriteArrayList<>();
-        var rules = List.of(new MonitorConfig.AlertRuleConfig("port-scan", 20, Duration.ofSeconds(10)),
-                new MonitorConfig.AlertRuleConfig("source-pps", 1_000_000, Duration.ofSeconds(1)));
+        var rules = List.of(new MonitorConfig.AlertRuleConfig(AlertType.PORT_SCAN, 20, Duration.ofSeconds(10)),
+                new MonitorConfig.AlertRuleConfig(AlertType.SOURCE_PPS, 1_000_000, Duration.ofSeconds(1)));
         try (Lab lab = Lab.create(); FlowMonitor monitor = new FlowMonitor(config(rules), FlowClock.system())) {
             Host a = lab.a(), b = lab.b();
             monitor.onAlert(alerts::add);
@@ -131,8 +87,8 @@ class MonitorLabTest {
     @Test
     void sourcePpsAndNewFlowRateFireOnTrafficMadeToTriggerThem() throws Exception {
         List<Alert> alerts = new CopyOnWriteArrayList<>();
-        var rules = List.of(new MonitorConfig.AlertRuleConfig("source-pps", 2000, Duration.ofSeconds(1)),
-                new MonitorConfig.AlertRuleConfig("new-flows-per-second", 15, Duration.ofSeconds(1)));
+        var rules = List.of(new MonitorConfig.AlertRuleConfig(AlertType.SOURCE_PPS, 2000, Duration.ofSeconds(1)),
+                new MonitorConfig.AlertRuleConfig(AlertType.NEW_FLOWS_PER_SECOND, 15, Duration.ofSeconds(1)));
         try (Lab lab = Lab.create(); FlowMonitor monitor = new FlowMonitor(config(rules), FlowClock.system())) {
             Host a = lab.a(), b = lab.b();
             monitor.onAlert(alerts::add);

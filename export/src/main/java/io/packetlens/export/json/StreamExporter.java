@@ -46,6 +46,7 @@ public final class StreamExporter implements Exporter {
         return events;
     }
 
+    /** Flushes; the stream itself stays open (standard output belongs to the process). */
     @Override
     public void close() {
         try {

@@ -1,6 +1,5 @@
 package io.packetlens.monitor.alert;
 
-import io.packetlens.monitor.config.ConfigException;
 import io.packetlens.monitor.config.MonitorConfig;
 
 import java.time.Duration;
@@ -17,25 +16,24 @@ public sealed interface AlertRule {
 
     /** A single source sends more than {@code threshold} packets per second. */
     record SourcePps(double threshold) implements AlertRule {
-        public String name() { return "source-pps"; }
+        public String name() { return AlertType.SOURCE_PPS.label(); }
     }
 
     /** More than {@code threshold} new flows per second appear, averaged over {@code window}. */
     record NewFlowRate(double threshold, Duration window) implements AlertRule {
-        public String name() { return "new-flows-per-second"; }
+        public String name() { return AlertType.NEW_FLOWS_PER_SECOND.label(); }
     }
 
     /** One source reaches more than {@code threshold} distinct destination ports within {@code window}. */
     record PortScan(double threshold, Duration window) implements AlertRule {
-        public String name() { return "port-scan"; }
+        public String name() { return AlertType.PORT_SCAN.label(); }
     }
 
     static AlertRule of(MonitorConfig.AlertRuleConfig c) {
         return switch (c.type()) {
-            case "source-pps" -> new SourcePps(c.threshold());
-            case "new-flows-per-second" -> new NewFlowRate(c.threshold(), c.window());
-            case "port-scan" -> new PortScan(c.threshold(), c.window());
-            default -> throw new ConfigException("alerts", "unknown rule type " + c.type());
+            case SOURCE_PPS -> new SourcePps(c.threshold());
+            case NEW_FLOWS_PER_SECOND -> new NewFlowRate(c.threshold(), c.window());
+            case PORT_SCAN -> new PortScan(c.threshold(), c.window());
         };
     }
 }

@@ -1,0 +1,268 @@
+package io.packetlens.agent;
+
+import io.packetlens.agent.metrics.MetricsServer;
+import io.packetlens.ebpf.netns.NetworkNamespace;
+import io.packetlens.export.ExportContext;
+import io.packetlens.export.ExporterRunner;
+import io.packetlens.export.ExporterSpec;
+import io.packetlens.export.ExporterStats;
+import io.packetlens.flow.EventKind;
+import io.packetlens.flow.FlowClock;
+import io.packetlens.flow.FlowEvent;
+import io.packetlens.monitor.FlowMonitor;
+import io.packetlens.monitor.alert.Alert;
+import io.packetlens.monitor.config.MonitorConfig;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * The packetlens agent: one process running every part its {@link AgentConfig} names, and owning their lifecycle. It
+ * starts the exporters (each on its own thread behind a bounded queue), loads the flow program, serves /metrics, and
+ * attaches last, so that a failure anywhere leaves nothing attached. {@link #runUntil} polls the flow table on the
+ * caller's thread and hands finished records to every exporter without waiting for any of them. {@link #stop()} goes in
+ * order: detach, drain the tables, flush the exporters; with pinned kernel objects it leaves them attached and counting
+ * for the next agent instead. {@link #snapshot()} is the read model every output reads.
+ */
+public final class Agent implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("packetlens.agent");
+    /** Event kinds subscribed to when an exporter wants events and the configuration names none. */
+    private static final EnumSet<EventKind> DEFAULT_EVENTS = EnumSet.of(EventKind.NEW_FLOW, EventKind.TCP);
+
+    /** Told what the agent does; called on the agent's threads, so keep it short. */
+    public interface Listener {
+        /** After every poll (on the polling thread). */
+        default void polled(AgentSnapshot snapshot) {}
+
+        /** An alert fired (on the polling thread). */
+        default void alert(Alert alert) {}
+
+        /** A flow program event (on the event reader's thread); only with events configured. */
+        default void event(FlowEvent event) {}
+    }
+
+    private final AgentConfig config;
+    private final Listener listener;
+    private final List<ExporterRunner> runners = new ArrayList<>();
+    private final List<ExporterRunner> eventRunners = new ArrayList<>();
+    private FlowMonitor monitor;
+    private MetricsServer metrics;
+    private final ReentrantLock lock = new ReentrantLock();
+    private final Condition wake = lock.newCondition();
+    private volatile boolean stopRequested;
+    private AgentSnapshot last;
+    private boolean stopped;
+
+    private Agent(AgentConfig config, Listener listener) {
+        this.config = Objects.requireNonNull(config);
+        this.listener = Objects.requireNonNull(listener);
+    }
+
+    /**
+     * Starts everything {@code config} names and attaches to its interfaces; on any failure, undoes what it did and
+     * throws. The poll interval must be decided ({@link MonitorConfig#resolvePollInterval}).
+     */
+    public static Agent start(AgentConfig config, Listener listener) {
+        if (config.interfaces().isEmpty()) throw new IllegalArgumentException("no interface to watch");
+        Agent a = new Agent(config, listener);
+        try {
+            a.open();
+            return a;
+        } catch (RuntimeException | Error e) {
+            a.abort();
+            throw e;
+        }
+    }
+
+    private void open() {
+        for (ExporterSpec spec : config.exporters()) {
+            ExporterRunner r = spec.start(new ExportContext(this::interfaceName, config.observationDomain()));
+            runners.add(r);
+            if (r.wantsEvents()) eventRunners.add(r);
+        }
+        MonitorConfig mc = config.monitorConfig();
+        if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
+        if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
+        monitor = new FlowMonitor(mc, FlowClock.system());
+        monitor.onFinishedFlow(f -> {
+            for (ExporterRunner r : runners) r.offer(f);
+        });
+        monitor.onEvent(e -> {
+            for (ExporterRunner r : eventRunners) r.offer(e);
+            listener.event(e);
+        });
+        monitor.onAlert(this::alert);
+        if (config.metrics() != null) metrics = new MetricsServer(config.metrics(), this::snapshot);
+        for (InterfaceSpec i : config.interfaces()) attach(i);
+        last = snapshot();
+        LOG.log(System.Logger.Level.INFO, "attached to " + config.interfaces() + (monitor.program().reusedTables()
+                ? ", carrying on with the tables pinned in " + monitor.program().pins().directory() : ""));
+    }
+
+    private void attach(InterfaceSpec i) {
+        if (i.netns() == null) {
+            monitor.attach(null, i.name());
+            return;
+        }
+        try {
+            NetworkNamespace.of(i.netns()).call(() -> monitor.attach(i.netns(), i.name()));
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("attach on " + i + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Undoes a start that failed: what was attached or pinned here goes, exporters and /metrics stop. */
+    private void abort() {
+        try {
+            if (monitor != null) {
+                monitor.undoStart();
+                monitor.close();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cleaning up after a failed start: " + e.getMessage());
+        } finally {
+            runners.forEach(ExporterRunner::close);
+            if (metrics != null) metrics.close();
+        }
+    }
+
+    private void alert(Alert a) {
+        if (metrics != null) metrics.countAlert(a.rule());
+        LOG.log(System.Logger.Level.WARNING, "alert " + a.rule() + " " + a.subject() + ": " + a.message());
+        listener.alert(a);
+    }
+
+    public AgentConfig config() {
+        return config;
+    }
+
+    /** The flow monitor (its program, its table). */
+    public FlowMonitor monitor() {
+        return monitor;
+    }
+
+    /** The interface name for a kernel ifindex as attached here, or {@code if<N>}. */
+    public String interfaceName(int ifindex) {
+        FlowMonitor m = monitor;
+        return m == null ? "if" + ifindex : m.interfaceName(ifindex);
+    }
+
+    /** The port /metrics is served on, or -1 when it is off. */
+    public int metricsPort() {
+        return metrics == null ? -1 : metrics.port();
+    }
+
+    /** Whether the kernel objects are pinned and outlive this process. */
+    public boolean pinned() {
+        return config.pin() != null;
+    }
+
+    /** The read model now: the flow monitor's last poll and every exporter's counters. */
+    public AgentSnapshot snapshot() {
+        FlowMonitor m = monitor;
+        List<ExporterStats> stats = runners.stream().map(ExporterRunner::stats).toList();
+        return new AgentSnapshot(Instant.now(), m == null ? null : m.snapshot(), stats, pinned());
+    }
+
+    /**
+     * Polls the flow table every poll interval until {@code deadlineNanos} ({@link System#nanoTime()}) or
+     * {@link #requestStop()}, whichever comes first; returns the last snapshot. Does not stop the agent.
+     */
+    public AgentSnapshot runUntil(long deadlineNanos) throws InterruptedException {
+        long interval = monitor.config().pollInterval().toNanos();
+        long next = System.nanoTime() + interval;
+        while (!stopRequested) {
+            long now = System.nanoTime();
+            if (now - deadlineNanos >= 0) break;
+            if (now - next < 0) {
+                await(Math.min(next - now, deadlineNanos - now));
+                continue;
+            }
+            monitor.poll();
+            next = Math.max(next + interval, now + interval / 2);
+            last = snapshot();
+            listener.polled(last);
+        }
+        return last;
+    }
+
+    private void await(long nanos) throws InterruptedException {
+        lock.lock();
+        try {
+            if (!stopRequested) wake.awaitNanos(nanos);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Asks {@link #runUntil} to return now (from a signal handler or another thread). */
+    public void requestStop() {
+        lock.lock();
+        try {
+            stopRequested = true;
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    public boolean stopRequested() {
+        return stopRequested;
+    }
+
+    /**
+     * Stops in order and returns the final snapshot: detach and drain the flow table, so that every packet counted is
+     * reported (pinned: report what is due and leave the links attached and the tables counting), then flush the
+     * exporters (each up to its flush timeout; what it could not send is counted as failed). /metrics keeps serving
+     * until {@link #close()}. Idempotent.
+     */
+    public synchronized AgentSnapshot stop() {
+        if (stopped) return last;
+        try {
+            monitor.stop();
+        } finally {
+            finish();
+        }
+        return last;
+    }
+
+    /**
+     * Stops for good: detaches every link, pinned ones too, drains the tables (everything counted since they were
+     * created, by this agent or the ones before it, is reported), flushes the exporters and removes the pins.
+     */
+    public synchronized AgentSnapshot stopAndUnpin() {
+        if (stopped) return last;
+        try {
+            monitor.stopAndUnpin();
+        } finally {
+            finish();
+        }
+        return last;
+    }
+
+    private void finish() {
+        runners.forEach(ExporterRunner::close);
+        stopped = true;
+        last = snapshot();
+    }
+
+    @Override
+    public synchronized void close() {
+        try {
+            stop();
+        } finally {
+            try {
+                monitor.close();
+            } finally {
+                if (metrics != null) metrics.close();
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+package io.packetlens.agent;
+
+import io.packetlens.export.ExporterSpec;
+import io.packetlens.monitor.config.MonitorConfig;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Everything the agent runs, as read from one YAML configuration ({@link AgentConfigReader}) and command-line flags:
+ * a plain description, checked but not started. See docs/packetlens.example.yaml.
+ *
+ * @param interfaces        where the flow program attaches
+ * @param flows             the flow monitor's settings ({@code flows:}, {@code view:}, {@code alerts:} sections)
+ * @param exporters         where finished flows go ({@code exporters:}), each on its own thread
+ * @param metrics           the Prometheus endpoint, or null when disabled
+ * @param pin               bpffs directory under which the parts pin their kernel objects to survive restarts, or null
+ * @param observationDomain the IPFIX observation domain id of this agent
+ */
+public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, List<ExporterSpec> exporters,
+                          InetSocketAddress metrics, Path pin, long observationDomain) {
+    /** Prometheus's default for packetlens: loopback only. */
+    public static final InetSocketAddress DEFAULT_METRICS = new InetSocketAddress("127.0.0.1", 9464);
+    /** The flow tables' place under {@link #pin}. */
+    public static final String FLOWS_PIN = "flows";
+
+    public AgentConfig {
+        interfaces = List.copyOf(interfaces);
+        exporters = List.copyOf(exporters);
+    }
+
+    public static AgentConfig defaults() {
+        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0);
+    }
+
+    /** The flow monitor's configuration with the agent's pin directory applied. */
+    public MonitorConfig monitorConfig() {
+        return flows.withInterfaces(interfaces.stream().filter(i -> i.netns() == null).map(InterfaceSpec::name).toList())
+                .withPinDirectory(pin == null ? null : pin.resolve(FLOWS_PIN));
+    }
+
+    public AgentConfig withInterfaces(List<InterfaceSpec> v) {
+        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain);
+    }
+
+    public AgentConfig withFlows(MonitorConfig v) {
+        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain);
+    }
+
+    public AgentConfig withExporters(List<ExporterSpec> v) {
+        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain);
+    }
+
+    /** This configuration with one more exporter (for example standard output for {@code --json}). */
+    public AgentConfig plusExporter(ExporterSpec e) {
+        List<ExporterSpec> all = new ArrayList<>(exporters);
+        all.add(e);
+        return withExporters(all);
+    }
+
+    public AgentConfig withMetrics(InetSocketAddress v) {
+        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain);
+    }
+
+    public AgentConfig withPin(Path v) {
+        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain);
+    }
+}

@@ -1,0 +1,28 @@
+package io.packetlens.agent;
+
+import io.packetlens.export.ExporterStats;
+import io.packetlens.monitor.MonitorSnapshot;
+
+import java.time.Instant;
+import java.util.List;
+
+/**
+ * The agent's read model: what every part knew at one moment, consistent per part. The flow monitor's part is its last
+ * poll ({@link MonitorSnapshot}); the exporters' counters are read when the snapshot is taken. /metrics, the live view
+ * and the exit summary read this, and so will the web dashboard.
+ *
+ * @param time      when the snapshot was taken
+ * @param flows     the flow monitor's last poll
+ * @param exporters each exporter's counters, in configuration order
+ * @param pinned    whether the kernel objects are pinned (they outlive this process)
+ */
+public record AgentSnapshot(Instant time, MonitorSnapshot flows, List<ExporterStats> exporters, boolean pinned) {
+    public AgentSnapshot {
+        exporters = List.copyOf(exporters);
+    }
+
+    /** Records (and events) every exporter gave up or could not deliver, summed. */
+    public long exportLosses() {
+        return exporters.stream().mapToLong(e -> e.dropped() + e.failed()).sum();
+    }
+}
