@@ -56,10 +56,13 @@ abstract sealed class CollectorSession permits UdpSession, TcpSession {
         connects++;
     }
 
-    /** Sends the template message (stamped with the current sequence number, which it does not advance). */
+    /**
+     * Sends the template message (stamped with the current sequence number, which it does not advance). A datagram the
+     * kernel refused leaves the templates due, so they go again before the next data message.
+     */
     void sendTemplates(ByteBuffer templates, long nowNanos, long domain) throws IOException {
         MessageBuilder.stamp(templates, System.currentTimeMillis() / 1000, sequence, domain);
-        write(templates);
+        if (!write(templates)) return;
         templatesDue = false;
         templatesAtNanos = nowNanos;
         messagesSinceTemplates = 0;

@@ -8,7 +8,7 @@ package io.packetlens.export.ipfix;
  * @param records          data records in them
  * @param refusedMessages  data messages the kernel refused (UDP: nothing listening, unreachable)
  * @param refusedRecords   data records in them, which the exporter reports as failed
- * @param templateMessages template messages sent
+ * @param templateMessages template messages the kernel took
  * @param sessions         transport sessions started (TCP connections; 1 for UDP)
  * @param sequence         the current session's sequence number
  */
