@@ -16,6 +16,8 @@ import java.util.Map;
  */
 final class Capture implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Wireshark's expert group of TCP's connection notes (SYN, FIN, RST), which are no decoding problem. */
+    private static final String SEQUENCE_GROUP = "0x02000000";
     private final Path dir;
     private final Path pcap;
     private final Path log;
@@ -59,17 +61,24 @@ final class Capture implements AutoCloseable {
         String decodeAs = proto + ".port==" + port + ",cflow";
         String verbose = Tools.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs, "-V");
         String flagged = Tools.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs,
-                "-Y", "_ws.expert || _ws.malformed");
+                "-Y", "_ws.malformed || _ws.expert.group ~= " + SEQUENCE_GROUP);
         JsonNode packets = JSON.readTree(Tools.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs, "-T", "json"));
         List<JsonNode> messages = new ArrayList<>();
+        List<Integer> streams = new ArrayList<>();
         for (JsonNode p : packets) {
             JsonNode layers = p.path("_source").path("layers");
             JsonNode cflow = layers.path("cflow");
+            int stream = layers.path("tcp").path("tcp.stream").asInt(-1);
             // several messages in one TCP segment come as an array of cflow layers
-            if (cflow.isArray()) cflow.forEach(messages::add);
-            else if (!cflow.isMissingNode()) messages.add(cflow);
+            List<JsonNode> here = new ArrayList<>();
+            if (cflow.isArray()) cflow.forEach(here::add);
+            else if (!cflow.isMissingNode()) here.add(cflow);
+            for (JsonNode m : here) {
+                messages.add(m);
+                streams.add(stream);
+            }
         }
-        return new Decoded(messages, verbose, flagged);
+        return new Decoded(messages, streams, verbose, flagged);
     }
 
     @Override
@@ -82,7 +91,15 @@ final class Capture implements AutoCloseable {
     }
 
     /** What tshark made of the capture. */
-    record Decoded(List<JsonNode> messages, String verbose, String flagged) {
+    record Decoded(List<JsonNode> messages, List<Integer> messageStreams, String verbose, String flagged) {
+        /** For TCP: the set ids of each message, by TCP stream (connection) in capture order. */
+        java.util.Map<Integer, List<List<Integer>>> streams() {
+            java.util.Map<Integer, List<List<Integer>>> out = new java.util.TreeMap<>();
+            List<List<Integer>> ids = setIds();
+            for (int i = 0; i < ids.size(); i++) out.computeIfAbsent(messageStreams.get(i), k -> new ArrayList<>()).add(ids.get(i));
+            return out;
+        }
+
         /** Every data record of every message: the objects holding {@code cflow.packets}. */
         List<JsonNode> records() {
             List<JsonNode> out = new ArrayList<>();
@@ -99,10 +116,10 @@ final class Capture implements AutoCloseable {
             n.forEach(c -> collect(c, out));
         }
 
-        /** Lines of tshark's expert information or malformed-packet marks: none is expected. */
+        /** Lines of tshark's expert information (other than TCP's connection notes) or malformed-packet marks: none is expected. */
         List<String> problems() {
             List<String> p = new ArrayList<>();
-            verbose.lines().filter(l -> l.contains("Expert Info") || l.contains("Malformed")).forEach(p::add);
+            verbose.lines().filter(l -> l.contains("Malformed") || l.contains("Expert Info") && !l.contains("/Sequence)")).forEach(p::add);
             flagged.lines().filter(l -> !l.isBlank()).forEach(p::add);
             return p;
         }
