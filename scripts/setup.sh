@@ -2,7 +2,8 @@
 # Idempotent setup for building and testing packetlens on Debian 12: installs the build-time
 # tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
 # (bpftool, iproute2, ping, tcpdump, tshark), the capture benchmark's peers (netsniff-ng), the
-# flow benchmark's (softflowd), the IPFIX collectors (nfdump, libfixbuf-tools, socat), and Maven, then checks for JDK 25. Needs root for apt.
+# flow benchmark's (softflowd), the IPFIX exporter's collectors (nfdump, libfixbuf-tools, socat),
+# and Maven, then checks for JDK 25. Needs root for apt.
 set -euo pipefail
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }

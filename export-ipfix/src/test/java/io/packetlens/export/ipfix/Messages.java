@@ -38,7 +38,4 @@ record Messages(int version, int length, long exportTime, long sequence, long do
         return HexFormat.of().formatHex(a);
     }
 
-    static List<byte[]> list() {
-        return new ArrayList<>();
-    }
 }
