@@ -7,6 +7,7 @@ import io.packetlens.flow.FinishedFlow;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -96,6 +97,7 @@ public final class IpfixExporter implements Exporter {
     @Override
     public void tick(long nowNanos) throws IOException {
         for (CollectorSession s : sessions) {
+            if (!s.isOpen()) throw new IOException("IPFIX collector " + s.collector + " is not connected");
             s.check();
             if (s.templatesDue(nowNanos, settings)) s.sendTemplates(templates, nowNanos, settings.observationDomain());
         }
@@ -138,7 +140,7 @@ public final class IpfixExporter implements Exporter {
             done[i] = true;
         }
         ledger.sent(n, refusal);
-        java.util.Arrays.fill(done, false);
+        Arrays.fill(done, false);
         sending = false;
         builder.reset();
     }

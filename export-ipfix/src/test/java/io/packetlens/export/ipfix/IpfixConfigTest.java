@@ -44,6 +44,9 @@ class IpfixConfigTest {
         assertThat(new IpfixSettings(List.of(new Collector(Collector.Transport.TCP, new java.net.InetSocketAddress("127.0.0.1", 1))),
                 d.templateRefresh(), 0, 1500, 65535, 0, d.connectTimeout(), d.writeTimeout()).messageLength()).isEqualTo(65535);
         list.forEach(c -> c.exporter().close());
+        var v6 = read("exporters:\n  - type: ipfix\n    collectors: \"udp://[::1]:4739\"\n");
+        assertThat(((IpfixExporter) v6.getFirst().exporter()).settings().messageLength()).as("1500 less IPv6+UDP headers").isEqualTo(1452);
+        v6.forEach(c -> c.exporter().close());
     }
 
     private static void refused(String collectors, String key, String message) {
