@@ -2,7 +2,8 @@
 # Idempotent setup for building and testing packetlens on Debian 12: installs the build-time
 # tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
 # (bpftool, iproute2, ping, tcpdump, tshark), the capture benchmark's peers (netsniff-ng), the
-# flow benchmark's (softflowd), and Maven, then checks for JDK 25. Needs root for apt.
+# flow benchmark's (softflowd), the IPFIX exporter's collectors (nfdump, libfixbuf-tools, socat),
+# and Maven, then checks for JDK 25. Needs root for apt.
 set -euo pipefail
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
@@ -17,6 +18,8 @@ want gcc
 
 # the flow monitor benchmark compares with softflowd (a libpcap flow exporter)
 want softflowd
+# the IPFIX exporter's tests collect with nfcapd/nfdump (UDP) and, over TCP, with libfixbuf's ipfixDump behind socat
+for p in nfdump libfixbuf-tools socat; do want "$p"; done
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

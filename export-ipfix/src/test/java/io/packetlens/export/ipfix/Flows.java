@@ -1,0 +1,38 @@
+package io.packetlens.export.ipfix;
+
+import io.packetlens.flow.Direction;
+import io.packetlens.flow.EndReason;
+import io.packetlens.flow.FinishedFlow;
+import io.packetlens.flow.FlowKey;
+
+import java.net.InetAddress;
+import java.time.Instant;
+
+/** Finished flow records with known values for the encoder tests. */
+final class Flows {
+    static final Instant START = Instant.parse("2026-11-25T12:00:00Z");
+
+    private Flows() {}
+
+    /** TCP 10.0.0.1:40000 -> 10.0.0.2:80, VLAN 7, ingress on ifindex 3: 5 packets, 470 frame bytes, 400 IP bytes. */
+    static FinishedFlow ipv4Tcp() {
+        FlowKey k = new FlowKey(InetAddress.ofLiteral("10.0.0.1"), InetAddress.ofLiteral("10.0.0.2"), 40000, 80, 6, 7, 3, Direction.INGRESS);
+        return new FinishedFlow(k, 5, 470, 400, START, START.plusMillis(1500), 1_000_000_000L, 2_500_000_000L,
+                0x12, 60, 1500, 10, false, EndReason.IDLE);
+    }
+
+    /** ICMPv6 echo request (type 128 code 0) fd00::1 -> fd00::2, egress on ifindex 9: 3 packets. */
+    static FinishedFlow ipv6Icmp() {
+        FlowKey k = new FlowKey(InetAddress.ofLiteral("fd00::1"), InetAddress.ofLiteral("fd00::2"), 0, 128 << 8, 58, 0, 9, Direction.EGRESS);
+        return new FinishedFlow(k, 3, 354, 312, START, START.plusMillis(20), 1_000_000_000L, 1_020_000_000L,
+                0, 104, 104, 0, false, EndReason.END);
+    }
+
+    /** UDP flow {@code i} of a numbered set (distinct source ports), IPv4 or IPv6. */
+    static FinishedFlow numbered(int i, boolean v6) {
+        FlowKey k = new FlowKey(InetAddress.ofLiteral(v6 ? "fd00::1" : "10.0.0.1"), InetAddress.ofLiteral(v6 ? "fd00::2" : "10.0.0.2"),
+                1024 + i % 60000, 9000, 17, 0, 2, Direction.INGRESS);
+        return new FinishedFlow(k, 1 + i % 7, 100L * (1 + i % 7), 86L * (1 + i % 7), START, START.plusMillis(i % 1000),
+                0, 0, 0, 86, 86, 0, false, EndReason.IDLE);
+    }
+}
