@@ -20,6 +20,10 @@ want gcc
 want softflowd
 # the IPFIX exporter's tests collect with nfcapd/nfdump (UDP) and, over TCP, with libfixbuf's ipfixDump behind socat
 for p in nfdump libfixbuf-tools socat; do want "$p"; done
+# the agent's tests: systemd-analyze checks the service unit; a real Prometheus server scrapes /metrics
+want systemd
+lean_pkgs=()
+dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed" || lean_pkgs+=(prometheus)
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -32,6 +36,13 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
+fi
+if [ ${#lean_pkgs[@]} -gt 0 ]; then
+  [ "$(id -u)" = 0 ] || { echo "setup: missing packages: ${lean_pkgs[*]}; run as root (sudo ./scripts/setup.sh)" >&2; exit 1; }
+  say "installing ${lean_pkgs[*]} (without recommends: the tests start the server themselves)"
+  export DEBIAN_FRONTEND=noninteractive
+  [ ${#need_pkgs[@]} -gt 0 ] || apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${lean_pkgs[@]}" >/dev/null
 fi
 
 here=$(cd "$(dirname "$0")" && pwd)
