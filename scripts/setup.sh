@@ -18,6 +18,9 @@ want gcc
 # the flow monitor benchmark compares with softflowd (a libpcap flow exporter)
 want softflowd
 
+# procps: kill -STOP/-CONT, with which the Kafka exporter tests freeze their test broker
+want procps
+
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing packages: ${need_pkgs[*]}; run as root (sudo ./scripts/setup.sh) to install them" >&2

@@ -26,8 +26,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 
@@ -35,9 +33,10 @@ import java.util.concurrent.atomic.AtomicReference;
  * Writes finished flows (and, with an events topic, flow events) to Kafka as JSON records, keyed by flow
  * ({@link RecordKey}). The producer sends asynchronously; each record's outcome comes back through a callback and is
  * reported to the {@link ExportContext} as delivered or failed. Only the runner's thread calls the producer, and no
- * call waits long: a send waits at most {@code max-block}, and a batch that would not fit the producer's bounded
- * buffer is refused before any of it is handed over, so the runner keeps it queued and retries. A dead broker makes
- * records fail after the delivery timeout instead of piling up.
+ * call waits long: a send waits at most {@code max-block}. A batch that the producer cannot take (its bounded buffer
+ * is full, or the brokers are gone and the topic's metadata with them) is refused before any of it is handed over,
+ * so the runner keeps it in its bounded queue and retries; records already with the producer fail after the delivery
+ * timeout instead of piling up.
  */
 public final class KafkaExporter implements Exporter {
     private static final System.Logger LOG = System.getLogger("packetlens.export.kafka");
@@ -56,6 +55,10 @@ public final class KafkaExporter implements Exporter {
     private long lastFailureLog = System.nanoTime() - FAILURE_LOG_INTERVAL_NANOS;
     private Producer<String, byte[]> producer;
     private Metric bufferAvailable;
+    /** The runner's thread while it is inside {@code producer.send}, else null. */
+    private volatile Thread sending;
+    /** A failure the producer reported inside {@code send()}, for {@link #handOver}; runner thread only. */
+    private Exception immediate;
 
     public KafkaExporter(String name, KafkaSettings settings, ExportContext context) {
         this.name = name;
@@ -106,14 +109,14 @@ public final class KafkaExporter implements Exporter {
             bytes += r.value().length + r.key().length() + RECORD_OVERHEAD;
             records.add(r);
         }
-        // refuse the whole batch while nothing of it is handed over: the runner keeps it and retries, so no record
-        // is ever both handed over and retried
+        // refuse the whole batch while nothing of it is handed over, so no record is ever both handed over and retried;
+        // a batch larger than half the buffer goes in once half is free, and waits (max-block) for the rest as it drains
         double available = bufferAvailable == null ? Double.MAX_VALUE : ((Number) bufferAvailable.metricValue()).doubleValue();
-        if (available < bytes + 2L * settings.batchSize()) {
+        if (available < Math.min(bytes + 2L * settings.batchSize(), settings.bufferMemory() / 2)) {
             throw new IOException("the producer's buffer is full (" + (long) available + " of " + settings.bufferMemory()
                     + " bytes free): records wait for the broker's acknowledgements");
         }
-        handOver(records);
+        handOver(records, true);
     }
 
     /** Events never hold the queue: when the producer cannot take them they count as failed at once. */
@@ -128,42 +131,44 @@ public final class KafkaExporter implements Exporter {
             String line = EventJson.toLine(e, context.interfaceName(e.key().ifindex()));
             records.add(new ProducerRecord<>(settings.eventsTopic(), RecordKey.of(e.key()), line.getBytes(StandardCharsets.UTF_8)));
         }
-        handOver(records);
+        try {
+            handOver(records, false);
+        } catch (IOException cannotHappen) {
+            throw new IllegalStateException(cannotHappen); // handOver refuses only when allowed to
+        }
     }
 
     /**
-     * Hands every record to the producer, or accounts for it: once a send fails at once (no room within max-block,
-     * no metadata) or the producer breaks, the rest of the list counts as failed without waiting again.
+     * Hands every record to the producer, or accounts for it. A send can fail at once, inside {@code send()}: no room
+     * in the buffer within max-block, or no metadata for the topic (the brokers are gone). On the first record of a
+     * flow batch that refuses the batch (nothing of it handed over yet: the runner keeps it queued and retries);
+     * later in the list the record and the rest count as failed without waiting again, since the ones before it are
+     * with the producer already and a retry would send them twice.
      */
-    private void handOver(List<ProducerRecord<String, byte[]>> records) {
+    private void handOver(List<ProducerRecord<String, byte[]>> records, boolean mayRefuse) throws IOException {
         for (int i = 0; i < records.size(); i++) {
-            Future<RecordMetadata> sent;
+            immediate = null;
+            sending = Thread.currentThread();
             try {
-                sent = producer.send(records.get(i), callback);
+                producer.send(records.get(i), callback);
             } catch (KafkaException | IllegalStateException e) {
                 // a producer in a fatal state: this record and the rest fail, the next call reopens a new producer
                 fail(records.size() - i, e);
                 discardProducer();
                 return;
+            } finally {
+                sending = null;
             }
-            if (sent.isDone() && failedAtOnce(sent) && i + 1 < records.size()) {
-                fail(records.size() - i - 1, lastFailure.get());
+            Exception e = immediate;
+            if (e == null) continue;
+            if (!(e instanceof TimeoutException)) {
+                fail(1, e); // this record only (too large, say)
+            } else if (i == 0 && mayRefuse) {
+                throw new IOException(message(e), e);
+            } else {
+                fail(records.size() - i, e);
                 return;
             }
-        }
-    }
-
-    /** Whether a send that completed inside {@code send()} failed (its callback has counted it already). */
-    private static boolean failedAtOnce(Future<RecordMetadata> f) {
-        try {
-            f.get();
-            return false;
-        } catch (ExecutionException e) {
-            // no room within max-block (BufferExhaustedException) or no metadata: the next record would wait as long
-            return e.getCause() instanceof TimeoutException;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return true;
         }
     }
 
@@ -175,8 +180,15 @@ public final class KafkaExporter implements Exporter {
         return buffer.toByteArray();
     }
 
-    /** The producer's callback, on its I/O thread (or inside send when it fails at once). */
+    /**
+     * The producer's callback, on its I/O thread; or inside {@code send()} on the runner's thread when the send fails at
+     * once, which {@link #handOver} then decides about.
+     */
     private void completed(RecordMetadata metadata, Exception e) {
+        if (e != null && Thread.currentThread() == sending) {
+            immediate = e;
+            return;
+        }
         if (e == null) {
             context.delivered(1);
         } else {

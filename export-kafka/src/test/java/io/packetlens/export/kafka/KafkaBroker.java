@@ -256,6 +256,21 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
+    /** SIGSTOP: the broker hangs with its connections open, as a stuck or partitioned broker does. */
+    public void freeze() throws IOException, InterruptedException {
+        signal("STOP");
+    }
+
+    /** SIGCONT after {@link #freeze()}. */
+    public void thaw() throws IOException, InterruptedException {
+        signal("CONT");
+    }
+
+    private void signal(String name) throws IOException, InterruptedException {
+        Process p = new ProcessBuilder("kill", "-" + name, Long.toString(process.pid())).inheritIO().start();
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) throw new IOException("kill -" + name + " failed");
+    }
+
     /** Starts the broker again on the same ports and storage (after {@link #kill()}); waits until it serves. */
     public void restart() throws IOException, InterruptedException {
         if (alive()) kill();
