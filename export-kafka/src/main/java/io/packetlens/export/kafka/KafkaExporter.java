@@ -208,11 +208,6 @@ public final class KafkaExporter implements Exporter {
         if (nowNanos - lastFailureLog >= FAILURE_LOG_INTERVAL_NANOS) logFailures(nowNanos);
     }
 
-    @Override
-    public long tickInterval() {
-        return 1_000_000_000L;
-    }
-
     private void logFailures(long nowNanos) {
         long n = failuresToLog.getAndSet(0);
         if (n == 0) return;
