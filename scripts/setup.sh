@@ -25,6 +25,9 @@ want systemd
 lean_pkgs=()
 dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok installed" || lean_pkgs+=(prometheus)
 
+# procps: kill -STOP/-CONT, with which the Kafka exporter tests freeze their test broker
+want procps
+
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
     echo "setup: missing packages: ${need_pkgs[*]}; run as root (sudo ./scripts/setup.sh) to install them" >&2
