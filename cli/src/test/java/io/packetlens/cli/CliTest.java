@@ -206,8 +206,33 @@ class CliTest {
     }
 
     @Test
+    void badExporterConfigurationIsAnErrorNamingTheKeyAndNothingIsAttached(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        try (Lab lab = Lab.create()) {
+            Host b = lab.b();
+            java.nio.file.Path cfg = dir.resolve("agent.yaml");
+            String head = "interfaces: [{name: " + b.ifname() + ", netns: " + b.namespace() + "}]\nmetrics: {enabled: false}\nexporters:\n";
+            String[][] cases = {
+                    {"  - {type: ipfix, collectors: [udp://no-such-collector.invalid:4739]}\n",
+                            "exporters[0].collectors[0]: unknown host 'no-such-collector.invalid'"},
+                    {"  - {type: ipfix, collectors: [udp://127.0.0.1:70000]}\n", "exporters[0].collectors[0]"},
+                    {"  - {type: file, path: /tmp/pl-cli-flows.json}\n  - {type: kafka, bootstrap-servers: 127.0.0.1:9092}\n",
+                            "exporters[1].topic: required"},
+                    {"  - {type: kafka, bootstrap-servers: '127.0.0.1:99999', topic: flows}\n", "exporters[0].bootstrap-servers"},
+            };
+            for (String[] c : cases) {
+                java.nio.file.Files.writeString(cfg, head + c[0]);
+                err.reset();
+                assertThat(Main.run("agent", "--config", cfg.toString())).isEqualTo(2);
+                assertThat(stderr()).contains("configuration error in " + cfg + ": " + c[1]).contains("(line ");
+                assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("nothing attached for " + c[0]).doesNotContain("prog/xdp");
+            }
+            assertThat(java.nio.file.Path.of("/tmp/pl-cli-flows.json")).as("no exporter was opened").doesNotExist();
+        }
+    }
+
+    @Test
     void helpListsTheCommands() {
         assertThat(Main.run("--help")).isZero();
-        assertThat(stdout()).contains("demo").contains("flows").contains("count");
+        assertThat(stdout()).contains("demo").contains("agent").contains("flows").contains("count");
     }
 }
