@@ -127,11 +127,16 @@ public final class ExporterRunner implements AutoCloseable {
                     if (!attempt(() -> exporter.tick(System.nanoTime()))) continue;
                     nextTick = now + tickEvery;
                 }
-                Object first = stopping ? queue.poll() : queue.poll(Math.max(0, nextTick - now), TimeUnit.NANOSECONDS);
+                Object first = queue.poll();
                 if (first == null) {
+                    // the queue ran empty: push out what the exporter buffers now, not at the next tick
                     if (unflushed && attempt(exporter::flush)) unflushed = false;
-                    if (stopping && queue.isEmpty() && !unflushed) break;
-                    continue;
+                    if (stopping) {
+                        if (queue.isEmpty() && !unflushed) break;
+                        continue;
+                    }
+                    first = queue.poll(Math.max(0, nextTick - System.nanoTime()), TimeUnit.NANOSECONDS);
+                    if (first == null) continue;
                 }
                 taken.clear();
                 taken.add(first);
