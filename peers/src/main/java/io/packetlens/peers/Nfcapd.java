@@ -33,12 +33,18 @@ public final class Nfcapd implements AutoCloseable {
         return start(port, Processes.tempDir("pl-ipfix-nfcapd-"));
     }
 
-    /** Starts nfcapd on 127.0.0.1:{@code port} (UDP), writing into {@code dir}, an empty directory it then owns. */
-    public static Nfcapd start(int port, Path dir) throws Exception {
+    /**
+     * Starts nfcapd on 127.0.0.1:{@code port} (UDP), writing into {@code dir}, an empty directory it then owns, with
+     * further nfcapd options (e.g. {@code -B BYTES}, its socket receive buffer).
+     */
+    public static Nfcapd start(int port, Path dir, String... options) throws Exception {
         Nfcapd n = new Nfcapd(dir);
         try {
+            List<String> command = new ArrayList<>(List.of("nfcapd", "-w", n.dir.toString(), "-b", "127.0.0.1", "-p", Integer.toString(port)));
             // -t: a rotation interval longer than any test, so that the only file is the one written at SIGTERM
-            n.process = Processes.start(n.log, "nfcapd", "-w", n.dir.toString(), "-b", "127.0.0.1", "-p", Integer.toString(port), "-t", "3600");
+            command.addAll(List.of("-t", "3600"));
+            command.addAll(List.of(options));
+            n.process = Processes.start(n.log, command.toArray(String[]::new));
             Processes.await("nfcapd to start (" + n.log + ")", Duration.ofSeconds(10), () -> Processes.contains(n.log, "Startup"));
             return n;
         } catch (Exception | AssertionError e) {
