@@ -57,6 +57,8 @@ public final class ExportBenchmark implements Callable<Integer> {
     @Option(names = "--nfcapd-buffer", defaultValue = "0",
             description = "nfcapd's socket receive buffer in bytes (its -B; capped by net.core.rmem_max); 0: its default, the kernel's rmem_default (default: ${DEFAULT-VALUE}).")
     int nfcapdBuffer;
+    @Option(names = "--trace", description = "Also print each exporter's offered/sent/queued counts every 20 ms from the finishing poll's start.")
+    boolean trace;
     @Option(names = "--markdown", description = "Also write the Markdown tables to this file.")
     Path markdownFile;
 
@@ -104,7 +106,7 @@ public final class ExportBenchmark implements Callable<Integer> {
             FlowFrames frames = new FlowFrames(FlowFrames.Protocol.UDP, FRAME_SIZE, flows, InterfaceMac.parse(a.mac()),
                     InterfaceMac.parse(b.mac()), InetAddress.ofLiteral(a.ipv4()), InetAddress.ofLiteral(b.ipv4()), DST_PORT);
             try (TrafficGenerator gen = a.call(() -> TrafficGenerator.open(a.ifname(), 0, frames, BindMode.AUTO))) {
-                ExportRun run = new ExportRun(s, lab, broker, gen, work, nfcapd, log);
+                ExportRun run = new ExportRun(s, lab, broker, gen, work, nfcapd, log, trace);
                 for (int r = 1; r <= rounds; r++) {
                     for (ExportMode mode : m) {
                         ExportResult res = run.run(mode, r);
@@ -140,7 +142,7 @@ public final class ExportBenchmark implements Callable<Integer> {
 
     private static String sysctl(String name) {
         try {
-            return Files.readString(Path.of("/proc/sys", name)).strip();
+            return Files.readAllLines(Path.of("/proc/sys", name)).getFirst().strip();
         } catch (java.io.IOException e) {
             return "?";
         }

@@ -46,10 +46,11 @@ final class ExportRun {
     private final Path work;
     private final AtomicReference<Nfcapd> running;
     private final PrintStream log;
+    private final boolean trace;
 
     /** {@code running} holds the nfcapd of the run in progress, for a shutdown hook to end. */
     ExportRun(ExportSettings s, Lab lab, KafkaBroker broker, TrafficGenerator generator, Path work,
-              AtomicReference<Nfcapd> running, PrintStream log) {
+              AtomicReference<Nfcapd> running, PrintStream log, boolean trace) {
         this.s = s;
         this.lab = lab;
         this.broker = broker;
@@ -57,6 +58,7 @@ final class ExportRun {
         this.work = work;
         this.running = running;
         this.log = log;
+        this.trace = trace;
     }
 
     String yaml(ExportMode mode, String topic) {
@@ -112,6 +114,7 @@ final class ExportRun {
         long trafficStart, trafficEnd;
         Poller.Poll finishing = null;
         long udpDrops = -1;
+        List<long[]> samples = new ArrayList<>();
         try (Poller poller = new Poller(agent.monitor(), s.pollInterval(), pids)) {
             // the middle of the interval after the first poll: every flow's one packet is then more than half an
             // interval away from both polls, so they all go idle at the same later poll
@@ -127,6 +130,16 @@ final class ExportRun {
                 }
                 List<ExporterStats> stats = agent.snapshot().exporters();
                 long now = System.nanoTime();
+                if (trace) {
+                    long[] row = new long[1 + 3 * n];
+                    row[0] = now;
+                    for (int i = 0; i < n; i++) {
+                        row[1 + 3 * i] = stats.get(i).offered();
+                        row[2 + 3 * i] = stats.get(i).sent();
+                        row[3 + 3 * i] = stats.get(i).queued();
+                    }
+                    samples.add(row);
+                }
                 boolean all = true;
                 for (int i = 0; i < n; i++) {
                     if (doneAt[i] != 0 || settled[i]) continue;
@@ -158,6 +171,7 @@ final class ExportRun {
             if (mode.ipfix) udpDrops = UdpDrops.loopback(s.ipfixPort());
         }
         AgentSnapshot fin = agent.stop();
+        if (trace && finishing != null) printTrace(mode, round, finishing, samples, n);
         long recordsInPoll = 0, recordsLater = fin.flows().totals().records(), pollWall = 0, pollCpu = 0, agentCpu = 0;
         long[] delivered = new long[n], cpu = new long[n], peer = new long[n];
         java.util.Arrays.fill(delivered, ExportResult.Outcome.NEVER);
@@ -201,6 +215,20 @@ final class ExportRun {
         }
         return new ExportResult(mode, round, traffic.sent(), trafficEnd - trafficStart, oneInterval,
                 finishing == null ? -1 : finishing.index(), recordsInPoll, recordsLater, pollWall, pollCpu, agentCpu, outcomes);
+    }
+
+    /** Every 20 ms from the finishing poll's start: each exporter's offered, sent and queued counts. */
+    private void printTrace(ExportMode mode, int round, Poller.Poll poll, List<long[]> samples, int n) {
+        log.printf("bench-export: trace %s round %d: poll %d ran %d ms; ms from the poll's start, then per exporter offered/sent/queued%n",
+                mode, round, poll.index(), poll.wallNanos() / 1_000_000);
+        long next = poll.startNanos();
+        for (long[] row : samples) {
+            if (row[0] < next) continue;
+            StringBuilder b = new StringBuilder(String.format(Locale.ROOT, "  %5d ms", (row[0] - poll.startNanos()) / 1_000_000));
+            for (int i = 0; i < n; i++) b.append(String.format(Locale.ROOT, "  %6d/%6d/%6d", row[1 + 3 * i], row[2 + 3 * i], row[3 + 3 * i]));
+            log.println(b);
+            next = row[0] + 20_000_000;
+        }
     }
 
     private static void sleepUntil(long nanos) {
