@@ -1,5 +1,6 @@
 package io.packetlens.export.ipfix;
 
+import io.packetlens.peers.Processes;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -31,10 +32,10 @@ final class Capture implements AutoCloseable {
 
     /** Starts capturing {@code proto} ("udp" or "tcp") port {@code port} on lo. */
     static Capture start(String proto, int port) throws Exception {
-        Capture c = new Capture(Tools.tempDir("pcap"));
+        Capture c = new Capture(Processes.tempDir("pl-ipfix-pcap-"));
         try {
-            c.tcpdump = Tools.start(c.log, "tcpdump", "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w", c.pcap.toString(), proto + " port " + port);
-            Tools.await("tcpdump to listen", Duration.ofSeconds(10), () -> Tools.contains(c.log, "listening on"));
+            c.tcpdump = Processes.start(c.log, "tcpdump", "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w", c.pcap.toString(), proto + " port " + port);
+            Processes.await("tcpdump to listen", Duration.ofSeconds(10), () -> Processes.contains(c.log, "listening on"));
             return c;
         } catch (Exception | AssertionError e) {
             c.close();
@@ -47,7 +48,7 @@ final class Capture implements AutoCloseable {
      * default it holds them up to a second, and SIGTERM before that loses them), and -U writes each as it comes.
      */
     void stop() throws InterruptedException {
-        Tools.stop(tcpdump);
+        Processes.stop(tcpdump);
         tcpdump = null;
     }
 
@@ -59,10 +60,10 @@ final class Capture implements AutoCloseable {
     /** tshark's full decoding of the capture as IPFIX on {@code proto.port==N}. */
     Decoded decode(String proto, int port) throws Exception {
         String decodeAs = proto + ".port==" + port + ",cflow";
-        String verbose = Tools.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs, "-V");
-        String flagged = Tools.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs,
+        String verbose = Processes.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs, "-V");
+        String flagged = Processes.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs,
                 "-Y", "_ws.malformed || _ws.expert.group ~= " + SEQUENCE_GROUP);
-        JsonNode packets = JSON.readTree(Tools.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs, "-T", "json"));
+        JsonNode packets = JSON.readTree(Processes.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", pcap.toString(), "-d", decodeAs, "-T", "json"));
         List<JsonNode> messages = new ArrayList<>();
         List<Integer> streams = new ArrayList<>();
         for (JsonNode p : packets) {
@@ -86,7 +87,7 @@ final class Capture implements AutoCloseable {
         try {
             stop();
         } finally {
-            Tools.delete(dir);
+            Processes.delete(dir);
         }
     }
 

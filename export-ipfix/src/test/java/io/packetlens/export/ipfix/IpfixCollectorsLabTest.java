@@ -15,6 +15,7 @@ import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.FlowMonitor;
 import io.packetlens.monitor.config.MonitorConfig;
+import io.packetlens.peers.Nfcapd;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;

@@ -4,6 +4,7 @@ import io.packetlens.export.ExportContext;
 import io.packetlens.export.ExporterRunner;
 import io.packetlens.export.ExporterSettings;
 import io.packetlens.export.ExporterStats;
+import io.packetlens.peers.Processes;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -115,13 +116,13 @@ class IpfixDeliveryTest {
             try {
                 runner = ExporterRunner.start("two", "ipfix", ExporterSettings.defaults().backoff(Duration.ofMillis(10), Duration.ofMillis(50)), exporter, ctx);
                 for (int i = 0; i < 50; i++) runner.offer(Flows.numbered(i, false));
-                Tools.await("the first 50 sent", Duration.ofSeconds(10), () -> runner.stats().sent() == 50);
+                Processes.await("the first 50 sent", Duration.ofSeconds(10), () -> runner.stats().sent() == 50);
                 sink.close(); // the TCP collector goes away, and stays away for a while
                 for (int i = 50; i < 100; i++) runner.offer(Flows.numbered(i, false));
                 Thread.sleep(400);
                 assertThat(runner.stats().sent()).as("held back until the TCP collector has them too").isEqualTo(50);
                 sink = new TcpSink();
-                Tools.await("all 100 sent", Duration.ofSeconds(10), () -> runner.stats().sent() == 100);
+                Processes.await("all 100 sent", Duration.ofSeconds(10), () -> runner.stats().sent() == 100);
                 runner.close();
             } finally {
                 sink.close();
@@ -149,7 +150,7 @@ class IpfixDeliveryTest {
                 runner = ExporterRunner.start("shutdown", "ipfix", ExporterSettings.defaults()
                         .backoff(Duration.ofMillis(10), Duration.ofMillis(50)).flushTimeout(Duration.ofMillis(500)), exporter, ctx);
                 for (int i = 0; i < 30; i++) runner.offer(Flows.numbered(i, true));
-                Tools.await("30 sent", Duration.ofSeconds(10), () -> runner.stats().sent() == 30);
+                Processes.await("30 sent", Duration.ofSeconds(10), () -> runner.stats().sent() == 30);
             }
             // the TCP collector is gone for good: what comes now cannot be delivered everywhere
             for (int i = 30; i < 70; i++) runner.offer(Flows.numbered(i, true));

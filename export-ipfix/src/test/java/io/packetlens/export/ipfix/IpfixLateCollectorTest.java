@@ -6,6 +6,8 @@ import io.packetlens.export.ExporterSettings;
 import io.packetlens.export.ExporterStats;
 import io.packetlens.export.json.FlowJson;
 import io.packetlens.flow.FinishedFlow;
+import io.packetlens.peers.Nfcapd;
+import io.packetlens.peers.Processes;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -31,19 +33,19 @@ class IpfixLateCollectorTest {
         ExporterRunner runner = ExporterRunner.start("late", "ipfix", ExporterSettings.defaults(), exporter, ctx);
         try {
             for (int i = 0; i < 10; i++) runner.offer(Flows.numbered(i, i % 2 == 0));
-            Tools.await("the first records settled", Duration.ofSeconds(10), () -> runner.stats().sent() + runner.stats().failed() == 10);
+            Processes.await("the first records settled", Duration.ofSeconds(10), () -> runner.stats().sent() + runner.stats().failed() == 10);
             Thread.sleep(500); // a template resend or two into the void
             List<FinishedFlow> later = new ArrayList<>();
             try (Nfcapd nfcapd = Nfcapd.start(PORT)) {
                 long before = exporter.collectorStats().getFirst().templateMessages();
-                Tools.await("a template resend nfcapd can hear", Duration.ofSeconds(5),
+                Processes.await("a template resend nfcapd can hear", Duration.ofSeconds(5),
                         () -> exporter.collectorStats().getFirst().templateMessages() > before);
                 for (int i = 100; i < 110; i++) {
                     FinishedFlow f = Flows.numbered(i, i % 2 == 0);
                     later.add(f);
                     runner.offer(f);
                 }
-                Tools.await("the later records sent", Duration.ofSeconds(10), () -> runner.stats().sent() + runner.stats().failed() == 20);
+                Processes.await("the later records sent", Duration.ofSeconds(10), () -> runner.stats().sent() + runner.stats().failed() == 20);
                 runner.close();
                 nfcapd.stop();
                 List<FlowView> expected = later.stream().map(f -> FlowView.ofFlowJson(FlowJson.toJson(f, null))).toList();

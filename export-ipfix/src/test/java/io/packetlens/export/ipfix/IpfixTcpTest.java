@@ -6,6 +6,7 @@ import io.packetlens.export.ExporterSettings;
 import io.packetlens.export.json.FlowJson;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.lab.KernelTest;
+import io.packetlens.peers.Processes;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -34,10 +35,10 @@ class IpfixTcpTest {
 
     /** socat accepting one connection on the port and piping it into ipfixDump, which writes {@code out} at EOF. */
     private static Process receiver(Path out, Path log) throws Exception {
-        Process p = Tools.start(log, "sh", "-c", "socat -u TCP-LISTEN:" + PORT + ",bind=127.0.0.1,reuseaddr STDOUT | ipfixDump --out " + out);
-        Tools.await("socat to listen on " + PORT, Duration.ofSeconds(10), () -> {
+        Process p = Processes.start(log, "sh", "-c", "socat -u TCP-LISTEN:" + PORT + ",bind=127.0.0.1,reuseaddr STDOUT | ipfixDump --out " + out);
+        Processes.await("socat to listen on " + PORT, Duration.ofSeconds(10), () -> {
             try {
-                return !Tools.run(Duration.ofSeconds(5), Map.of(), "ss", "-Hltn", "sport = :" + PORT).isBlank();
+                return !Processes.run(Duration.ofSeconds(5), Map.of(), "ss", "-Hltn", "sport = :" + PORT).isBlank();
             } catch (Exception e) {
                 return false;
             }
@@ -57,7 +58,7 @@ class IpfixTcpTest {
 
     @Test
     void recordsArriveOverTcpAndEachNewConnectionStartsWithTemplates() throws Exception {
-        Path dir = Tools.tempDir("tcp");
+        Path dir = Processes.tempDir("pl-ipfix-tcp-");
         Process r1 = null, r2 = null;
         IpfixSettings s = IpfixSettings.defaults(List.of(new Collector(Collector.Transport.TCP, new InetSocketAddress("127.0.0.1", PORT))), 21);
         ExportContext ctx = new ExportContext(i -> "if" + i, 21);
@@ -69,18 +70,18 @@ class IpfixTcpTest {
             ExporterRunner run = runner;
             List<FinishedFlow> first = batch(0), second = batch(1000);
             first.forEach(runner::offer);
-            Tools.await("the first batch sent", Duration.ofSeconds(10), () -> run.stats().sent() == 20);
+            Processes.await("the first batch sent", Duration.ofSeconds(10), () -> run.stats().sent() == 20);
             Thread.sleep(300); // socat passes on what it read
             killSocat(r1);
             assertThat(r1.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("ipfixDump finished").isTrue();
-            Tools.await("the exporter to notice the closed connection", Duration.ofSeconds(5), () -> !exporter.collectorStats().getFirst().open());
+            Processes.await("the exporter to notice the closed connection", Duration.ofSeconds(5), () -> !exporter.collectorStats().getFirst().open());
 
             second.forEach(runner::offer); // while nothing listens: the runner retries, open() fails, until the receiver is back
             Thread.sleep(300);
             assertThat(runner.stats().sent()).isEqualTo(20);
             assertThat(runner.stats().sendErrors()).isPositive();
             r2 = receiver(dir.resolve("second.txt"), dir.resolve("second.log"));
-            Tools.await("the second batch sent after reconnecting", Duration.ofSeconds(10), () -> run.stats().sent() == 40);
+            Processes.await("the second batch sent after reconnecting", Duration.ofSeconds(10), () -> run.stats().sent() == 40);
             runner.close(); // closes the connection: socat ends, ipfixDump writes its file
             assertThat(r2.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("ipfixDump finished").isTrue();
 
@@ -112,9 +113,9 @@ class IpfixTcpTest {
             decoded.streams().values().forEach(sets -> assertThat(sets.getFirst()).containsExactly(2));
         } finally {
             if (runner != null) runner.close();
-            Tools.stop(r1);
-            Tools.stop(r2);
-            Tools.delete(dir);
+            Processes.stop(r1);
+            Processes.stop(r2);
+            Processes.delete(dir);
         }
     }
 }

@@ -18,6 +18,7 @@ import io.packetlens.flow.Count;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.EndReason;
 import io.packetlens.flow.FlowKey;
+import io.packetlens.peers.KafkaBroker;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

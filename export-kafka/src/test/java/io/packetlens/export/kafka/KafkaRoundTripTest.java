@@ -22,6 +22,7 @@ import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.FlowMonitor;
 import io.packetlens.monitor.config.MonitorConfig;
+import io.packetlens.peers.KafkaBroker;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.common.TopicPartition;

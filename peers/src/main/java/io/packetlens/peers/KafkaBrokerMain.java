@@ -1,4 +1,4 @@
-package io.packetlens.export.kafka;
+package io.packetlens.peers;
 
 import kafka.tools.StorageTool;
 
@@ -8,7 +8,7 @@ import java.nio.file.Path;
 /**
  * The main class of the broker process that {@link KafkaBroker} starts: formats the KRaft storage on the first start
  * (as {@code kafka-storage.sh format} does), then runs {@code kafka.Kafka}. It halts when its standard input closes,
- * so a broker never outlives the test JVM that started it, however that JVM ends.
+ * so a broker never outlives the JVM that started it, however that JVM ends.
  *
  * <p>Arguments: the server.properties file, the cluster id, the log directory.
  */

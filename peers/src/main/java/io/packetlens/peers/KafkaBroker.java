@@ -1,4 +1,4 @@
-package io.packetlens.export.kafka;
+package io.packetlens.peers;
 
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
@@ -27,18 +27,34 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.LogManager;
+import java.util.logging.Logger;
 import java.util.stream.Stream;
 
 /**
- * A real single-node Kafka broker in KRaft mode (combined broker and controller) for tests, run as a child JVM from
- * the Kafka jars on the test class path ({@link KafkaBrokerMain}). Its storage lives in a temp dir of its own
- * ({@code /tmp/pl-kafka-broker-*}) that survives {@link #kill()} (SIGKILL) and {@link #restart()} on the same ports,
- * and is deleted with the process on {@link #close()}. The child halts by itself when this JVM goes away.
+ * A real single-node Kafka broker in KRaft mode (combined broker and controller) for tests and benchmarks, run as a
+ * child JVM from the Kafka jars on this JVM's class path ({@link KafkaBrokerMain}). Its storage lives in a temp dir of
+ * its own ({@code /tmp/pl-kafka-broker-*} unless given another parent) that survives {@link #kill()} (SIGKILL) and
+ * {@link #restart()} on the same ports, and is deleted with the process on {@link #close()}. The child halts by itself
+ * when this JVM goes away.
  */
 public final class KafkaBroker implements AutoCloseable {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(90);
     private static final String DIR_PREFIX = "pl-kafka-broker-";
     private static final Path TMP = Path.of("/tmp");
+    /**
+     * The admin client and consumer here log through SLF4J into java.util.logging: INFO would print every setting of
+     * every client. export-kafka's KafkaLogging does the same for the exporter; this module cannot use it (export-kafka's
+     * tests depend on this one). Held so that the level stays: java.util.logging keeps loggers only weakly.
+     */
+    private static final Logger KAFKA_LOG = Logger.getLogger("org.apache.kafka");
+
+    static {
+        if (LogManager.getLogManager().getProperty("org.apache.kafka.level") == null && KAFKA_LOG.getLevel() == null) {
+            KAFKA_LOG.setLevel(Level.WARNING);
+        }
+    }
 
     private final int port;
     private final int controllerPort;
@@ -53,12 +69,11 @@ public final class KafkaBroker implements AutoCloseable {
     private Duration lastStart;
     private final Thread cleanup = new Thread(this::destroy, "kafka-broker-cleanup");
 
-    private KafkaBroker(int port, int controllerPort) throws IOException {
-        KafkaLogging.quiet();
+    private KafkaBroker(int port, int controllerPort, Path parent) throws IOException {
         this.port = port;
         this.controllerPort = controllerPort;
-        removeStale();
-        this.dir = Files.createTempDirectory(TMP, DIR_PREFIX);
+        removeStale(parent);
+        this.dir = Files.createTempDirectory(parent, DIR_PREFIX);
         Files.writeString(dir.resolve("owner.pid"), Long.toString(ProcessHandle.current().pid()));
         this.logDir = dir.resolve("data");
         this.config = dir.resolve("server.properties");
@@ -68,7 +83,12 @@ public final class KafkaBroker implements AutoCloseable {
 
     /** Starts a broker listening on 127.0.0.1:{@code port} (controller on {@code controllerPort}) and waits until it serves. */
     public static KafkaBroker start(int port, int controllerPort) throws IOException {
-        KafkaBroker b = new KafkaBroker(port, controllerPort);
+        return start(port, controllerPort, TMP);
+    }
+
+    /** As {@link #start(int, int)}, with the broker's storage dir under {@code parent} instead of /tmp. */
+    public static KafkaBroker start(int port, int controllerPort, Path parent) throws IOException {
+        KafkaBroker b = new KafkaBroker(port, controllerPort, parent);
         try {
             b.writeConfig();
             b.launch();
@@ -99,6 +119,11 @@ public final class KafkaBroker implements AutoCloseable {
 
     public boolean alive() {
         return process != null && process.isAlive();
+    }
+
+    /** The broker JVM's process id (for its CPU time), or -1 before it started. */
+    public long pid() {
+        return process == null ? -1 : process.pid();
     }
 
     private void writeConfig() throws IOException {
@@ -146,10 +171,15 @@ public final class KafkaBroker implements AutoCloseable {
         lastStart = Duration.ofNanos(System.nanoTime() - t0);
     }
 
-    /** The test JVM's class path (surefire puts the test dependencies there), which holds the broker's jars. */
+    /**
+     * This JVM's class path, which must hold the broker's jars (surefire puts a module's test dependencies there, and
+     * packetlens-peers brings them).
+     */
     private static String classPath() {
         String cp = System.getProperty("java.class.path");
-        if (!cp.contains("kafka_2.13")) {
+        try {
+            Class.forName("kafka.Kafka", false, ClassLoader.getSystemClassLoader());
+        } catch (ClassNotFoundException e) {
             throw new IllegalStateException("the Kafka broker jars (org.apache.kafka:kafka_2.13) are not on the class path: " + cp);
         }
         return cp;
@@ -310,9 +340,9 @@ public final class KafkaBroker implements AutoCloseable {
         }
     }
 
-    /** Deletes broker dirs left by test JVMs that died before cleaning up (their owner pid is gone). */
-    private static void removeStale() throws IOException {
-        try (Stream<Path> dirs = Files.list(TMP)) {
+    /** Deletes broker dirs under {@code parent} left by JVMs that died before cleaning up (their owner pid is gone). */
+    private static void removeStale(Path parent) throws IOException {
+        try (Stream<Path> dirs = Files.list(parent)) {
             for (Path d : dirs.filter(p -> p.getFileName().toString().startsWith(DIR_PREFIX)).toList()) {
                 Path pid = d.resolve("owner.pid");
                 try {
