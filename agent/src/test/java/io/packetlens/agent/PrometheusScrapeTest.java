@@ -86,7 +86,12 @@ class PrometheusScrapeTest {
 
     private static void await(String what, Check check) throws Exception {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!check.holds()) {
+        while (true) {
+            try {
+                if (check.holds()) return;
+            } catch (java.net.ConnectException notListeningYet) {
+                // Prometheus is still starting
+            }
             if (System.nanoTime() > deadline) throw new AssertionError("timed out waiting for " + what);
             Thread.sleep(200);
         }
@@ -113,7 +118,10 @@ class PrometheusScrapeTest {
             try (Agent agent = Agent.start(c, new Agent.Listener() {})) {
                 Process prom = prometheus(dir, promPort, agent.metricsPort());
                 try {
-                    await("Prometheus to scrape the agent", () -> prom.isAlive() && value(promPort, "up{job=\"packetlens\"}") == 1);
+                    await("Prometheus to scrape the agent", () -> {
+                        if (!prom.isAlive()) throw new AssertionError("prometheus exited: " + Files.readString(dir.resolve("prometheus.log")));
+                        return value(promPort, "up{job=\"packetlens\"}") == 1;
+                    });
                     Traffic.udp(a, b, false, 300, 120);
                     Traffic.udp(a, b, true, 200, 80);
                     Traffic.ping(a, b, false, 5);
