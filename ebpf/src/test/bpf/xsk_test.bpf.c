@@ -17,11 +17,12 @@ int xdp_to_xsk(struct xdp_md *ctx)
 {
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
+    struct pl_packet p = {};
     __u32 off = 0;
-    if (pl_eth_proto(data, end, &off) != bpf_htons(ETH_P_IP))
+    if (pl_parse_eth(data, end, -1, &p, &off) != PL_PARSE_OK || p.ethertype != ETH_P_IP)
         return XDP_PASS;
-    struct iphdr *ip = data + off;
-    if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP)
+    struct iphdr *ip = pl_ipv4_hdr(data, end, off);
+    if (!ip || ip->protocol != IPPROTO_UDP)
         return XDP_PASS;
     return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);
 }
