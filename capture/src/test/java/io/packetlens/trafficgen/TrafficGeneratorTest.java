@@ -8,6 +8,7 @@ import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
+import io.packetlens.packet.FlowFrames;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
