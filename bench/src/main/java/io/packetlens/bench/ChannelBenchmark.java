@@ -4,6 +4,7 @@ import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.events.ChannelKind;
 import io.packetlens.ebpf.events.EventChannelConfig;
@@ -375,8 +376,7 @@ public final class ChannelBenchmark {
         for (int slot = 0; slot < 4; slot++) {
             byte[] key = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(slot).array();
             byte[] v = lost.lookup(key).orElseThrow();
-            ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i + 8 <= v.length; i += 8) sum += b.getLong(i);
+            sum += PerCpu.sumLongs(MemorySegment.ofArray(v), 0, PerCpu.stride(lost.valueSize()));
         }
         return sum;
     }
