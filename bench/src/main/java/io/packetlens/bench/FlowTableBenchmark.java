@@ -6,6 +6,7 @@ import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.TestRun;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.flow.FlowAggregator;
 import io.packetlens.flow.FlowClock;
 import io.packetlens.flow.FlowConfig;
@@ -148,7 +149,7 @@ public final class FlowTableBenchmark implements Callable<Integer> {
             int cpu = t;
             byte[] f = frames[t];
             FutureTask<Long> task = new FutureTask<>(() -> {
-                Affinity.pin(cpu);
+                Cpus.pinCurrentThread(cpu);
                 go.await();
                 return tc.testRun(TestRun.of(f).repeat(repeat)).durationNanos();
             });
@@ -190,7 +191,7 @@ public final class FlowTableBenchmark implements Callable<Integer> {
     private double inserts(FlowProgram p) throws Exception {
         BpfProgram tc = p.program(FlowProgram.Hook.TC_INGRESS);
         FutureTask<Double> task = new FutureTask<>(() -> {
-            Affinity.pin(0);
+            Cpus.pinCurrentThread(0);
             try (FlowAggregator agg = new FlowAggregator(p, f -> { })) {
                 agg.flush();
             }

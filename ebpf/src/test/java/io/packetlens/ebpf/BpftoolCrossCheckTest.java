@@ -1,7 +1,7 @@
 package io.packetlens.ebpf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.lab.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.packetlens.ebpf.btf.Btf;
 import io.packetlens.ebpf.btf.BtfKind;
 import io.packetlens.ebpf.btf.BtfType;
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.lab.KernelTest;
 import org.junit.jupiter.api.Test;
 

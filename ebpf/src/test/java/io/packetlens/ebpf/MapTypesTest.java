@@ -1,6 +1,6 @@
 package io.packetlens.ebpf;
 
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.lab.KernelTest;
 import org.junit.jupiter.api.Test;
 

@@ -3,7 +3,7 @@ package io.packetlens.flow;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.link.Interfaces;
-import io.packetlens.ebpf.sys.Errno;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.flow.FlowProgram.Hook;
 import io.packetlens.flow.Frames.Frame;
 import io.packetlens.flow.ReferenceParser.Flow;

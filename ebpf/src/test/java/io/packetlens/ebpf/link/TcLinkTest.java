@@ -7,7 +7,7 @@ import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.features.Features;
 import io.packetlens.ebpf.features.KernelVersion;
-import io.packetlens.ebpf.sys.Errno;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.KernelTest;
 import org.junit.jupiter.api.AfterAll;

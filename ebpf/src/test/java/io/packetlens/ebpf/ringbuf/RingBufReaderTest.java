@@ -5,7 +5,7 @@ import io.packetlens.ebpf.channels.OnCpu;
 import io.packetlens.ebpf.channels.SequenceCheck;
 import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
-import io.packetlens.ebpf.sys.EpollReader;
+import io.packetlens.ebpf.EpollReader;
 import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 
