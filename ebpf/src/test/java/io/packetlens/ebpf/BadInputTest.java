@@ -2,8 +2,8 @@ package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.elf.ElfException;
 import io.packetlens.lab.Bpffs;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.testkit.KernelTest;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

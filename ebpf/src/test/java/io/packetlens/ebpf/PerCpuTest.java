@@ -1,6 +1,6 @@
 package io.packetlens.ebpf;
 
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -6,9 +6,9 @@ import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.perf.PerfBufferOptions;
 import io.packetlens.ebpf.socket.NativeSocket;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 

@@ -6,10 +6,10 @@ import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.XdpAction;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.OpenFds;
 import io.packetlens.packet.Frame;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;

@@ -1,9 +1,9 @@
 package io.packetlens.ebpf.xsk;
 
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.packet.Frame;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

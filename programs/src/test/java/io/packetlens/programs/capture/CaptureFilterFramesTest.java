@@ -1,7 +1,6 @@
 package io.packetlens.programs.capture;
 
 import io.packetlens.ebpf.TestRun;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.packet.EtherType;
 import io.packetlens.packet.Frame;
 import io.packetlens.packet.PacketParser;
@@ -10,6 +9,7 @@ import io.packetlens.programs.filter.AddressTerm;
 import io.packetlens.programs.filter.CaptureFilter;
 import io.packetlens.programs.filter.Direction;
 import io.packetlens.programs.filter.PortTerm;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
