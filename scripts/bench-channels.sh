@@ -19,7 +19,7 @@ fi
 . "$root/scripts/env.sh"
 out="$root/bench/target/channels"
 mkdir -p "$out/bpf"
-bash "$root/scripts/compile-bpf.sh" "$root/bench/src/main/bpf" "$out/bpf"
+bash "$root/scripts/compile-bpf.sh" "$root/bench/src/main/bpf" "$out/bpf" "$root/ebpf/src/main/bpf/include"
 gcc -O2 -Wall -o "$out/channel_peer" "$root/bench/src/main/c/channel_peer.c" -lbpf -lpthread
 (cd "$root" && mvn -q -B -ntp -pl bench -am package -DskipTests)
 

@@ -1,7 +1,13 @@
-// Test program for the AF_XDP tests: every IPv4 UDP frame goes to the AF_XDP socket of the
-// queue it arrived on (XSKMAP keyed by queue id); everything else, and frames for a queue
-// without a socket, pass to the stack.
-#include "packetlens_parse.h"
+// Test program for the AF_XDP tests: every untagged IPv4 UDP frame goes to the AF_XDP socket
+// of the queue it arrived on (XSKMAP keyed by queue id); everything else, and frames for a
+// queue without a socket, pass to the stack. (The library's tests stand alone: the full
+// parser of packetlens_parse.h belongs to the programs module.)
+#include <linux/bpf.h>
+#include <linux/if_ether.h>
+#include <linux/ip.h>
+#include <linux/in.h>
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_endian.h>
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -17,10 +23,10 @@ int xdp_to_xsk(struct xdp_md *ctx)
 {
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
-    __u32 off = 0;
-    if (pl_eth_proto(data, end, &off) != bpf_htons(ETH_P_IP))
+    struct ethhdr *eth = data;
+    if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
         return XDP_PASS;
-    struct iphdr *ip = data + off;
+    struct iphdr *ip = (void *)(eth + 1);
     if ((void *)(ip + 1) > end || ip->protocol != IPPROTO_UDP)
         return XDP_PASS;
     return bpf_redirect_map(&xsks, ctx->rx_queue_index, XDP_PASS);

@@ -143,7 +143,7 @@ static __always_inline void pl_event(void *ctx, __u8 kind, struct pl_parsed *p, 
     ev->key = p->key;
     ev->pkt_len = len;
     ev->kind = kind;
-    ev->tcp_flags = p->tcp_flags;
+    ev->tcp_flags = p->pkt.tcp_flags;
     ev->cap_len = 0;
     ev->reserved = 0;
     pl_event_submit(ctx, ev, sizeof(*ev));
@@ -176,7 +176,7 @@ static __always_inline void pl_sample(void *ctx, int xdp, struct pl_parsed *p, _
     ev->key = p->key;
     ev->pkt_len = len;
     ev->kind = PL_EVENT_SAMPLE;
-    ev->tcp_flags = p->tcp_flags;
+    ev->tcp_flags = p->pkt.tcp_flags;
     ev->cap_len = err ? 0 : cap;
     ev->reserved = 0;
     pl_event_submit(ctx, ev, size);
@@ -192,7 +192,7 @@ static __always_inline void pl_flow_events(void *ctx, int xdp, struct pl_parsed 
     if ((cfg_events & PL_EV_OVERFLOW) && overflow)
         pl_event(ctx, PL_EVENT_OVERFLOW, p, len, now);
     if ((cfg_events & PL_EV_TCP) && reason == PL_FLOW && p->key.proto == IPPROTO_TCP
-        && (p->tcp_flags & 0x07)) /* FIN, SYN or RST */
+        && (p->pkt.tcp_flags & 0x07)) /* FIN, SYN or RST */
         pl_event(ctx, PL_EVENT_TCP, p, len, now);
     if ((cfg_events & PL_EV_SAMPLE) && cfg_sample_every && bpf_get_prandom_u32() % cfg_sample_every == 0)
         pl_sample(ctx, xdp, p, len, now);
@@ -230,14 +230,14 @@ static __always_inline void pl_atomic_max(__u32 *v, __u32 x)
 /* Adds one packet to an existing flow record. */
 static __always_inline void pl_flow_add(struct pl_flow_stats *s, struct pl_parsed *p, __u32 len, __u64 now)
 {
-    __u32 ip_len = p->ip_len;
+    __u32 ip_len = p->pkt.ip_len;
     if (cfg_percpu_table) {
         /* this CPU's own copy: no other writer. A slot of a flow that another CPU
          * created starts zeroed. */
         if (s->packets == 0) {
             s->first_ns = now;
             s->min_len = ip_len;
-            s->dscp = p->dscp;
+            s->dscp = p->pkt.dscp;
         } else if (ip_len < s->min_len) {
             s->min_len = ip_len;
         }
@@ -246,17 +246,17 @@ static __always_inline void pl_flow_add(struct pl_flow_stats *s, struct pl_parse
         s->ip_bytes += ip_len;
         if (ip_len > s->max_len)
             s->max_len = ip_len;
-        s->tcp_flags |= p->tcp_flags;
+        s->tcp_flags |= p->pkt.tcp_flags;
     } else {
         __sync_fetch_and_add(&s->packets, 1);
         __sync_fetch_and_add(&s->bytes, len);
         __sync_fetch_and_add(&s->ip_bytes, ip_len);
         pl_atomic_min(&s->min_len, ip_len);
         pl_atomic_max(&s->max_len, ip_len);
-        if ((s->tcp_flags | p->tcp_flags) != s->tcp_flags)
-            __sync_fetch_and_or(&s->tcp_flags, p->tcp_flags);
+        if ((s->tcp_flags | p->pkt.tcp_flags) != s->tcp_flags)
+            __sync_fetch_and_or(&s->tcp_flags, p->pkt.tcp_flags);
     }
-    if (p->fragment)
+    if (p->pkt.fragment)
         s->fragments = 1;
     /* a plain store: racing CPUs write nearly the same time, any of them will do */
     s->last_ns = now;
@@ -269,8 +269,8 @@ static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u3
     if (reason != PL_FLOW) {
         struct pl_other_key ok = {
             .ifindex = p->key.ifindex,
-            .ethertype = p->ethertype,
-            .proto = p->other_proto,
+            .ethertype = p->pkt.ethertype,
+            .proto = p->pkt.last_proto,
             .reason = reason,
             .direction = p->key.direction,
         };
@@ -298,12 +298,12 @@ static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u3
             .bytes = len,
             .first_ns = now,
             .last_ns = now,
-            .min_len = p->ip_len,
-            .max_len = p->ip_len,
-            .tcp_flags = p->tcp_flags,
-            .dscp = p->dscp,
-            .fragments = p->fragment,
-            .ip_bytes = p->ip_len,
+            .min_len = p->pkt.ip_len,
+            .max_len = p->pkt.ip_len,
+            .tcp_flags = p->pkt.tcp_flags,
+            .dscp = p->pkt.dscp,
+            .fragments = p->pkt.fragment,
+            .ip_bytes = p->pkt.ip_len,
         };
         long err = bpf_map_update_elem(&flow_table, &p->key, &first, BPF_NOEXIST);
         if (!err)
@@ -334,7 +334,8 @@ int flow_xdp(struct xdp_md *ctx)
     /* the whole frame, multi-buffer fragments included, as xdp_count does */
     __u32 len = bpf_xdp_get_buff_len(ctx);
     __u64 now = bpf_ktime_get_ns();
-    int reason = pl_flow_parse(data, end, -1, &p);
+    int reason = pl_parse(data, end, -1, &p.pkt);
+    pl_flow_key(&p);
     int r = pl_flow_account(&p, reason, len, now);
     pl_flow_events(ctx, 1, &p, reason, r > 0, r < 0, len, now);
     return XDP_PASS;
@@ -354,7 +355,7 @@ static __always_inline int pl_flow_tc(struct __sk_buff *skb, __u8 direction)
     int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;
     void *data = (void *)(long)skb->data;
     void *end = (void *)(long)skb->data_end;
-    int reason = pl_flow_parse(data, end, hw_vlan, &p);
+    int reason = pl_parse(data, end, hw_vlan, &p.pkt);
     if (reason == PL_OTHER_TRUNCATED && end - data < len) {
         /* headers beyond the linear part: make them linear (content unchanged), parse again */
         bpf_skb_pull_data(skb, len < PL_TC_PULL ? len : PL_TC_PULL);
@@ -363,8 +364,9 @@ static __always_inline int pl_flow_tc(struct __sk_buff *skb, __u8 direction)
         p.key.direction = direction;
         data = (void *)(long)skb->data;
         end = (void *)(long)skb->data_end;
-        reason = pl_flow_parse(data, end, hw_vlan, &p);
+        reason = pl_parse(data, end, hw_vlan, &p.pkt);
     }
+    pl_flow_key(&p);
     int r = pl_flow_account(&p, reason, len, now);
     pl_flow_events(skb, 0, &p, reason, r > 0, r < 0, len, now);
     /* TC_ACT_UNSPEC (= TCX_NEXT): let the packet go on to whatever runs after us,

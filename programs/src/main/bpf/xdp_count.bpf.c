@@ -34,23 +34,25 @@ static __always_inline __u32 l4_class(__u8 proto, __u32 tcp, __u32 udp, __u32 ic
     return other;
 }
 
+/* Classes by the IP header's own protocol field (IPv6: its next header, extension
+ * headers not walked), after the Ethernet header and VLAN tags. */
 static __always_inline __u32 classify(void *data, void *end)
 {
+    struct pl_packet p = {};
     __u32 off = 0;
-    __be16 proto = pl_eth_proto(data, end, &off);
-    if (!proto)
+    if (pl_parse_eth(data, end, -1, &p, &off) != PL_PARSE_OK)
         return PL_TRUNCATED;
-    if (proto == bpf_htons(ETH_P_ARP))
+    if (p.ethertype == ETH_P_ARP)
         return PL_ARP;
-    if (proto == bpf_htons(ETH_P_IP)) {
-        struct iphdr *ip = data + off;
-        if ((void *)(ip + 1) > end)
+    if (p.ethertype == ETH_P_IP) {
+        struct iphdr *ip = pl_ipv4_hdr(data, end, off);
+        if (!ip)
             return PL_TRUNCATED;
         return l4_class(ip->protocol, PL_IPV4_TCP, PL_IPV4_UDP, PL_IPV4_ICMP, IPPROTO_ICMP, PL_IPV4_OTHER);
     }
-    if (proto == bpf_htons(ETH_P_IPV6)) {
-        struct ipv6hdr *ip6 = data + off;
-        if ((void *)(ip6 + 1) > end)
+    if (p.ethertype == ETH_P_IPV6) {
+        struct ipv6hdr *ip6 = pl_ipv6_hdr(data, end, off);
+        if (!ip6)
             return PL_TRUNCATED;
         return l4_class(ip6->nexthdr, PL_IPV6_TCP, PL_IPV6_UDP, PL_IPV6_ICMP, IPPROTO_ICMPV6, PL_IPV6_OTHER);
     }

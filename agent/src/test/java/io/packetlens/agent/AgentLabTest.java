@@ -5,7 +5,7 @@ import io.packetlens.export.ExporterSpec;
 import io.packetlens.export.ExporterStats;
 import io.packetlens.export.json.FileExporter;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.config.MonitorConfig;

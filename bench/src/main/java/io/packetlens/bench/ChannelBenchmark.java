@@ -3,8 +3,11 @@ package io.packetlens.bench;
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.EpollReader;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.TestRun;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.ebpf.events.ChannelKind;
 import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.events.EventChannels;
@@ -13,10 +16,6 @@ import io.packetlens.ebpf.perf.PerfBufferReader;
 import io.packetlens.ebpf.perf.RawSampleHandler;
 import io.packetlens.ebpf.ringbuf.RecordHandler;
 import io.packetlens.ebpf.ringbuf.RingBufReader;
-import io.packetlens.ebpf.sys.Affinity;
-import io.packetlens.ebpf.sys.Cpus;
-import io.packetlens.ebpf.sys.EpollReader;
-import io.packetlens.ebpf.sys.Mmap;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
@@ -138,7 +137,7 @@ public final class ChannelBenchmark {
         BpfMap lost = obj.map("events_lost");
         long fill = kind == ChannelKind.RING_BUFFER
                 ? (ringBytes - 1L) / align8(size + 8L)
-                : (long) perfPages * Mmap.pageSize() / (8 + align8(size + 4L));
+                : perfOptions().ringBytes() / (8 + align8(size + 4L));
         fill = fill * 9 / 10; // stay clear of the edge: no drops while filling
         String common = " --chunk " + chunk + " --pages " + perfPages;
 
@@ -361,7 +360,7 @@ public final class ChannelBenchmark {
         @Override
         public void run() {
             try {
-                Affinity.pinCurrentThread(cpu);
+                Cpus.pinCurrentThread(cpu);
                 body.run();
             } catch (Exception e) {
                 failure = e;
@@ -375,8 +374,7 @@ public final class ChannelBenchmark {
         for (int slot = 0; slot < 4; slot++) {
             byte[] key = ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(slot).array();
             byte[] v = lost.lookup(key).orElseThrow();
-            ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-            for (int i = 0; i + 8 <= v.length; i += 8) sum += b.getLong(i);
+            sum += PerCpu.sumLongs(MemorySegment.ofArray(v), 0, PerCpu.stride(lost.valueSize()));
         }
         return sum;
     }

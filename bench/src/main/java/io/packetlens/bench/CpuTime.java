@@ -1,10 +1,13 @@
 package io.packetlens.bench;
 
-import io.packetlens.ebpf.sys.Syscalls;
-
 import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandle;
 
+import static java.lang.foreign.ValueLayout.ADDRESS;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
@@ -13,8 +16,9 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * children this process has waited for (how bpftool's CPU time is read).
  */
 record CpuTime(long userNanos, long sysNanos) {
-    /** x86_64 syscall number of getrusage; {@link Syscalls} uses x86_64 numbers throughout. */
-    private static final long SYS_GETRUSAGE = 98;
+    private static final MethodHandle GETRUSAGE = Linker.nativeLinker().downcallHandle(
+            Linker.nativeLinker().defaultLookup().find("getrusage").orElseThrow(),
+            FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS));
     private static final int RUSAGE_SELF = 0;
     private static final int RUSAGE_CHILDREN = -1;
     private static final int RUSAGE_THREAD = 1;
@@ -29,8 +33,14 @@ record CpuTime(long userNanos, long sysNanos) {
     private static CpuTime of(int who) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment ru = arena.allocate(RUSAGE_SIZE, 8);
-            long r = Syscalls.syscall(SYS_GETRUSAGE, who, ru.address(), 0, 0, 0);
-            if (r < 0) throw new IllegalStateException("getrusage(" + who + ") failed: errno " + -r);
+            int r;
+            try {
+                r = (int) GETRUSAGE.invokeExact(who, ru);
+            } catch (Throwable t) {
+                throw new IllegalStateException("getrusage", t);
+            }
+            // the only failures are EFAULT and EINVAL: a bug here, not a condition to report by errno
+            if (r != 0) throw new IllegalStateException("getrusage(" + who + ") failed");
             return new CpuTime(
                     ru.get(JAVA_LONG, UTIME_SEC) * 1_000_000_000L + ru.get(JAVA_LONG, UTIME_USEC) * 1_000L,
                     ru.get(JAVA_LONG, STIME_SEC) * 1_000_000_000L + ru.get(JAVA_LONG, STIME_USEC) * 1_000L);

@@ -6,7 +6,7 @@ import io.packetlens.lab.Lab;
 import io.packetlens.peers.KafkaBroker;
 import io.packetlens.peers.Nfcapd;
 import io.packetlens.peers.Processes;
-import io.packetlens.trafficgen.FlowFrames;
+import io.packetlens.packet.FlowFrames;
 import io.packetlens.trafficgen.InterfaceMac;
 import io.packetlens.trafficgen.TrafficGenerator;
 import picocli.CommandLine;

@@ -6,11 +6,13 @@ import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.TestRun;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.flow.FlowAggregator;
 import io.packetlens.flow.FlowClock;
 import io.packetlens.flow.FlowConfig;
 import io.packetlens.flow.FlowConfig.TableKind;
 import io.packetlens.flow.FlowProgram;
+import io.packetlens.packet.Frame;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -65,12 +67,8 @@ public final class FlowTableBenchmark implements Callable<Integer> {
 
     /** A UDP/IPv4 frame of flow {@code n}: source port and address vary with n. */
     static byte[] frame(int n) {
-        ByteBuffer b = ByteBuffer.allocate(14 + 20 + 8 + 18);
-        b.put(new byte[]{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) 46).putInt(0).put((byte) 64).put((byte) 17).putShort((short) 0)
-                .putInt(0x0a000000 | (n >>> 16)).putInt(0x0a630001);
-        b.putShort((short) n).putShort((short) 9000).putShort((short) 26).putShort((short) 0);
-        return b.array();
+        byte[] src = ByteBuffer.allocate(4).putInt(0x0a000000 | (n >>> 16)).array();
+        return Frame.ethernet().ipv4(src, new byte[]{10, 99, 0, 1}).udp(n & 0xffff, 9000).payload(18).build();
     }
 
     /** One timed case for one layout: kernel ns per packet, one value per round. */
@@ -151,7 +149,7 @@ public final class FlowTableBenchmark implements Callable<Integer> {
             int cpu = t;
             byte[] f = frames[t];
             FutureTask<Long> task = new FutureTask<>(() -> {
-                Affinity.pin(cpu);
+                Cpus.pinCurrentThread(cpu);
                 go.await();
                 return tc.testRun(TestRun.of(f).repeat(repeat)).durationNanos();
             });
@@ -193,7 +191,7 @@ public final class FlowTableBenchmark implements Callable<Integer> {
     private double inserts(FlowProgram p) throws Exception {
         BpfProgram tc = p.program(FlowProgram.Hook.TC_INGRESS);
         FutureTask<Double> task = new FutureTask<>(() -> {
-            Affinity.pin(0);
+            Cpus.pinCurrentThread(0);
             try (FlowAggregator agg = new FlowAggregator(p, f -> { })) {
                 agg.flush();
             }

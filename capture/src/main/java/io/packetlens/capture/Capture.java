@@ -2,16 +2,16 @@ package io.packetlens.capture;
 
 import io.packetlens.capture.pcapng.InterfaceStatistics;
 import io.packetlens.capture.pcapng.PcapngWriter;
+import io.packetlens.ebpf.EpollReader;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.ringbuf.RecordRangeHandler;
 import io.packetlens.ebpf.ringbuf.RingBufReader;
-import io.packetlens.ebpf.sys.EpollReader;
-import io.packetlens.ebpf.sys.XskSyscalls;
 import io.packetlens.ebpf.xsk.DeviceQueues;
 import io.packetlens.ebpf.xsk.RxHandler;
 import io.packetlens.ebpf.xsk.Umem;
 import io.packetlens.ebpf.xsk.UmemConfig;
 import io.packetlens.ebpf.xsk.XskConfig;
+import io.packetlens.ebpf.xsk.XskPoller;
 import io.packetlens.ebpf.xsk.XskSocket;
 import io.packetlens.ebpf.xsk.XskStatistics;
 import io.packetlens.programs.capture.CaptureLayout;
@@ -30,10 +30,8 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
-import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 /**
  * A packet capture from one interface to a pcapng file. In {@link CaptureMode#MIRROR} mode
@@ -79,7 +77,7 @@ public final class Capture implements AutoCloseable {
     /** Mirror mode: reads the program's ring buffer into {@link #mirrorHandler}; null in steal mode. */
     private final RingBufReader ring;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment pollfds;
+    private final XskPoller poller;
     private final StealHandler stealHandler = new StealHandler();
     private final MirrorHandler mirrorHandler = new MirrorHandler();
     private final long pauseNanos;
@@ -105,11 +103,7 @@ public final class Capture implements AutoCloseable {
         this.startNanos = System.nanoTime() + clockOffset;
         long capacity = ring != null ? options.ringBytes() / MIN_RECORD_BYTES : options.framesPerQueue();
         this.pauseNanos = Math.min(MAX_CATCH_UP_PAUSE_NANOS, capacity * 250L);
-        this.pollfds = arena.allocate((long) Math.max(sockets.size(), 1) * XskSyscalls.POLLFD_SIZE, 8);
-        for (int i = 0; i < sockets.size(); i++) {
-            pollfds.set(JAVA_INT, i * 8L, sockets.get(i).fd());
-            pollfds.set(JAVA_SHORT, i * 8L + 4, XskSyscalls.POLLIN);
-        }
+        this.poller = new XskPoller(sockets, false, arena);
         // mapped here because the handler belongs to this capture; the reader itself (epoll set,
         // eventfd) was opened with the other resources, and open() closes it if this fails
         if (ring != null) {
@@ -232,7 +226,7 @@ public final class Capture implements AutoCloseable {
                 int wait = (int) Math.max(1, Math.min(100, (deadline - now) / 1_000_000));
                 // mirror mode: the read takes what arrives (close wakes it at once); steal mode: the next turn takes it
                 if (ring != null) n = ring.read(wait, budget);
-                else XskSyscalls.poll(pollfds, sockets.size(), wait);
+                else poller.poll(wait);
             }
             if (n == EpollReader.CLOSED) break;
             if (n > 0 && n < budget) LockSupport.parkNanos(pauseNanos);

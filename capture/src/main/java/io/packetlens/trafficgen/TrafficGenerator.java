@@ -7,6 +7,7 @@ import io.packetlens.ebpf.xsk.UmemConfig;
 import io.packetlens.ebpf.xsk.XskConfig;
 import io.packetlens.ebpf.xsk.XskSocket;
 import io.packetlens.ebpf.xsk.XskStatistics;
+import io.packetlens.packet.FlowFrames;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;

@@ -2,10 +2,10 @@ package io.packetlens.capture;
 
 import com.sun.management.ThreadMXBean;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.programs.capture.CaptureMode;
 import io.packetlens.programs.filter.CaptureFilter;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -2,10 +2,10 @@ package io.packetlens.capture;
 
 import io.packetlens.ebpf.xsk.BindMode;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
+import io.packetlens.packet.FlowFrames;
 import io.packetlens.programs.capture.CaptureMode;
-import io.packetlens.trafficgen.FlowFrames;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.trafficgen.InterfaceMac;
 import io.packetlens.trafficgen.TrafficGenerator;
 import org.junit.jupiter.api.Test;

@@ -5,9 +5,10 @@ import io.packetlens.capture.CaptureOptions;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.xsk.BindMode;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
+import io.packetlens.packet.FlowFrames;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,7 +1,7 @@
 package io.packetlens.cli;
 
 import io.packetlens.ebpf.xsk.BindMode;
-import io.packetlens.trafficgen.FlowFrames;
+import io.packetlens.packet.FlowFrames;
 import io.packetlens.trafficgen.InterfaceMac;
 import io.packetlens.trafficgen.TrafficGenerator;
 import picocli.CommandLine.Command;

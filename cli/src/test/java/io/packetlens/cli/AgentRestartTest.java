@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.packetlens.lab.Bpffs;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import org.junit.jupiter.api.Test;

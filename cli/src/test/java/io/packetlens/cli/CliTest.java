@@ -1,10 +1,10 @@
 package io.packetlens.cli;
 
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.OpenFds;
 import io.packetlens.lab.Traffic;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,6 +1,6 @@
 package io.packetlens.dist;
 
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

@@ -1,6 +1,5 @@
 package io.packetlens.ebpf;
 
-import io.packetlens.ebpf.sys.Errno;
 
 /**
  * A failed kernel operation of the eBPF library: names the operation, the errno the kernel

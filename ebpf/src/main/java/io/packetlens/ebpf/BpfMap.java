@@ -1,10 +1,9 @@
 package io.packetlens.ebpf;
 
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Cpus;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 
@@ -96,7 +95,7 @@ public final class BpfMap implements AutoCloseable {
 
     /** Bytes a lookup writes: valueSize, or for per-CPU maps possible CPUs x valueSize rounded up to 8. */
     public int lookupValueSize() {
-        return type.isPerCpu() ? Cpus.possible() * ((valueSize + 7) & ~7) : valueSize;
+        return type.isPerCpu() ? PerCpu.size(valueSize) : valueSize;
     }
 
     /** Kernel id of the map (from BPF_OBJ_GET_INFO_BY_FD). */
@@ -117,7 +116,7 @@ public final class BpfMap implements AutoCloseable {
     private void checkValue(MemorySegment value) {
         if (value.byteSize() < lookupValueSize()) {
             throw new BpfException("map " + name + ": value buffer is " + value.byteSize() + " bytes, needs "
-                    + lookupValueSize() + (type.isPerCpu() ? " (per-CPU: " + Cpus.possible() + " CPUs x " + ((valueSize + 7) & ~7) + ")" : ""));
+                    + lookupValueSize() + (type.isPerCpu() ? " (per-CPU: " + PerCpu.cpus() + " CPUs x " + PerCpu.stride(valueSize) + ")" : ""));
         }
     }
 
@@ -131,7 +130,7 @@ public final class BpfMap implements AutoCloseable {
     private void checkValue(byte[] value) {
         if (value.length != lookupValueSize()) {
             throw new BpfException("map " + name + ": value is " + value.length + " bytes, value size is " + lookupValueSize()
-                    + (type.isPerCpu() ? " (per-CPU: " + Cpus.possible() + " CPUs x " + ((valueSize + 7) & ~7) + ")" : ""));
+                    + (type.isPerCpu() ? " (per-CPU: " + PerCpu.cpus() + " CPUs x " + PerCpu.stride(valueSize) + ")" : ""));
         }
     }
 

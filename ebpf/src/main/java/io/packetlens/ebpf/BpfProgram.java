@@ -3,7 +3,6 @@ package io.packetlens.ebpf;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

@@ -4,7 +4,6 @@ import io.packetlens.ebpf.btf.Btf;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

@@ -2,7 +2,6 @@ package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

@@ -1,6 +1,5 @@
 package io.packetlens.ebpf;
 
-import io.packetlens.ebpf.sys.Cpus;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -37,7 +36,7 @@ public final class TypedMap<K, V> {
     }
 
     private int stride() {
-        return (map.valueSize() + 7) & ~7;
+        return PerCpu.stride(map.valueSize());
     }
 
     public Optional<V> get(K key) {
@@ -61,7 +60,7 @@ public final class TypedMap<K, V> {
             keys.write(key, k, 0);
             if (!map.lookup(k, v)) return List.of();
             List<V> out = new ArrayList<>();
-            for (int cpu = 0; cpu < Cpus.possible(); cpu++) out.add(values.read(v, (long) cpu * stride()));
+            for (int cpu = 0; cpu < PerCpu.cpus(); cpu++) out.add(values.read(v, (long) cpu * stride()));
             return out;
         }
     }
@@ -75,7 +74,7 @@ public final class TypedMap<K, V> {
             MemorySegment k = a.allocate(keys.size(), 8), v = a.allocate(map.lookupValueSize(), 8);
             keys.write(key, k, 0);
             if (map.type().isPerCpu()) {
-                for (int cpu = 0; cpu < Cpus.possible(); cpu++) values.write(value, v, (long) cpu * stride());
+                for (int cpu = 0; cpu < PerCpu.cpus(); cpu++) values.write(value, v, (long) cpu * stride());
             } else {
                 values.write(value, v, 0);
             }
@@ -90,7 +89,7 @@ public final class TypedMap<K, V> {
 
     public void putPerCpu(K key, List<V> perCpu, UpdateFlag flag) {
         requirePerCpu("put");
-        int cpus = Cpus.possible();
+        int cpus = PerCpu.cpus();
         if (perCpu.size() != cpus) {
             throw new IllegalArgumentException("map " + map.name() + ": " + perCpu.size() + " values given, one per possible CPU needed (" + cpus + ")");
         }
@@ -122,7 +121,7 @@ public final class TypedMap<K, V> {
         Map<K, List<V>> out = new LinkedHashMap<>();
         map.forEach((k, v) -> {
             List<V> per = new ArrayList<>();
-            for (int cpu = 0; cpu < Cpus.possible(); cpu++) per.add(values.read(v, (long) cpu * stride()));
+            for (int cpu = 0; cpu < PerCpu.cpus(); cpu++) per.add(values.read(v, (long) cpu * stride()));
             out.put(keys.read(k, 0), per);
         });
         return out;

@@ -8,7 +8,7 @@ public final class VerifierException extends BpfException {
     private final String log;
 
     public VerifierException(String what, int errno, String log) {
-        super(what + " rejected by the kernel verifier (" + io.packetlens.ebpf.sys.Errno.name(errno) + ")"
+        super(what + " rejected by the kernel verifier (" + io.packetlens.ebpf.Errno.name(errno) + ")"
                 + (log.isBlank() ? "" : ":\n" + tail(log)), errno, null);
         this.log = log;
     }

@@ -2,8 +2,8 @@ package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.elf.ElfException;
 import io.packetlens.lab.Bpffs;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.testkit.KernelTest;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -73,7 +73,7 @@ class BadInputTest {
             failsCleanly(() -> m.lookupAndDelete(k2, v8), t -> assertThat(t).hasMessageContaining("key is 2 bytes"));
             failsCleanly(() -> m.nextKey(null, k2), t -> assertThat(t).hasMessageContaining("key is 2 bytes"));
             // a per-CPU value is one slot per possible CPU: a single value's worth is refused and explained
-            int cpus = io.packetlens.ebpf.sys.Cpus.possible();
+            int cpus = io.packetlens.ebpf.cpu.Cpus.possible();
             failsCleanly(() -> pcpu.update(new byte[4], new byte[8]), t -> assertThat(t)
                     .hasMessage("map t_sizes_pcpu: value is 8 bytes, value size is " + cpus * 8 + " (per-CPU: " + cpus + " CPUs x 8)"));
             failsCleanly(() -> pcpu.lookup(k4, v8), t -> assertThat(t).hasMessageContaining("per-CPU"));
@@ -109,7 +109,7 @@ class BadInputTest {
         failsCleanly(() -> BpfMap.create(MapSpec.of("t_bad_max", MapType.HASH, 4, 4, 0)), t -> assertThat(t)
                 .isInstanceOf(BpfException.class).hasMessageContaining("max=0").hasMessageContaining("EINVAL"));
         assertThat(((BpfException) catchThrowable(() -> BpfMap.create(MapSpec.of("t_bad", MapType.ARRAY, 8, 4, 4)))).errno())
-                .isEqualTo(io.packetlens.ebpf.sys.Errno.EINVAL);
+                .isEqualTo(io.packetlens.ebpf.Errno.EINVAL);
     }
 
     @Test

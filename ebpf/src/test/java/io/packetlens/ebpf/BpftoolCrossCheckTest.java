@@ -1,8 +1,8 @@
 package io.packetlens.ebpf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.packetlens.ebpf.sys.Cpus;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.ebpf.cpu.Cpus;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

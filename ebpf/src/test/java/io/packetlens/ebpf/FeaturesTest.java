@@ -3,8 +3,8 @@ package io.packetlens.ebpf;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.packetlens.ebpf.features.Features;
 import io.packetlens.ebpf.features.KernelVersion;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.EnumSet;

@@ -1,25 +1,21 @@
 package io.packetlens.ebpf;
 
-import java.nio.ByteBuffer;
+import io.packetlens.packet.EtherType;
+import io.packetlens.packet.Frame;
 
-/** Builds Ethernet frames for test-run: IPv4/UDP with a given destination port, and a few malformed ones. */
+/** The loader tests' two frames, built with io.packetlens.packet.Frame. */
 final class Frames {
+    private static final byte[] BROADCAST = {-1, -1, -1, -1, -1, -1};
+
     private Frames() {}
 
+    /** IPv4/UDP 10.0.0.1:40000 -> 10.0.0.2:{@code dstPort} with {@code payload} bytes: 42 + payload bytes. */
     static byte[] ipv4Udp(int dstPort, int payload) {
-        int len = 14 + 20 + 8 + payload;
-        ByteBuffer b = ByteBuffer.allocate(len);
-        b.put(new byte[] {2, 0, 0, 0, 0, 2}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + 8 + payload)).putShort((short) 1).putShort((short) 0)
-                .put((byte) 64).put((byte) 17).putShort((short) 0)
-                .put(new byte[] {10, 0, 0, 1}).put(new byte[] {10, 0, 0, 2});
-        b.putShort((short) 40000).putShort((short) dstPort).putShort((short) (8 + payload)).putShort((short) 0);
-        return b.array();
+        return Frame.ethernet().ipv4("10.0.0.1", "10.0.0.2").udp(40000, dstPort).payload(payload).build();
     }
 
+    /** A broadcast ARP frame (its 28 bytes zero): 42 bytes. */
     static byte[] arp() {
-        ByteBuffer b = ByteBuffer.allocate(42);
-        b.put(new byte[] {-1, -1, -1, -1, -1, -1}).put(new byte[] {2, 0, 0, 0, 0, 1}).putShort((short) 0x0806);
-        return b.array();
+        return Frame.ethernet(Frame.DEFAULT_SOURCE_MAC, BROADCAST).ethertype(EtherType.ARP).payload(new byte[28]).build();
     }
 }

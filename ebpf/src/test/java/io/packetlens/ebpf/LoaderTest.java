@@ -2,7 +2,7 @@ package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.lab.Bpffs;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

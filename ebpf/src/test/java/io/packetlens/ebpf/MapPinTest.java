@@ -1,8 +1,8 @@
 package io.packetlens.ebpf;
 
 import io.packetlens.lab.Bpffs;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -76,7 +76,7 @@ class MapPinTest {
              BpfMap l = BpfMap.openPinned(bpffs.resolve("lpm"))) {
             assertThat(a.type()).isEqualTo(MapType.PERCPU_ARRAY);
             assertThat(a.valueSize()).isEqualTo(16);
-            assertThat(a.lookupValueSize()).isEqualTo(16 * io.packetlens.ebpf.sys.Cpus.possible());
+            assertThat(a.lookupValueSize()).isEqualTo(16 * io.packetlens.ebpf.cpu.Cpus.possible());
             assertThat(a.maxEntries()).isEqualTo(3);
             assertThat(l.type()).isEqualTo(MapType.LPM_TRIE);
             assertThat(l.keySize()).isEqualTo(8);

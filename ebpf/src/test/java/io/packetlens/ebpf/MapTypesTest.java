@@ -1,7 +1,7 @@
 package io.packetlens.ebpf;
 
-import io.packetlens.ebpf.sys.Cpus;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.ebpf.cpu.Cpus;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;

@@ -2,7 +2,7 @@ package io.packetlens.flow;
 
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.MapBatch;
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.PerCpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -162,7 +162,7 @@ public final class FlowAggregator implements AutoCloseable {
         this.clock = Objects.requireNonNull(clock);
         this.sink = Objects.requireNonNull(sink);
         this.perCpu = table.type().isPerCpu();
-        this.cpus = Cpus.possible();
+        this.cpus = PerCpu.cpus();
         this.batch = table.batch(Math.min(settings.batchSize(), Math.max(table.maxEntries(), 1)));
         this.key = arena.allocate(FlowKey.SIZE, 8);
         this.value = arena.allocate(table.lookupValueSize(), 8);

@@ -7,13 +7,13 @@ import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.LoadOptions;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.Pinning;
 import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.events.EventChannels;
 import io.packetlens.ebpf.link.Link;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
-import io.packetlens.ebpf.sys.Cpus;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -29,7 +29,6 @@ import java.util.Objects;
 import java.util.function.Function;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The loaded flow program ({@code flow.bpf.c}): one parser behind three entry points ({@link Hook}), the flow table,
@@ -90,7 +89,7 @@ public final class FlowProgram implements AutoCloseable {
         this.pins = pins;
         this.reusedTables = reusedTables;
         this.channels = channels;
-        this.perCpuCount = arena.allocate((long) Cpus.possible() * 16, 8);
+        this.perCpuCount = arena.allocate(PerCpu.size(Count.SIZE), 8);
     }
 
     /** The object as compiled, read from the jar. */
@@ -359,7 +358,7 @@ public final class FlowProgram implements AutoCloseable {
         Map<FlowKey, FlowRecord> out = new LinkedHashMap<>();
         boolean perCpu = flowTable().type().isPerCpu();
         flowTable().forEach((k, v) -> out.put(FlowKey.read(k, 0),
-                perCpu ? FlowRecord.readPerCpu(v, 0, Cpus.possible(), FlowRecord.SIZE) : FlowRecord.read(v, 0)));
+                perCpu ? FlowRecord.readPerCpu(v, 0, PerCpu.cpus(), PerCpu.stride(FlowRecord.SIZE)) : FlowRecord.read(v, 0)));
         return out;
     }
 
@@ -372,12 +371,8 @@ public final class FlowProgram implements AutoCloseable {
 
     /** Sums a per-CPU {@code struct pl_count} value (16 bytes per possible CPU). */
     static Count sumPerCpu(MemorySegment value, long offset) {
-        long packets = 0, bytes = 0;
-        for (int cpu = 0; cpu < Cpus.possible(); cpu++) {
-            packets += value.get(JAVA_LONG, offset + cpu * 16L);
-            bytes += value.get(JAVA_LONG, offset + cpu * 16L + 8);
-        }
-        return new Count(packets, bytes);
+        int stride = PerCpu.stride(Count.SIZE);
+        return new Count(PerCpu.sumLongs(value, offset, stride), PerCpu.sumLongs(value, offset + 8, stride));
     }
 
     @Override

@@ -1,7 +1,7 @@
 package io.packetlens.flow;
 
 import io.packetlens.ebpf.TestRun;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -16,10 +16,8 @@ import static org.assertj.core.api.Assertions.within;
 /** The aggregator on packets injected with test-run and a clock moved by hand: idle and active timeouts, flush, eviction. */
 @KernelTest
 class FlowAggregatorTest {
-    private static final int[] NO_TAGS = {};
-
     private static byte[] udp(int sport) {
-        return Frames.eth(NO_TAGS, 0x0800, Frames.ipv4(17, 0, 0, 0, Frames.udp(sport, 9000, 10)));
+        return Frames.udp4(sport, 9000, 10);
     }
 
     private static final int LEN = udp(1).length;

@@ -6,9 +6,9 @@ import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.perf.PerfBufferOptions;
 import io.packetlens.ebpf.socket.NativeSocket;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -186,9 +186,9 @@ class FlowEventsLabTest {
 
     /** An untagged IPv4/UDP frame to port 9000 whose payload is a byte pattern (so every offset differs). */
     private static byte[] udpFrame(int sport, int payload) {
-        byte[] udp = Frames.udp(sport, 9000, payload);
-        for (int i = 0; i < payload; i++) udp[8 + i] = (byte) (i * 7 + 3);
-        return Frames.eth(new int[0], 0x0800, Frames.ipv4(IpProtocols.UDP, 0, 0, 0, udp));
+        byte[] pattern = new byte[payload];
+        for (int i = 0; i < payload; i++) pattern[i] = (byte) (i * 7 + 3);
+        return Frames.udp4(sport, 9000, pattern);
     }
 
     @ParameterizedTest

@@ -1,14 +1,14 @@
 package io.packetlens.flow;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.link.Interfaces;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.flow.FlowProgram.Hook;
 import io.packetlens.flow.Frames.Frame;
 import io.packetlens.flow.ReferenceParser.Flow;
 import io.packetlens.flow.ReferenceParser.Other;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -6,7 +6,7 @@ import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.lab.Bpffs;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import org.junit.jupiter.api.AfterEach;
@@ -48,7 +48,7 @@ class FlowPinsTest {
     }
 
     private static byte[] udp(int sport) {
-        return Frames.eth(new int[] {}, 0x0800, Frames.ipv4(17, 0, 0, 0, Frames.udp(sport, 9000, 10)));
+        return Frames.udp4(sport, 9000, 10);
     }
 
     private static void send(FlowProgram p, int sport, int packets) {

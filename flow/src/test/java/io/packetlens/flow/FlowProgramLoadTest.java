@@ -1,7 +1,7 @@
 package io.packetlens.flow;
 
 import io.packetlens.ebpf.MapType;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

@@ -1,7 +1,7 @@
 package io.packetlens.flow;
 
 import io.packetlens.ebpf.TestRun;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -19,10 +19,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @KernelTest
 class FlowTableLimitsTest {
-    private static final int[] NO_TAGS = {};
-
     private static byte[] udp(int sport, int payload) {
-        return Frames.eth(NO_TAGS, 0x0800, Frames.ipv4(17, 0, 0, 0, Frames.udp(sport, 9000, payload)));
+        return Frames.udp4(sport, 9000, payload);
     }
 
     private static void run(FlowProgram p, byte[] frame, int times) {
@@ -63,7 +61,7 @@ class FlowTableLimitsTest {
     @Test
     void otherFramesThatDoNotFitTheirTableAreCountedToo() {
         try (FlowProgram p = FlowProgram.load(FlowConfig.defaults().tableSize(8).otherTableSize(2))) {
-            for (int type : new int[]{0x0806, 0x88cc, 0x88b5, 0x9000}) run(p, Frames.eth(NO_TAGS, type, new byte[46]), 5);
+            for (int type : new int[]{0x0806, 0x88cc, 0x88b5, 0x9000}) run(p, Frames.nonIp(type, 46), 5);
             Map<OtherKey, Count> other = p.otherCounts();
             assertThat(other).hasSize(2).allSatisfy((k, c) -> assertThat(c).isEqualTo(new Count(5, 5 * 60)));
             assertThat(other.keySet()).extracting(OtherKey::ethertype).containsExactlyInAnyOrder(0x0806, 0x88cc);
@@ -99,7 +97,7 @@ class FlowTableLimitsTest {
                 .events(EnumSet.of(EventKind.NEW_FLOW, EventKind.TCP, EventKind.OVERFLOW));
         try (FlowProgram p = FlowProgram.load(config)) {
             for (int flow = 1; flow <= 200; flow++) run(p, udp(flow, 1), 1);
-            byte[] syn = Frames.eth(NO_TAGS, 0x0800, Frames.ipv4(6, 0, 0, 0, Frames.tcp(1, 2, TcpFlags.SYN, 0)));
+            byte[] syn = Frames.tcp4(1, 2, TcpFlags.SYN);
             run(p, syn, 10);
             // events: 8 new flows + 192 overflows, then 10 SYN segments (their flow does not fit either: +10 overflows)
             LossCounters c = p.counters();

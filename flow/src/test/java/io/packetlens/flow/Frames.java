@@ -1,14 +1,22 @@
 package io.packetlens.flow;
 
-import java.io.ByteArrayOutputStream;
-import java.nio.ByteBuffer;
+import io.packetlens.packet.EtherType;
+import io.packetlens.packet.IpProtocol;
+
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.UnaryOperator;
 
-/** Builds test frames layer by layer: Ethernet with VLAN tags, IPv4 with options and fragments, IPv6 with extension headers, and transport headers. */
+import static io.packetlens.packet.Frame.ethernet;
+import static io.packetlens.packet.Frame.ipPacket;
+
+/**
+ * The flow tests' frames, built with {@link io.packetlens.packet.Frame}: every header combination the flow parser
+ * handles ({@link #all()}), and the plain UDP and TCP frames most tests send.
+ */
 final class Frames {
-    static final byte[] SRC4 = {10, 1, 2, 3}, DST4 = {(byte) 192, (byte) 168, 7, 9};
-    static final byte[] SRC6 = bytes("fd00 0000 0000 0000 0000 0000 0000 0001"), DST6 = bytes("2001 0db8 0000 0000 0000 0000 00ab 0002");
+    static final String SRC4 = "10.1.2.3", DST4 = "192.168.7.9";
+    static final String SRC6 = "fd00::1", DST6 = "2001:db8::ab:2";
 
     private Frames() {}
 
@@ -20,178 +28,123 @@ final class Frames {
         }
     }
 
-    /** Ethernet header: MACs, then one 4-byte tag per TPID in {@code tags} (VLAN ids 100, 200, ...), then the ethertype. */
-    static byte[] eth(int[] tags, int ethertype, byte[] payload) {
-        ByteBuffer b = ByteBuffer.allocate(14 + 4 * tags.length + payload.length);
-        b.put(new byte[]{2, 0, 0, 0, 0, 2, 2, 0, 0, 0, 0, 1});
-        for (int i = 0; i < tags.length; i++) b.putShort((short) tags[i]).putShort((short) (0x2000 | (100 * (i + 1))));
-        b.putShort((short) ethertype).put(payload);
-        return b.array();
+    /** An untagged IPv4/UDP frame {@value #SRC4} -> {@value #DST4} with {@code payload} bytes 0, 1, 2 ... */
+    static byte[] udp4(int sport, int dport, int payload) {
+        return ethernet().ipv4(SRC4, DST4).udp(sport, dport).payload(payload).build();
     }
 
-    /** IPv4 header with {@code optionWords} 4-byte words of options (NOPs) and the given flags/fragment-offset field. */
-    static byte[] ipv4(int protocol, int tos, int optionWords, int fragField, byte[] l4) {
-        int hlen = 20 + 4 * optionWords;
-        ByteBuffer b = ByteBuffer.allocate(hlen + l4.length);
-        b.put((byte) (0x40 | (5 + optionWords))).put((byte) tos).putShort((short) (hlen + l4.length))
-                .putShort((short) 0x1234).putShort((short) fragField).put((byte) 64).put((byte) protocol).putShort((short) 0)
-                .put(SRC4).put(DST4);
-        for (int i = 0; i < optionWords * 4; i++) b.put((byte) 1);
-        return b.put(l4).array();
+    /** An untagged IPv4/UDP frame with the given payload. */
+    static byte[] udp4(int sport, int dport, byte[] payload) {
+        return ethernet().ipv4(SRC4, DST4).udp(sport, dport).payload(payload).build();
     }
 
-    /** An IPv6 extension header: its type and its encoded bytes without the next-header byte (filled in by {@link #ipv6}). */
-    record Ext(int type, byte[] body) {
-        /** Hop-by-hop, routing or destination options: (units + 1) * 8 bytes. */
-        static Ext options(int type, int units) {
-            byte[] body = new byte[(units + 1) * 8];
-            body[1] = (byte) units;
-            return new Ext(type, body);
-        }
-
-        /** Fragment header: {@code offset} in 8-byte units, the M flag. */
-        static Ext fragment(int offset, boolean more) {
-            byte[] body = new byte[8];
-            int field = (offset << 3) | (more ? 1 : 0);
-            body[2] = (byte) (field >> 8);
-            body[3] = (byte) field;
-            return new Ext(IpProtocols.FRAGMENT, body);
-        }
-
-        /** Authentication header: (len + 2) * 4 bytes. */
-        static Ext ah(int len) {
-            byte[] body = new byte[(len + 2) * 4];
-            body[1] = (byte) len;
-            return new Ext(IpProtocols.AH, body);
-        }
+    /** An untagged IPv4/TCP segment without payload. */
+    static byte[] tcp4(int sport, int dport, int flags) {
+        return ethernet().ipv4(SRC4, DST4).tcp(sport, dport).tcpFlags(flags).build();
     }
 
-    static byte[] ipv6(int trafficClass, List<Ext> exts, int protocol, byte[] l4) {
-        ByteArrayOutputStream chain = new ByteArrayOutputStream();
-        for (int i = 0; i < exts.size(); i++) {
-            byte[] body = exts.get(i).body().clone();
-            body[0] = (byte) (i + 1 < exts.size() ? exts.get(i + 1).type() : protocol);
-            chain.writeBytes(body);
-        }
-        int first = exts.isEmpty() ? protocol : exts.getFirst().type();
-        ByteBuffer b = ByteBuffer.allocate(40 + chain.size() + l4.length);
-        b.putInt(0x60000000 | (trafficClass << 20) | 0x12345).putShort((short) (chain.size() + l4.length))
-                .put((byte) first).put((byte) 64).put(SRC6).put(DST6).put(chain.toByteArray()).put(l4);
-        return b.array();
+    /** An untagged frame of another ethertype with {@code payload} zero bytes. */
+    static byte[] nonIp(int ethertype, int payload) {
+        return ethernet().ethertype(ethertype).payload(new byte[payload]).build();
     }
 
-    static byte[] tcp(int sport, int dport, int flags, int payload) {
-        ByteBuffer b = ByteBuffer.allocate(20 + payload);
-        b.putShort((short) sport).putShort((short) dport).putInt(1000).putInt(2000).put((byte) 0x50).put((byte) flags)
-                .putShort((short) 65535).putInt(0);
-        return b.array();
+    /** Ethernet with one tag per TPID in {@code tags} (VLAN ids 100, 200, ..., priority 1). */
+    private static io.packetlens.packet.Frame link(int[] tags) {
+        io.packetlens.packet.Frame f = ethernet();
+        for (int i = 0; i < tags.length; i++) f.vlan(tags[i], 0x2000 | (100 * (i + 1)));
+        return f;
     }
 
-    static byte[] udp(int sport, int dport, int payload) {
-        ByteBuffer b = ByteBuffer.allocate(8 + payload);
-        b.putShort((short) sport).putShort((short) dport).putShort((short) (8 + payload)).putShort((short) 0);
-        return b.array();
-    }
+    /** A transport header and payload as the catalogue uses them, with the IP header's TOS / traffic class. */
+    private record L4(String name, int tos, UnaryOperator<io.packetlens.packet.Frame> add) {}
 
-    static byte[] sctp(int sport, int dport) {
-        ByteBuffer b = ByteBuffer.allocate(12 + 16);
-        b.putShort((short) sport).putShort((short) dport).putInt(0xcafe).putInt(0);
-        return b.array();
-    }
+    private static final List<L4> V4 = List.of(
+            new L4("TCP SYN", 0xb8, f -> f.tcp(40000, 443).tcpFlags(TcpFlags.SYN).sequence(1000).acknowledgment(2000)),
+            new L4("TCP PSH|ACK", 0, f -> f.tcp(40001, 80).tcpFlags(TcpFlags.PSH | TcpFlags.ACK).sequence(1000).acknowledgment(2000).payload(6)),
+            new L4("UDP", 0x28, f -> f.udp(5353, 53).payload(5)),
+            new L4("ICMP echo", 0, f -> f.icmp(8, 0).rest(7, 1).payload(4)),
+            new L4("SCTP", 0x48, f -> f.sctp(2905, 2906).verificationTag(0xcafe).payload(16)),
+            new L4("GRE", 0, f -> f.protocol(IpProtocol.GRE).payload(8)),
+            new L4("ICMPv6 over IPv4 (no ports)", 0, f -> f.icmpv6(128, 0).rest(7, 1)));
 
-    /** ICMP or ICMPv6 echo-style message: type, code, checksum, identifier, sequence, payload. */
-    static byte[] icmp(int type, int code, int payload) {
-        ByteBuffer b = ByteBuffer.allocate(8 + payload);
-        b.put((byte) type).put((byte) code).putShort((short) 0).putShort((short) 7).putShort((short) 1);
-        return b.array();
-    }
+    private static final List<L4> V6 = List.of(
+            new L4("TCP SYN|ACK", 0xb8, f -> f.tcp(443, 40000).tcpFlags(TcpFlags.SYN | TcpFlags.ACK).sequence(1000).acknowledgment(2000)),
+            new L4("TCP FIN", 0, f -> f.tcp(40002, 22).tcpFlags(TcpFlags.FIN | TcpFlags.ACK).sequence(1000).acknowledgment(2000).payload(3)),
+            new L4("UDP", 0x28, f -> f.udp(1234, 4789).payload(5)),
+            new L4("ICMPv6 echo", 0, f -> f.icmpv6(128, 0).rest(7, 1).payload(4)),
+            new L4("SCTP", 0x20, f -> f.sctp(36412, 36412).verificationTag(0xcafe).payload(16)),
+            new L4("ESP", 0, f -> f.protocol(IpProtocol.ESP).payload(8)),
+            new L4("no next header", 0, f -> f.protocol(IpProtocol.NO_NEXT_HEADER)),
+            new L4("ICMP over IPv6 (no ports)", 0, f -> f.icmp(8, 0).rest(7, 1)));
 
-    /** Bytes with no transport header the parser reads (GRE, ESP ...). */
-    static byte[] opaque(int n) {
-        return new byte[n];
-    }
+    /** An IPv6 extension header chain, named. */
+    private record Chain(String name, UnaryOperator<io.packetlens.packet.Frame> add) {}
 
-    static byte[] bytes(String hex) {
-        String h = hex.replace(" ", "");
-        byte[] out = new byte[h.length() / 2];
-        for (int i = 0; i < out.length; i++) out[i] = (byte) Integer.parseInt(h.substring(2 * i, 2 * i + 2), 16);
-        return out;
+    private static final List<Chain> CHAINS = List.of(
+            new Chain("", f -> f),
+            new Chain("HBH ", f -> f.hopByHop(0)),
+            new Chain("HBH+DST+RT ", f -> f.hopByHop(0).destinationOptions(1).routing(2)),
+            new Chain("first-fragment ", f -> f.fragment(0, true)),
+            new Chain("atomic-fragment ", f -> f.fragment(0, false)),
+            new Chain("later-fragment ", f -> f.fragment(100, true)),
+            new Chain("HBH+last-fragment ", f -> f.hopByHop(0).fragment(200, false)),
+            new Chain("AH ", f -> f.authentication(4)),
+            new Chain("DST+AH+first-fragment ", f -> f.destinationOptions(0).authentication(1).fragment(0, true)),
+            new Chain("8-ext-headers ", f -> options(f, 8)),
+            new Chain("9-ext-headers ", f -> options(f, 9)));
+
+    /** Hop-by-hop, then destination options, the eighth a routing header: {@code n} headers of 8 bytes. */
+    private static io.packetlens.packet.Frame options(io.packetlens.packet.Frame f, int n) {
+        f.hopByHop(0);
+        for (int i = 1; i < 7; i++) f.destinationOptions(0);
+        f.routing(0);
+        if (n == 9) f.destinationOptions(0);
+        return f;
     }
 
     /** Every header combination the flow parser handles, under each VLAN arrangement, plus frames it must count as other. */
     static List<Frame> all() {
         List<Frame> out = new ArrayList<>();
-        int[][] vlanings = {{}, {ReferenceParser.ETH_P_8021Q}, {ReferenceParser.ETH_P_8021AD, ReferenceParser.ETH_P_8021Q}};
+        int[][] vlanings = {{}, {EtherType.VLAN}, {EtherType.QINQ, EtherType.VLAN}};
         String[] vlanNames = {"", "802.1Q ", "QinQ "};
         for (int v = 0; v < vlanings.length; v++) {
             int[] tags = vlanings[v];
             String vn = vlanNames[v];
             // IPv4: options x fragment position x transport
-            int[][] frags = {{0, 0}, {0x4000, 0}, {0x2000, 1}, {0x2000 | 185, 2}, {370, 3}};
+            int[] frags = {0, 0x4000, 0x2000, 0x2000 | 185, 370};
             String[] fragNames = {"", "DF ", "first-fragment ", "middle-fragment ", "last-fragment "};
             for (int opt : new int[]{0, 2, 10}) {
                 for (int fi = 0; fi < frags.length; fi++) {
                     String p = vn + "IPv4" + (opt > 0 ? "+" + opt * 4 + "B options " : " ") + fragNames[fi];
-                    int ff = frags[fi][0];
-                    out.add(new Frame(p + "TCP SYN", eth(tags, 0x0800, ipv4(6, 0xb8, opt, ff, tcp(40000, 443, TcpFlags.SYN, 0)))));
-                    out.add(new Frame(p + "TCP PSH|ACK", eth(tags, 0x0800, ipv4(6, 0x00, opt, ff, tcp(40001, 80, TcpFlags.PSH | TcpFlags.ACK, 6)))));
-                    out.add(new Frame(p + "UDP", eth(tags, 0x0800, ipv4(17, 0x28, opt, ff, udp(5353, 53, 5)))));
-                    out.add(new Frame(p + "ICMP echo", eth(tags, 0x0800, ipv4(1, 0, opt, ff, icmp(8, 0, 4)))));
-                    out.add(new Frame(p + "SCTP", eth(tags, 0x0800, ipv4(132, 0x48, opt, ff, sctp(2905, 2906)))));
-                    out.add(new Frame(p + "GRE", eth(tags, 0x0800, ipv4(47, 0, opt, ff, opaque(8)))));
-                    out.add(new Frame(p + "ICMPv6 over IPv4 (no ports)", eth(tags, 0x0800, ipv4(58, 0, opt, ff, icmp(128, 0, 0)))));
+                    byte[] nops = new byte[opt * 4];
+                    java.util.Arrays.fill(nops, (byte) 1);
+                    for (L4 l4 : V4) {
+                        io.packetlens.packet.Frame f = link(tags).ipv4(SRC4, DST4).tos(l4.tos()).identification(0x1234)
+                                .flagsAndOffset(frags[fi]).options(nops);
+                        out.add(new Frame(p + l4.name(), l4.add().apply(f).build()));
+                    }
                 }
             }
             // IPv6: extension header chains x transport
-            List<List<Ext>> chains = List.of(
-                    List.of(),
-                    List.of(Ext.options(IpProtocols.HOPOPTS, 0)),
-                    List.of(Ext.options(IpProtocols.HOPOPTS, 0), Ext.options(IpProtocols.DSTOPTS, 1), Ext.options(IpProtocols.ROUTING, 2)),
-                    List.of(Ext.fragment(0, true)),
-                    List.of(Ext.fragment(0, false)),
-                    List.of(Ext.fragment(100, true)),
-                    List.of(Ext.options(IpProtocols.HOPOPTS, 0), Ext.fragment(200, false)),
-                    List.of(Ext.ah(4)),
-                    List.of(Ext.options(IpProtocols.DSTOPTS, 0), Ext.ah(1), Ext.fragment(0, true)),
-                    eight(), nine());
-            String[] chainNames = {"", "HBH ", "HBH+DST+RT ", "first-fragment ", "atomic-fragment ", "later-fragment ",
-                    "HBH+last-fragment ", "AH ", "DST+AH+first-fragment ", "8-ext-headers ", "9-ext-headers "};
-            for (int c = 0; c < chains.size(); c++) {
-                String p = vn + "IPv6 " + chainNames[c];
-                List<Ext> ch = chains.get(c);
-                out.add(new Frame(p + "TCP SYN|ACK", eth(tags, 0x86dd, ipv6(0xb8, ch, 6, tcp(443, 40000, TcpFlags.SYN | TcpFlags.ACK, 0)))));
-                out.add(new Frame(p + "TCP FIN", eth(tags, 0x86dd, ipv6(0x00, ch, 6, tcp(40002, 22, TcpFlags.FIN | TcpFlags.ACK, 3)))));
-                out.add(new Frame(p + "UDP", eth(tags, 0x86dd, ipv6(0x28, ch, 17, udp(1234, 4789, 5)))));
-                out.add(new Frame(p + "ICMPv6 echo", eth(tags, 0x86dd, ipv6(0, ch, 58, icmp(128, 0, 4)))));
-                out.add(new Frame(p + "SCTP", eth(tags, 0x86dd, ipv6(0x20, ch, 132, sctp(36412, 36412)))));
-                out.add(new Frame(p + "ESP", eth(tags, 0x86dd, ipv6(0, ch, 50, opaque(8)))));
-                out.add(new Frame(p + "no next header", eth(tags, 0x86dd, ipv6(0, ch, 59, opaque(0)))));
-                out.add(new Frame(p + "ICMP over IPv6 (no ports)", eth(tags, 0x86dd, ipv6(0, ch, 1, icmp(8, 0, 0)))));
+            for (Chain c : CHAINS) {
+                for (L4 l4 : V6) {
+                    io.packetlens.packet.Frame f = link(tags).ipv6(SRC6, DST6).tos(l4.tos()).flowLabel(0x12345);
+                    out.add(new Frame(vn + "IPv6 " + c.name() + l4.name(), l4.add().apply(c.add().apply(f)).build()));
+                }
             }
             // other: not IP, malformed
-            out.add(new Frame(vn + "ARP", eth(tags, 0x0806, opaque(28))));
-            out.add(new Frame(vn + "LLDP", eth(tags, 0x88cc, opaque(10))));
-            out.add(new Frame(vn + "IPv4 ethertype, version 6", eth(tags, 0x0800, ipv6(0, List.of(), 17, udp(1, 2, 0)))));
-            out.add(new Frame(vn + "IPv6 ethertype, version 4", eth(tags, 0x86dd, ipv4(17, 0, 0, 0, udp(1, 2, 30)))));
-            byte[] shortIhl = ipv4(17, 0, 0, 0, udp(1, 2, 0));
-            shortIhl[0] = 0x44;
-            out.add(new Frame(vn + "IPv4 ihl 4", eth(tags, 0x0800, shortIhl)));
+            out.add(new Frame(vn + "ARP", link(tags).ethertype(EtherType.ARP).payload(new byte[28]).build()));
+            out.add(new Frame(vn + "LLDP", link(tags).ethertype(EtherType.LLDP).payload(new byte[10]).build()));
+            out.add(new Frame(vn + "IPv4 ethertype, version 6", link(tags).ethertype(EtherType.IPV4)
+                    .payload(ipPacket().ipv6(SRC6, DST6).udp(1, 2).build()).build()));
+            out.add(new Frame(vn + "IPv6 ethertype, version 4", link(tags).ethertype(EtherType.IPV6)
+                    .payload(ipPacket().ipv4(SRC4, DST4).udp(1, 2).payload(30).build()).build()));
+            byte[] shortIhl = link(tags).ipv4(SRC4, DST4).udp(1, 2).build();
+            shortIhl[14 + 4 * tags.length] = 0x44;
+            out.add(new Frame(vn + "IPv4 ihl 4", shortIhl));
         }
-        out.add(new Frame("three VLAN tags", eth(new int[]{0x88a8, 0x8100, 0x8100}, 0x0800, ipv4(17, 0, 0, 0, udp(1, 2, 0)))));
+        out.add(new Frame("three VLAN tags", link(new int[]{EtherType.QINQ, EtherType.VLAN, EtherType.VLAN})
+                .ipv4(SRC4, DST4).udp(1, 2).build()));
         return out;
-    }
-
-    private static List<Ext> eight() {
-        List<Ext> l = new ArrayList<>();
-        l.add(Ext.options(IpProtocols.HOPOPTS, 0));
-        for (int i = 0; i < 6; i++) l.add(Ext.options(IpProtocols.DSTOPTS, 0));
-        l.add(Ext.options(IpProtocols.ROUTING, 0));
-        return l;
-    }
-
-    private static List<Ext> nine() {
-        List<Ext> l = eight();
-        l.add(Ext.options(IpProtocols.DSTOPTS, 0));
-        return l;
     }
 }

@@ -1,7 +1,7 @@
 package io.packetlens.flow;
 
 import io.packetlens.ebpf.MapBatch;
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.PerCpu;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -30,7 +30,7 @@ final class TableDrain implements AutoCloseable {
         List<Map.Entry<OtherKey, Count>> o = new ArrayList<>();
         boolean perCpu = program.flowTable().type().isPerCpu();
         flows.forEach((k, v) -> f.add(Map.entry(FlowKey.read(k, 0),
-                perCpu ? FlowRecord.readPerCpu(v, 0, Cpus.possible(), FlowRecord.SIZE) : FlowRecord.read(v, 0))), true);
+                perCpu ? FlowRecord.readPerCpu(v, 0, PerCpu.cpus(), PerCpu.stride(FlowRecord.SIZE)) : FlowRecord.read(v, 0))), true);
         other.forEach((k, v) -> o.add(Map.entry(OtherKey.read(k, 0), FlowProgram.sumPerCpu(v, 0))), true);
         return new Contents(f, o);
     }

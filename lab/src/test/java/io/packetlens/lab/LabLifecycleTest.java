@@ -3,6 +3,7 @@ package io.packetlens.lab;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.packetlens.testkit.KernelTest;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.NetworkInterface;

@@ -2,6 +2,7 @@ package io.packetlens.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.packetlens.testkit.KernelTest;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,6 +2,7 @@ package io.packetlens.lab;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.packetlens.testkit.KernelTest;
 import java.io.FileInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;

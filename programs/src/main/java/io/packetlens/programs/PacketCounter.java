@@ -4,9 +4,9 @@ import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
-import io.packetlens.ebpf.sys.Cpus;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -16,7 +16,6 @@ import java.util.List;
 import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The XDP packet counter ({@code xdp_count.bpf.c}): counts packets and bytes per protocol
@@ -65,7 +64,7 @@ public final class PacketCounter implements AutoCloseable {
 
     private PacketCounter(BpfObject object) {
         this.object = object;
-        this.values = arena.allocate((long) Cpus.possible() * VALUE_SIZE, 8);
+        this.values = arena.allocate(PerCpu.size(VALUE_SIZE), 8);
     }
 
     /** The program's object description, read from the jar. */
@@ -99,17 +98,11 @@ public final class PacketCounter implements AutoCloseable {
     public synchronized Map<Protocol, Count> read() {
         Map<Protocol, Count> out = new EnumMap<>(Protocol.class);
         BpfMap counts = counts();
-        int cpus = Cpus.possible();
+        int stride = PerCpu.stride(VALUE_SIZE);
         for (Protocol p : Protocol.values()) {
             key.set(JAVA_INT, 0, p.ordinal());
-            long packets = 0, bytes = 0;
-            if (counts.lookup(key, values)) {
-                for (int c = 0; c < cpus; c++) {
-                    packets += values.get(JAVA_LONG, (long) c * VALUE_SIZE);
-                    bytes += values.get(JAVA_LONG, (long) c * VALUE_SIZE + 8);
-                }
-            }
-            out.put(p, new Count(packets, bytes));
+            boolean found = counts.lookup(key, values);
+            out.put(p, found ? new Count(PerCpu.sumLongs(values, 0, stride), PerCpu.sumLongs(values, 8, stride)) : Count.ZERO);
         }
         return out;
     }

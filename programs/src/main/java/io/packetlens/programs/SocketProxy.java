@@ -3,10 +3,11 @@ package io.packetlens.programs;
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.link.SockMapLink;
 import io.packetlens.ebpf.socket.NativeSocket;
-import io.packetlens.ebpf.sys.Cpus;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -88,10 +89,7 @@ public final class SocketProxy implements AutoCloseable {
     private long stat(int slot) {
         byte[] v = object.map("proxy_stats").lookup(ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(slot).array())
                 .orElseThrow();
-        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
-        long sum = 0;
-        for (int cpu = 0; cpu < Cpus.possible(); cpu++) sum += b.getLong(cpu * 8);
-        return sum;
+        return PerCpu.sumLongs(MemorySegment.ofArray(v), 0, PerCpu.stride(8));
     }
 
     /** Bytes the kernel has moved from one spliced socket to its peer. */

@@ -5,17 +5,17 @@ import io.packetlens.ebpf.XdpAction;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
 import io.packetlens.lab.Traffic;
+import io.packetlens.packet.Frame;
 import io.packetlens.programs.PacketCounter.Count;
 import io.packetlens.programs.PacketCounter.Protocol;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -26,23 +26,21 @@ import static org.assertj.core.api.Assertions.assertThat;
 @KernelTest
 class PacketCounterTest {
 
+    /** A frame of 128 bytes: tags (one per TPID before the last value, VLAN id 100), then the ethertype, then zeros. */
     private static byte[] frame(int... vlanThenEthertype) {
-        ByteBuffer b = ByteBuffer.allocate(128);
-        b.put(new byte[12]);
-        for (int i = 0; i < vlanThenEthertype.length - 1; i++) b.putShort((short) vlanThenEthertype[i]).putShort((short) 100);
-        b.putShort((short) vlanThenEthertype[vlanThenEthertype.length - 1]);
-        return b.array();
+        Frame f = Frame.ethernet(new byte[6], new byte[6]);
+        for (int i = 0; i < vlanThenEthertype.length - 1; i++) f.vlan(vlanThenEthertype[i], 100);
+        int l3 = 14 + 4 * (vlanThenEthertype.length - 1);
+        return f.ethertype(vlanThenEthertype[vlanThenEthertype.length - 1]).payload(new byte[128 - l3]).build();
     }
 
-    private static byte[] withL3(byte[] eth, int l3Offset, int ipVersion, int proto) {
-        if (ipVersion == 4) {
-            eth[l3Offset] = 0x45;
-            eth[l3Offset + 9] = (byte) proto;
-        } else {
-            eth[l3Offset] = 0x60;
-            eth[l3Offset + 6] = (byte) proto;
-        }
-        return eth;
+    /** The same frame as a whole IPv4 or IPv6 packet of protocol {@code proto} (the class is decided by that field). */
+    private static byte[] ip(int ipVersion, int proto, int... tags) {
+        Frame f = Frame.ethernet(new byte[6], new byte[6]);
+        for (int tpid : tags) f.vlan(tpid, 100);
+        int l3 = 14 + 4 * tags.length;
+        if (ipVersion == 4) return f.ipv4("10.0.0.1", "10.0.0.2").protocol(proto).payload(new byte[128 - l3 - 20]).build();
+        return f.ipv6("fd00::1", "fd00::2").protocol(proto).payload(new byte[128 - l3 - 40]).build();
     }
 
     private static Protocol classify(PacketCounter counter, byte[] frame) {
@@ -65,17 +63,17 @@ class PacketCounterTest {
     @Test
     void classifiesFramesIncludingVlanTags() {
         try (PacketCounter c = PacketCounter.load()) {
-            assertThat(classify(c, withL3(frame(0x0800), 14, 4, 6))).isEqualTo(Protocol.IPV4_TCP);
-            assertThat(classify(c, withL3(frame(0x0800), 14, 4, 17))).isEqualTo(Protocol.IPV4_UDP);
-            assertThat(classify(c, withL3(frame(0x0800), 14, 4, 1))).isEqualTo(Protocol.IPV4_ICMP);
-            assertThat(classify(c, withL3(frame(0x0800), 14, 4, 47))).isEqualTo(Protocol.IPV4_OTHER);
-            assertThat(classify(c, withL3(frame(0x86dd), 14, 6, 6))).isEqualTo(Protocol.IPV6_TCP);
-            assertThat(classify(c, withL3(frame(0x86dd), 14, 6, 17))).isEqualTo(Protocol.IPV6_UDP);
-            assertThat(classify(c, withL3(frame(0x86dd), 14, 6, 58))).isEqualTo(Protocol.IPV6_ICMP);
+            assertThat(classify(c, ip(4, 6))).isEqualTo(Protocol.IPV4_TCP);
+            assertThat(classify(c, ip(4, 17))).isEqualTo(Protocol.IPV4_UDP);
+            assertThat(classify(c, ip(4, 1))).isEqualTo(Protocol.IPV4_ICMP);
+            assertThat(classify(c, ip(4, 47))).isEqualTo(Protocol.IPV4_OTHER);
+            assertThat(classify(c, ip(6, 6))).isEqualTo(Protocol.IPV6_TCP);
+            assertThat(classify(c, ip(6, 17))).isEqualTo(Protocol.IPV6_UDP);
+            assertThat(classify(c, ip(6, 58))).isEqualTo(Protocol.IPV6_ICMP);
             assertThat(classify(c, frame(0x0806))).isEqualTo(Protocol.ARP);
             assertThat(classify(c, frame(0x88cc))).isEqualTo(Protocol.OTHER); // LLDP
-            assertThat(classify(c, withL3(frame(0x8100, 0x0800), 18, 4, 17))).isEqualTo(Protocol.IPV4_UDP);
-            assertThat(classify(c, withL3(frame(0x88a8, 0x8100, 0x86dd), 22, 6, 6))).isEqualTo(Protocol.IPV6_TCP);
+            assertThat(classify(c, ip(4, 17, 0x8100))).isEqualTo(Protocol.IPV4_UDP);
+            assertThat(classify(c, ip(6, 6, 0x88a8, 0x8100))).isEqualTo(Protocol.IPV6_TCP);
             assertThat(classify(c, java.util.Arrays.copyOf(frame(0x0800), 20))).isEqualTo(Protocol.TRUNCATED);
             assertThat(classify(c, java.util.Arrays.copyOf(frame(0x8100, 0x0800), 16))).isEqualTo(Protocol.TRUNCATED);
         }

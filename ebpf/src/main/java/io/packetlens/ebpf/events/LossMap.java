@@ -1,13 +1,12 @@
 package io.packetlens.ebpf.events;
 
 import io.packetlens.ebpf.BpfMap;
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.PerCpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /** The per-CPU loss counter map {@code <channel>_lost} of packetlens_events.h: PL_LOST_SLOTS u64 counters per CPU. */
 final class LossMap {
@@ -18,16 +17,15 @@ final class LossMap {
 
     /** Counters as [slot][cpu]. */
     static long[][] read(BpfMap lost) {
-        int cpus = Cpus.possible();
-        long[][] out = new long[SLOTS][cpus];
+        long[][] out = new long[SLOTS][PerCpu.cpus()];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(JAVA_INT);
             MemorySegment value = arena.allocate(lost.lookupValueSize(), 8);
-            int stride = (lost.valueSize() + 7) & ~7;
+            int stride = PerCpu.stride(lost.valueSize());
             for (int slot = 0; slot < SLOTS; slot++) {
                 key.set(JAVA_INT, 0, slot);
                 if (!lost.lookup(key, value)) continue;
-                for (int cpu = 0; cpu < cpus; cpu++) out[slot][cpu] = value.get(JAVA_LONG, (long) cpu * stride);
+                out[slot] = PerCpu.longs(value, 0, stride);
             }
         }
         return out;

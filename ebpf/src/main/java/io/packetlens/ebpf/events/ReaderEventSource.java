@@ -1,7 +1,7 @@
 package io.packetlens.ebpf.events;
 
 import io.packetlens.ebpf.BpfMap;
-import io.packetlens.ebpf.sys.EpollReader;
+import io.packetlens.ebpf.EpollReader;
 
 /**
  * What the ring-buffer and perf-buffer event sources share: delegating reads to an

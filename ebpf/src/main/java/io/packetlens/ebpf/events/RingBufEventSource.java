@@ -1,8 +1,8 @@
 package io.packetlens.ebpf.events;
 
 import io.packetlens.ebpf.BpfMap;
+import io.packetlens.ebpf.cpu.Cpus;
 import io.packetlens.ebpf.ringbuf.RingBufReader;
-import io.packetlens.ebpf.sys.Cpus;
 
 /** An {@link EventSource} over a BPF ring buffer. */
 final class RingBufEventSource extends ReaderEventSource {

@@ -2,6 +2,7 @@ package io.packetlens.ebpf.features;
 
 import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.MapSpec;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ProgramType;
@@ -9,7 +10,6 @@ import io.packetlens.ebpf.asm.Insn;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Syscalls;
 
 import java.lang.foreign.Arena;

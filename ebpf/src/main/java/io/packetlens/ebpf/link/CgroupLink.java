@@ -3,9 +3,9 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.cgroup.Cgroup;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

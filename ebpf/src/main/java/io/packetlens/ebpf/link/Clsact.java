@@ -1,5 +1,6 @@
 package io.packetlens.ebpf.link;
 
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.netlink.Attribute;
 import io.packetlens.ebpf.netlink.Attributes;
 import io.packetlens.ebpf.netlink.Message;
@@ -9,7 +10,6 @@ import io.packetlens.ebpf.netlink.NetlinkException;
 import io.packetlens.ebpf.netlink.NetlinkSocket;
 import io.packetlens.ebpf.netlink.Rtnetlink;
 import io.packetlens.ebpf.netlink.TcMsg;
-import io.packetlens.ebpf.sys.Errno;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -1,10 +1,10 @@
 package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 
@@ -29,8 +29,8 @@ public class Link implements AutoCloseable {
     private final String description;
     private volatile boolean released;
 
-    /** A BPF link owned through {@code fd}. */
-    protected Link(Fd fd, String description) {
+    /** A BPF link owned through {@code fd} (the link types of this package). */
+    Link(Fd fd, String description) {
         this.fd = fd;
         this.description = description;
     }

@@ -1,10 +1,10 @@
 package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

@@ -4,12 +4,12 @@ import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

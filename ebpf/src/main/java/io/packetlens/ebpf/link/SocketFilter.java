@@ -2,9 +2,9 @@ package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.socket.NativeSocket;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Sockets;
 
 /**

@@ -2,6 +2,7 @@ package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.features.Features;
 import io.packetlens.ebpf.features.KernelVersion;
@@ -10,7 +11,6 @@ import io.packetlens.ebpf.netlink.NetlinkSocket;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

@@ -3,10 +3,10 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.netlink.NetlinkException;
 import io.packetlens.ebpf.netlink.NetlinkSocket;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 
 import java.util.ArrayList;

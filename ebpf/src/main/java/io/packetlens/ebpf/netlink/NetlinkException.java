@@ -1,7 +1,7 @@
 package io.packetlens.ebpf.netlink;
 
 import io.packetlens.ebpf.BpfException;
-import io.packetlens.ebpf.sys.Errno;
+import io.packetlens.ebpf.Errno;
 
 /**
  * A netlink request the kernel refused, or a reply that could not be understood: carries

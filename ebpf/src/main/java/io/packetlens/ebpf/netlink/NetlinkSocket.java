@@ -1,6 +1,6 @@
 package io.packetlens.ebpf.netlink;
 
-import io.packetlens.ebpf.sys.Errno;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Sockets;
 

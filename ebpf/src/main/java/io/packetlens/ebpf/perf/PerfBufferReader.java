@@ -2,9 +2,9 @@ package io.packetlens.ebpf.perf;
 
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfMap;
+import io.packetlens.ebpf.EpollReader;
 import io.packetlens.ebpf.MapType;
-import io.packetlens.ebpf.sys.Cpus;
-import io.packetlens.ebpf.sys.EpollReader;
+import io.packetlens.ebpf.cpu.Cpus;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

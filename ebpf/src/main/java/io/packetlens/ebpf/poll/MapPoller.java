@@ -2,7 +2,7 @@ package io.packetlens.ebpf.poll;
 
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.MapBatch;
-import io.packetlens.ebpf.sys.Cpus;
+import io.packetlens.ebpf.PerCpu;
 
 import java.lang.foreign.MemorySegment;
 import java.time.Duration;
@@ -42,7 +42,7 @@ public final class MapPoller implements AutoCloseable {
     }
 
     private static int cpusOf(BpfMap map) {
-        return map.type().isPerCpu() ? Cpus.possible() : 1;
+        return map.type().isPerCpu() ? PerCpu.cpus() : 1;
     }
 
     public BpfMap map() {

@@ -1,17 +1,20 @@
 package io.packetlens.ebpf.poll;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
+import io.packetlens.ebpf.PerCpu;
+
+import java.lang.foreign.MemorySegment;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+
 /**
  * The contents of a map at one moment, as read by one batch-lookup pass: every key with its
  * value bytes (for per-CPU maps, one 8-byte-aligned slot per possible CPU). Values can be read
- * as counters: little-endian u64 words, summed over CPUs for per-CPU maps.
+ * as counters: native-order u64 words, summed over CPUs for per-CPU maps.
  */
 public final class Snapshot {
     private final Map<MapKey, byte[]> entries;
@@ -55,11 +58,8 @@ public final class Snapshot {
         long[] out = new long[valueSize / 8];
         byte[] v = entries.get(key);
         if (v == null) return out;
-        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-        int stride = (valueSize + 7) & ~7;
-        for (int cpu = 0; cpu < cpus; cpu++) {
-            for (int w = 0; w < out.length; w++) out[w] += b.getLong(cpu * stride + w * 8);
-        }
+        MemorySegment s = MemorySegment.ofArray(v);
+        for (int w = 0; w < out.length; w++) out[w] = cpus == 1 ? s.get(JAVA_LONG_UNALIGNED, w * 8L) : PerCpu.sumLongs(s, w * 8L, PerCpu.stride(valueSize));
         return out;
     }
 
@@ -70,13 +70,10 @@ public final class Snapshot {
 
     /** Per-CPU values of u64 word {@code word} of {@code key} (one entry for a map that is not per-CPU). */
     public long[] perCpu(MapKey key, int word) {
-        long[] out = new long[cpus];
         byte[] v = entries.get(key);
-        if (v == null) return out;
-        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-        int stride = (valueSize + 7) & ~7;
-        for (int cpu = 0; cpu < cpus; cpu++) out[cpu] = b.getLong(cpu * stride + word * 8);
-        return out;
+        if (v == null) return new long[cpus];
+        MemorySegment s = MemorySegment.ofArray(v);
+        return cpus == 1 ? new long[] {s.get(JAVA_LONG_UNALIGNED, word * 8L)} : PerCpu.longs(s, word * 8L, PerCpu.stride(valueSize));
     }
 
     /** System.nanoTime() when the snapshot was read. */

@@ -1,7 +1,7 @@
 package io.packetlens.ebpf.ringbuf;
 
 import io.packetlens.ebpf.BpfMap;
-import io.packetlens.ebpf.sys.EpollReader;
+import io.packetlens.ebpf.EpollReader;
 
 import java.util.Arrays;
 import java.util.List;

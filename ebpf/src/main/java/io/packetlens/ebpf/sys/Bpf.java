@@ -1,6 +1,7 @@
 package io.packetlens.ebpf.sys;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.Errno;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;

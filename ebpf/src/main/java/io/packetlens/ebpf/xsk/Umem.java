@@ -1,7 +1,7 @@
 package io.packetlens.ebpf.xsk;
 
 import io.packetlens.ebpf.BpfException;
-import io.packetlens.ebpf.sys.Errno;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 

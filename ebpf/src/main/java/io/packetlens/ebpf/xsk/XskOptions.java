@@ -1,7 +1,7 @@
 package io.packetlens.ebpf.xsk;
 
 import io.packetlens.ebpf.BpfException;
-import io.packetlens.ebpf.sys.Errno;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.sys.XskSyscalls;
 
 import java.lang.foreign.Arena;

@@ -1,8 +1,8 @@
 package io.packetlens.ebpf.xsk;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.link.Interfaces;
-import io.packetlens.ebpf.sys.Errno;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.XskSyscalls;
 

@@ -4,9 +4,10 @@ import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.TestRun;
-import io.packetlens.ebpf.sys.Cpus;
 
+import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
@@ -75,16 +76,12 @@ public final class ChannelsProgram implements AutoCloseable {
     /** The per-CPU loss counter {@code slot} of the events channel. */
     public long[] lostPerCpu(int slot) {
         byte[] v = object.map("events_lost").lookup(intKey(slot)).orElseThrow();
-        ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-        long[] out = new long[Cpus.possible()];
-        for (int i = 0; i < out.length; i++) out[i] = b.getLong(i * 8);
-        return out;
+        return PerCpu.longs(MemorySegment.ofArray(v), 0, PerCpu.stride(8));
     }
 
     public long lost(int slot) {
-        long sum = 0;
-        for (long l : lostPerCpu(slot)) sum += l;
-        return sum;
+        byte[] v = object.map("events_lost").lookup(intKey(slot)).orElseThrow();
+        return PerCpu.sumLongs(MemorySegment.ofArray(v), 0, PerCpu.stride(8));
     }
 
     /** Byte i of every record's pattern (past the 16-byte header). */
@@ -103,7 +100,7 @@ public final class ChannelsProgram implements AutoCloseable {
     }
 
     private void fillPayload() {
-        int cpus = Cpus.possible();
+        int cpus = PerCpu.cpus();
         byte[] value = new byte[cpus * PAYLOAD_BYTES];
         for (int c = 0; c < cpus; c++) {
             for (int i = 0; i < PAYLOAD_BYTES; i++) value[c * PAYLOAD_BYTES + i] = pattern(i);

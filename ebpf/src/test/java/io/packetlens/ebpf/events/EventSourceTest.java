@@ -7,7 +7,7 @@ import io.packetlens.ebpf.channels.ChannelsProgram;
 import io.packetlens.ebpf.channels.OnCpu;
 import io.packetlens.ebpf.channels.SequenceCheck;
 import io.packetlens.ebpf.perf.PerfBufferOptions;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;

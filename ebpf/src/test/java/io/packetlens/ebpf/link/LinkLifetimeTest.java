@@ -1,5 +1,6 @@
 package io.packetlens.ebpf.link;
 
+import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.cgroup.Cgroup;
 import io.packetlens.ebpf.features.Features;
 import io.packetlens.ebpf.features.KernelVersion;
@@ -9,13 +10,14 @@ import io.packetlens.ebpf.sys.BpfCmd;
 import io.packetlens.ebpf.sys.Syscalls;
 import io.packetlens.lab.Bpffs;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.BufferedReader;
+import java.io.File;
 import java.io.InputStreamReader;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
@@ -63,13 +65,23 @@ class LinkLifetimeTest {
         return Features.hasTcx();
     }
 
-    /** A JVM running {@link LinkChild} in {@code host}'s network namespace, with this JVM's class path. */
+    /**
+     * A JVM running {@link LinkChild} in {@code host}'s network namespace, with this JVM's class path plus the library
+     * and its tests (which surefire puts on the module path, patched into io.packetlens.ebpf; the child takes them as
+     * plain class path).
+     */
     private static Process child(Host host, String... args) throws Exception {
         String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        String classPath = String.join(File.pathSeparator, System.getProperty("java.class.path"), location(ObjectSpec.class),
+                location(LinkChild.class));
         List<String> cmd = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + host.namespace(), java,
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), LinkChild.class.getName()));
+                "--enable-native-access=ALL-UNNAMED", "-cp", classPath, LinkChild.class.getName()));
         cmd.addAll(Arrays.asList(args));
         return new ProcessBuilder(cmd).redirectErrorStream(true).start();
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
     }
 
     /** The child's line starting with {@code prefix}, as program ids; fails with the child's output if it never comes. */

@@ -3,7 +3,7 @@ package io.packetlens.ebpf.perf;
 import com.sun.management.ThreadMXBean;
 import io.packetlens.ebpf.channels.ChannelsProgram;
 import io.packetlens.ebpf.channels.OnCpu;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

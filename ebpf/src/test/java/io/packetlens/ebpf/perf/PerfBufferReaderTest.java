@@ -1,11 +1,11 @@
 package io.packetlens.ebpf.perf;
 
+import io.packetlens.ebpf.EpollReader;
 import io.packetlens.ebpf.channels.ChannelsProgram;
 import io.packetlens.ebpf.channels.OnCpu;
 import io.packetlens.ebpf.channels.SequenceCheck;
-import io.packetlens.ebpf.sys.EpollReader;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;

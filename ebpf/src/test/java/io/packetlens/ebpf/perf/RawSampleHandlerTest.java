@@ -2,7 +2,7 @@ package io.packetlens.ebpf.perf;
 
 import io.packetlens.ebpf.channels.ChannelsProgram;
 import io.packetlens.ebpf.channels.OnCpu;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;

@@ -5,7 +5,7 @@ import io.packetlens.ebpf.MapSpec;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.channels.ChannelsProgram;
 import io.packetlens.ebpf.channels.OnCpu;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.ByteBuffer;

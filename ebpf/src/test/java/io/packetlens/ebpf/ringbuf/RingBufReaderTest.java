@@ -1,11 +1,11 @@
 package io.packetlens.ebpf.ringbuf;
 
+import io.packetlens.ebpf.EpollReader;
 import io.packetlens.ebpf.channels.ChannelsProgram;
 import io.packetlens.ebpf.channels.OnCpu;
 import io.packetlens.ebpf.channels.SequenceCheck;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.OpenFds;
-import io.packetlens.ebpf.sys.EpollReader;
+import io.packetlens.testkit.KernelTest;
 import com.sun.management.ThreadMXBean;
 import org.junit.jupiter.api.Test;
 

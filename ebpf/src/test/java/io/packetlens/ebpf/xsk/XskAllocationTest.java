@@ -5,8 +5,8 @@ import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;

@@ -6,9 +6,10 @@ import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.XdpAction;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.OpenFds;
+import io.packetlens.packet.Frame;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
@@ -51,7 +52,7 @@ class XskLifecycleTest {
             Host b = lab.b();
             int fds = OpenFds.count();
             BpfProgram prog = obj.program("xdp_to_xsk");
-            byte[] udp = UdpFrames.frame("02:00:00:00:00:01", "02:00:00:00:00:02", "10.0.0.1", "10.0.0.2", 1, 2, new byte[16]);
+            byte[] udp = Frame.ethernet("02:00:00:00:00:01", "02:00:00:00:00:02").ipv4("10.0.0.1", "10.0.0.2").udp(1, 2).payload(new byte[16]).build();
             Umem umem = Umem.create(UmemConfig.defaults());
             long area = umem.area().address();
             XskSocket xsk = b.call(() -> XskSocket.open(umem, b.ifname(), 0, XskConfig.defaults()));

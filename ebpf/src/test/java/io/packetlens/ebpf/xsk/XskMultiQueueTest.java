@@ -4,8 +4,9 @@ import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
+import io.packetlens.packet.Frame;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -52,8 +53,8 @@ class XskMultiQueueTest {
                     int[] sent = {0};
                     while (sent[0] < PER_QUEUE) {
                         sent[0] += tx.transmit(Math.min(32, PER_QUEUE - sent[0]), (area, off, cap, i) -> {
-                            byte[] f = UdpFrames.frame("02:00:00:00:01:01", "02:00:00:00:01:02", "10.9.0.1", "10.9.0.2",
-                                    5000, 6000, ByteBuffer.allocate(8).putInt(sent[0] + i).putInt(tx.queue()).array());
+                            byte[] f = Frame.ethernet("02:00:00:00:01:01", "02:00:00:00:01:02").ipv4("10.9.0.1", "10.9.0.2").udp(5000, 6000)
+                                    .payload(ByteBuffer.allocate(8).putInt(sent[0] + i).putInt(tx.queue()).array()).build();
                             MemorySegment.copy(f, 0, area, JAVA_BYTE, off, f.length);
                             return f.length;
                         });

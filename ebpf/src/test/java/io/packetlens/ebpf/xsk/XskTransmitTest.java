@@ -1,8 +1,9 @@
 package io.packetlens.ebpf.xsk;
 
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.lab.Lab;
+import io.packetlens.packet.Frame;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.MemorySegment;
@@ -35,7 +36,7 @@ class XskTransmitTest {
             Host a = lab.a(), b = lab.b();
             byte[][] frames = new byte[N][];
             for (int i = 0; i < N; i++) {
-                frames[i] = UdpFrames.frame(a.mac(), b.mac(), a.ipv4(), b.ipv4(), 40000 + i % 7, PORT, XskTestSupport.payload(i, 7));
+                frames[i] = Frame.ethernet(a.mac(), b.mac()).ipv4(a.ipv4(), b.ipv4()).udp(40000 + i % 7, PORT).payload(XskTestSupport.payload(i, 7)).build();
             }
             DatagramSocket receiver = b.call(() -> {
                 DatagramSocket s = new DatagramSocket(null);

@@ -5,7 +5,7 @@ import io.packetlens.export.ExporterRunner;
 import io.packetlens.export.ExporterSettings;
 import io.packetlens.export.json.FlowJson;
 import io.packetlens.flow.FinishedFlow;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.peers.Processes;
 import org.junit.jupiter.api.Test;
 

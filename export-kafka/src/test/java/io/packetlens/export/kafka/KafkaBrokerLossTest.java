@@ -8,7 +8,7 @@ import io.packetlens.export.json.FlowJson;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowClock;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.FlowMonitor;

@@ -17,7 +17,7 @@ import io.packetlens.flow.FlowClock;
 import io.packetlens.flow.FlowEvent;
 import io.packetlens.flow.FlowKey;
 import io.packetlens.lab.Host;
-import io.packetlens.lab.KernelTest;
+import io.packetlens.testkit.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.monitor.FlowMonitor;

@@ -4,9 +4,9 @@ import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
-import io.packetlens.ebpf.sys.Cpus;
 import io.packetlens.ebpf.xsk.XskSocket;
 import io.packetlens.programs.filter.CaptureFilter;
 import io.packetlens.programs.filter.FilterMaps;
@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * The capture programs of {@code xsk_capture.bpf.c}: {@code xdp_steal} (filter, then
@@ -106,14 +105,13 @@ public final class CaptureProgram implements AutoCloseable {
     /** The program's counters, summed over CPUs. */
     public ProgramCounters counters() {
         BpfMap stats = object.map("cap_stats");
-        int cpus = Cpus.possible();
         long[] sum = new long[CaptureLayout.STATS];
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment key = arena.allocate(4, 4);
-            MemorySegment values = arena.allocate((long) cpus * 8, 8);
+            MemorySegment values = arena.allocate(stats.lookupValueSize(), 8);
             for (int i = 0; i < sum.length; i++) {
                 key.set(JAVA_INT, 0, i);
-                if (stats.lookup(key, values)) for (int c = 0; c < cpus; c++) sum[i] += values.get(JAVA_LONG, c * 8L);
+                if (stats.lookup(key, values)) sum[i] = PerCpu.sumLongs(values, 0, PerCpu.stride(stats.valueSize()));
             }
         }
         return new ProgramCounters(sum[CaptureLayout.STAT_SEEN], sum[CaptureLayout.STAT_MATCHED], sum[CaptureLayout.STAT_NO_SOCKET],

@@ -2,8 +2,8 @@ package io.packetlens.programs.capture;
 
 import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.XdpAction;
-import io.packetlens.lab.KernelTest;
 import io.packetlens.programs.filter.CaptureFilter;
+import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import static io.packetlens.programs.capture.TestFrames.v4;

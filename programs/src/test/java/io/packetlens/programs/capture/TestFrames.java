@@ -1,39 +1,38 @@
 package io.packetlens.programs.capture;
 
-import java.nio.ByteBuffer;
+import io.packetlens.packet.EtherType;
+import io.packetlens.packet.Frame;
+import io.packetlens.packet.IpProtocol;
 
-/** Test frames: Ethernet + IPv4/IPv6 + TCP/UDP headers (checksums not needed for test-run). */
+/** The capture tests' frames (io.packetlens.packet.Frame): IPv4/IPv6 with 36 bytes of TCP, UDP, ICMP or other transport. */
 final class TestFrames {
+    private static final int L4 = 36;
+
     private TestFrames() {}
 
     static byte[] v4(int proto, String src, String dst, int sport, int dport) {
         return v4(proto, src, dst, sport, dport, 0);
     }
 
-    static byte[] v4(int proto, String src, String dst, int sport, int dport, int fragOffset) {
-        ByteBuffer b = ByteBuffer.allocate(14 + 20 + 20 + 16);
-        b.put(new byte[6]).put(new byte[6]).putShort((short) 0x0800);
-        b.put((byte) 0x45).put((byte) 0).putShort((short) (20 + 20 + 16)).putShort((short) 1).putShort((short) fragOffset)
-                .put((byte) 64).put((byte) proto).putShort((short) 0).put(ip(src)).put(ip(dst));
-        b.putShort((short) sport).putShort((short) dport);
-        return b.array();
+    /** {@code flagsAndOffset}: the IPv4 flags and fragment offset word. */
+    static byte[] v4(int proto, String src, String dst, int sport, int dport, int flagsAndOffset) {
+        return transport(Frame.ethernet().ipv4(src, dst).flagsAndOffset(flagsAndOffset), proto, sport, dport).build();
     }
 
     static byte[] v6(int proto, String src, String dst, int sport, int dport) {
-        ByteBuffer b = ByteBuffer.allocate(14 + 40 + 20 + 16);
-        b.put(new byte[6]).put(new byte[6]).putShort((short) 0x86dd);
-        b.putInt(0x60000000).putShort((short) 36).put((byte) proto).put((byte) 64).put(ip(src)).put(ip(dst));
-        b.putShort((short) sport).putShort((short) dport);
-        return b.array();
+        return transport(Frame.ethernet().ipv6(src, dst), proto, sport, dport).build();
     }
 
     static byte[] vlan(byte[] frame, int vid) {
-        ByteBuffer b = ByteBuffer.allocate(frame.length + 4);
-        b.put(frame, 0, 12).putShort((short) 0x8100).putShort((short) vid).put(frame, 12, frame.length - 12);
-        return b.array();
+        return Frame.pushVlan(frame, EtherType.VLAN, vid);
     }
 
-    static byte[] ip(String s) {
-        return java.net.InetAddress.ofLiteral(s).getAddress();
+    private static Frame transport(Frame f, int proto, int sport, int dport) {
+        return switch (proto) {
+            case IpProtocol.TCP -> f.tcp(sport, dport).payload(L4 - 20);
+            case IpProtocol.UDP -> f.udp(sport, dport).payload(L4 - 8);
+            case IpProtocol.ICMP -> f.icmp(8, 0).payload(L4 - 8);
+            default -> f.protocol(proto).payload(L4);
+        };
     }
 }

@@ -1,13 +1,19 @@
-package io.packetlens.lab;
+package io.packetlens.testkit;
 
-import static io.packetlens.lab.KernelTestCondition.Verdict.FAIL;
-import static io.packetlens.lab.KernelTestCondition.Verdict.RUN;
-import static io.packetlens.lab.KernelTestCondition.Verdict.SKIP;
+import static io.packetlens.testkit.KernelTestCondition.Verdict.FAIL;
+import static io.packetlens.testkit.KernelTestCondition.Verdict.RUN;
+import static io.packetlens.testkit.KernelTestCondition.Verdict.SKIP;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
 class KernelTestConditionTest {
+
+    @Test
+    void findsCommandsOnThePath() {
+        assertThat(KernelTestCondition.onPath("sh")).isTrue();
+        assertThat(KernelTestCondition.onPath("no-such-command-packetlens")).isFalse();
+    }
 
     @Test
     void skipsOnlyForNonRootOutsideCi() {

@@ -1,12 +1,16 @@
-package io.packetlens.ebpf.sys;
+package io.packetlens.ebpf.cpu;
+
+import io.packetlens.ebpf.sys.Affinity;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * CPU sets from sysfs. Per-CPU maps hold one value per <em>possible</em> CPU
- * ({@code /sys/devices/system/cpu/possible}); perf buffers need one ring per <em>online</em> CPU.
+ * CPU sets from sysfs, and the calling thread's CPU. Per-CPU maps hold one value per <em>possible</em> CPU
+ * ({@code /sys/devices/system/cpu/possible}); perf buffers need one ring per <em>online</em> CPU; a program run with
+ * BPF_PROG_TEST_RUN counts into the per-CPU slot of the CPU the calling thread is on, which {@link #pinCurrentThread}
+ * fixes.
  */
 public final class Cpus {
     private static volatile int possible = -1;
@@ -53,5 +57,15 @@ public final class Cpus {
                     int b = ab.length > 1 ? Integer.parseInt(ab[1]) : a;
                     return java.util.stream.IntStream.rangeClosed(a, b);
                 }).toArray();
+    }
+
+    /** Restricts the calling thread to {@code cpu} (sched_setaffinity). */
+    public static void pinCurrentThread(int cpu) {
+        Affinity.pinCurrentThread(cpu);
+    }
+
+    /** The CPU the calling thread runs on right now (sched_getcpu). */
+    public static int currentCpu() {
+        return Affinity.currentCpu();
     }
 }

@@ -1,4 +1,4 @@
-package io.packetlens.ebpf.sys;
+package io.packetlens.ebpf;
 
 /** Linux errno values the library meets, with names and advice for the common ones. */
 public final class Errno {

@@ -1,6 +1,9 @@
 /* Kernel-to-user event channels for packetlens kernel programs: one source that runs over a
  * BPF ring buffer (kernel 5.8+) or a perf buffer (older kernels), with every lost record
- * counted per CPU so user space can report losses instead of going silent.
+ * counted per CPU so user space can report losses instead of going silent. It is the C half
+ * of io.packetlens.ebpf.events and ships in the library's jar beside it
+ * (io/packetlens/ebpf/events/packetlens_events.h); in this repository scripts/compile-bpf.sh
+ * gets ebpf/src/main/bpf/include as an include directory.
  *
  * Declaring a channel:
  *     PL_EVENTS(events, 256 * 1024);      // ring size in bytes (power of two, page multiple)

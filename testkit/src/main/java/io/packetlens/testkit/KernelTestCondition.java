@@ -1,9 +1,10 @@
-package io.packetlens.lab;
+package io.packetlens.testkit;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
@@ -31,7 +32,7 @@ public final class KernelTestCondition implements BeforeAllCallback, BeforeEachC
     private static void check() {
         boolean ci = "true".equalsIgnoreCase(System.getenv("CI"));
         Optional<String> notRoot = whyNotRoot();
-        boolean ipPresent = Commands.find("ip").isPresent();
+        boolean ipPresent = onPath("ip");
         String reason = notRoot.orElse(ipPresent ? "" : "the `ip` command (iproute2) is not installed");
         switch (verdict(ci, notRoot.isEmpty(), ipPresent)) {
             case RUN -> {
@@ -47,6 +48,14 @@ public final class KernelTestCondition implements BeforeAllCallback, BeforeEachC
             return Verdict.RUN;
         }
         return !ci && !root ? Verdict.SKIP : Verdict.FAIL;
+    }
+
+    /** Whether {@code name} is an executable in PATH or the sbin/bin directories a non-root PATH may lack. */
+    static boolean onPath(String name) {
+        String path = System.getenv().getOrDefault("PATH", "");
+        return Stream.concat(Stream.of(path.split(":")), Stream.of("/usr/sbin", "/sbin", "/usr/bin", "/bin"))
+                .filter(dir -> !dir.isEmpty())
+                .anyMatch(dir -> Files.isExecutable(Path.of(dir, name)));
     }
 
     /** Empty when the effective uid is 0; otherwise why not. */

@@ -1,4 +1,7 @@
-package io.packetlens.ebpf.sys;
+package io.packetlens.ebpf;
+
+import io.packetlens.ebpf.sys.Epoll;
+import io.packetlens.ebpf.sys.EventFd;
 
 import java.time.Duration;
 import java.util.concurrent.locks.ReentrantLock;

@@ -1,4 +1,4 @@
-package io.packetlens.lab;
+package io.packetlens.testkit;
 
 import static java.lang.annotation.ElementType.METHOD;
 import static java.lang.annotation.ElementType.TYPE;

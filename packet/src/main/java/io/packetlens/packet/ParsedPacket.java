@@ -1,0 +1,39 @@
+package io.packetlens.packet;
+
+import java.net.InetAddress;
+
+/**
+ * What {@link PacketParser} read in one frame: {@code struct pl_packet} of {@code packetlens_parse.h}. A field the
+ * parse did not reach before it stopped is 0 (addresses: null).
+ *
+ * @param status          how far the parse got
+ * @param ethertype       the last ethertype read, after VLAN tags; 0 if the Ethernet header is cut
+ * @param vlan            the outermost VLAN id (a tag the device took out counts as outermost), 0 when untagged
+ * @param ipVersion       4 or 6 once the addresses were read, else 0
+ * @param source          source address (IPv4 as {@link java.net.Inet4Address}), null until read
+ * @param destination     destination address, null until read
+ * @param sourcePort      TCP, UDP or SCTP source port
+ * @param destinationPort TCP, UDP or SCTP destination port; ICMP and ICMPv6: {@code type << 8 | code}
+ * @param protocol        the transport protocol, once the parse reached it (or a later fragment's)
+ * @param lastProtocol    the last IP protocol or IPv6 next header read, 0 before the IP header
+ * @param tcpFlags        TCP: the flags byte
+ * @param dscp            the IPv4 TOS or IPv6 traffic class shifted right by 2
+ * @param fragment        an IP fragment: first, later, or an IPv6 atomic fragment
+ * @param laterFragment   a fragment that is not the first: no transport header, ports 0
+ * @param ipLength        the IP total length from the header (IPv6: 40 + payload length), not what the frame holds
+ */
+public record ParsedPacket(ParseStatus status, int ethertype, int vlan, int ipVersion, InetAddress source,
+                           InetAddress destination, int sourcePort, int destinationPort, int protocol, int lastProtocol,
+                           int tcpFlags, int dscp, boolean fragment, boolean laterFragment, int ipLength) {
+
+    /** Whether the parse got to the end. */
+    public boolean ok() {
+        return status == ParseStatus.OK;
+    }
+
+    /** Whether the ports come from a TCP, UDP or SCTP header the parser read. */
+    public boolean hasPorts() {
+        return ok() && !laterFragment
+                && (protocol == IpProtocol.TCP || protocol == IpProtocol.UDP || protocol == IpProtocol.SCTP);
+    }
+}
