@@ -1,5 +1,6 @@
 package io.packetlens.flow;
 
+import io.packetlens.packet.IpProtocol;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -107,7 +108,7 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
     }
 
     private boolean isIcmp() {
-        return isIpv4() ? protocol == IpProtocols.ICMP : protocol == IpProtocols.ICMPV6;
+        return isIpv4() ? protocol == IpProtocol.ICMP : protocol == IpProtocol.ICMPV6;
     }
 
     /** The 16 bytes the kernel uses for an address: IPv4 mapped into IPv6. */
@@ -131,7 +132,7 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
 
     @Override
     public String toString() {
-        String p = IpProtocols.name(protocol);
+        String p = IpProtocol.name(protocol);
         String s = source.getHostAddress(), d = destination.getHostAddress();
         String ends = isIcmp() ? s + " -> " + d + " type " + icmpType() + " code " + icmpCode()
                 : isIpv4() ? s + ":" + sourcePort + " -> " + d + ":" + destinationPort

@@ -1,5 +1,6 @@
 package io.packetlens.flow;
 
+import io.packetlens.packet.IpProtocol;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
@@ -14,7 +15,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** {@link FlowEvent} decodes {@code struct pl_flow_event} byte for byte, as laid out in flow.bpf.c. */
 class FlowEventTest {
     private static final FlowKey KEY = new FlowKey(InetAddress.ofLiteral("10.1.2.3"), InetAddress.ofLiteral("192.168.7.9"),
-            40_000, 443, IpProtocols.TCP, 12, 7, Direction.EGRESS);
+            40_000, 443, IpProtocol.TCP, 12, 7, Direction.EGRESS);
 
     /** The record as the C struct lays it out, written field by field independently of FlowEvent's constants. */
     private static byte[] record(int kind, int flags, int pktLen, byte[] data, int padding) {

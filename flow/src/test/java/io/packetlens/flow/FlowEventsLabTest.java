@@ -1,5 +1,6 @@
 package io.packetlens.flow;
 
+import io.packetlens.packet.IpProtocol;
 import io.packetlens.ebpf.events.ChannelKind;
 import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.link.XdpMode;
@@ -70,7 +71,7 @@ class FlowEventsLabTest {
             // a perf buffer has one ring per CPU, so delivery order holds per CPU only: order by the kernel's timestamp
             List<FlowEvent> tcp = events.stream().filter(e -> e.kind() == EventKind.TCP)
                     .sorted(java.util.Comparator.comparingLong(FlowEvent::timestampNanos)).toList();
-            assertThat(tcp).allMatch(e -> e.key().protocol() == IpProtocols.TCP
+            assertThat(tcp).allMatch(e -> e.key().protocol() == IpProtocol.TCP
                     && (e.tcpFlags() & (TcpFlags.SYN | TcpFlags.FIN | TcpFlags.RST)) != 0);
             // (both veth ends may have the same ifindex, each in its own namespace: tell them apart by address)
             List<FlowEvent> toServer = tcp.stream().filter(e -> e.key().source().equals(a4)).toList();
@@ -80,8 +81,8 @@ class FlowEventsLabTest {
             FlowEvent syn = toServer.getFirst();
             assertThat(syn.tcpFlags() & (TcpFlags.SYN | TcpFlags.ACK)).isEqualTo(TcpFlags.SYN);
             int clientPort = syn.key().sourcePort();
-            FlowKey up = new FlowKey(a4, b4, clientPort, Traffic.TCP_PORT, IpProtocols.TCP, 0, b.ifindex(), Direction.INGRESS);
-            FlowKey down = new FlowKey(b4, a4, Traffic.TCP_PORT, clientPort, IpProtocols.TCP, 0, a.ifindex(), Direction.INGRESS);
+            FlowKey up = new FlowKey(a4, b4, clientPort, Traffic.TCP_PORT, IpProtocol.TCP, 0, b.ifindex(), Direction.INGRESS);
+            FlowKey down = new FlowKey(b4, a4, Traffic.TCP_PORT, clientPort, IpProtocol.TCP, 0, a.ifindex(), Direction.INGRESS);
             assertThat(toServer).allMatch(e -> e.key().equals(up));
             assertThat(toClient).allMatch(e -> e.key().equals(down));
             assertThat(toClient.getFirst().tcpFlags() & (TcpFlags.SYN | TcpFlags.ACK)).isEqualTo(TcpFlags.SYN | TcpFlags.ACK);
@@ -180,7 +181,7 @@ class FlowEventsLabTest {
 
     /** Sample events of the crafted frames with this UDP source port. */
     private static List<FlowEvent> ours(List<FlowEvent> events, int sport) {
-        return events.stream().filter(e -> e.key().protocol() == IpProtocols.UDP && e.key().sourcePort() == sport)
+        return events.stream().filter(e -> e.key().protocol() == IpProtocol.UDP && e.key().sourcePort() == sport)
                 .collect(Collectors.toList());
     }
 

@@ -1,5 +1,6 @@
 package io.packetlens.flow;
 
+import io.packetlens.packet.IpProtocol;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.TestRun;
@@ -127,7 +128,7 @@ class FlowParserTest {
         // the frames really cover what they claim: flows of each kind, fragments, and each reason for "other"
         List<ReferenceParser.Result> results = frames.stream().map(f -> ReferenceParser.parse(f.bytes(), 1, Direction.INGRESS)).toList();
         assertThat(results).filteredOn(r -> r instanceof Flow).hasSizeGreaterThan(400);
-        assertThat(results.stream().filter(r -> r instanceof Flow f && f.key().protocol() == IpProtocols.TCP && f.key().sourcePort() == 0)).isNotEmpty();
+        assertThat(results.stream().filter(r -> r instanceof Flow f && f.key().protocol() == IpProtocol.TCP && f.key().sourcePort() == 0)).isNotEmpty();
         for (OtherReason reason : List.of(OtherReason.ETHERTYPE, OtherReason.MALFORMED, OtherReason.EXT_LIMIT)) {
             assertThat(results).anyMatch(r -> r instanceof Other o && o.key().reason() == reason);
         }

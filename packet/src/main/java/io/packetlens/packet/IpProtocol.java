@@ -18,6 +18,27 @@ public final class IpProtocol {
 
     private IpProtocol() {}
 
+    /** A short lower-case name ({@code tcp}, {@code icmp6} ...) or the number. */
+    public static String name(int protocol) {
+        return switch (protocol) {
+            case ICMP -> "icmp";
+            case TCP -> "tcp";
+            case UDP -> "udp";
+            case GRE -> "gre";
+            case ESP -> "esp";
+            case AH -> "ah";
+            case ICMPV6 -> "icmp6";
+            case NO_NEXT_HEADER -> "ipv6-nonxt";
+            case SCTP -> "sctp";
+            default -> Integer.toString(protocol);
+        };
+    }
+
+    /** Whether the parser reads ports (TCP, UDP, SCTP) for this protocol. */
+    public static boolean hasPorts(int protocol) {
+        return protocol == TCP || protocol == UDP || protocol == SCTP;
+    }
+
     /** Whether {@code nextHeader} is an IPv6 extension header the parser walks. */
     public static boolean isIpv6Extension(int nextHeader) {
         return nextHeader == HOPOPTS || nextHeader == ROUTING || nextHeader == FRAGMENT || nextHeader == AH

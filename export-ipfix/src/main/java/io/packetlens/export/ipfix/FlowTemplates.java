@@ -1,9 +1,9 @@
 package io.packetlens.export.ipfix;
 
+import io.packetlens.packet.IpProtocol;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowKey;
-import io.packetlens.flow.IpProtocols;
 
 import java.net.Inet4Address;
 import java.net.Inet6Address;
@@ -60,7 +60,7 @@ public final class FlowTemplates {
         l.add(Field.iana(v4 ? "icmpTypeCodeIPv4" : "icmpTypeCodeIPv6", v4 ? Ie.ICMP_TYPE_CODE_IPV4 : Ie.ICMP_TYPE_CODE_IPV6, 2,
                 (b, f) -> b.putShort((short) (icmp(f) ? f.key().destinationPort() : 0))));
         l.add(Field.iana("protocolIdentifier", Ie.PROTOCOL_IDENTIFIER, 1, (b, f) -> b.put((byte) f.key().protocol())));
-        l.add(Field.iana("tcpControlBits", Ie.TCP_CONTROL_BITS, 2, (b, f) -> b.putShort((short) (f.key().protocol() == IpProtocols.TCP ? f.tcpFlags() : 0))));
+        l.add(Field.iana("tcpControlBits", Ie.TCP_CONTROL_BITS, 2, (b, f) -> b.putShort((short) (f.key().protocol() == IpProtocol.TCP ? f.tcpFlags() : 0))));
         l.add(Field.iana("ipClassOfService", Ie.IP_CLASS_OF_SERVICE, 1, (b, f) -> b.put((byte) (f.dscp() << 2))));
         l.add(Field.iana("octetDeltaCount", Ie.OCTET_DELTA_COUNT, 8, (b, f) -> b.putLong(f.ipBytes())));
         l.add(Field.iana("layer2OctetDeltaCount", Ie.LAYER2_OCTET_DELTA_COUNT, 8, (b, f) -> b.putLong(f.bytes())));
@@ -79,7 +79,7 @@ public final class FlowTemplates {
 
     private static boolean icmp(FinishedFlow f) {
         FlowKey k = f.key();
-        return k.protocol() == (k.isIpv4() ? IpProtocols.ICMP : IpProtocols.ICMPV6);
+        return k.protocol() == (k.isIpv4() ? IpProtocol.ICMP : IpProtocol.ICMPV6);
     }
 
     /**
