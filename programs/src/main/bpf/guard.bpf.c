@@ -713,10 +713,26 @@ static __noinline void pl_drop_source(struct pl_packet *p, __u32 len)
     __sync_fetch_and_add(&c->bytes, len);
 }
 
+/* Fills a sample's header (a function of its own also puts struct pl_guard_event into the
+ * object's BTF, where GuardLayoutTest reads it). */
+static __noinline void pl_event_fill(struct pl_guard_event *ev, struct pl_state *st, __u32 cap)
+{
+    if (!ev)
+        return;
+    ev->ts_ns = st->now;
+    ev->generation = st->generation;
+    ev->pkt_len = st->len;
+    ev->rule = st->v.rule;
+    ev->reason = st->v.reason;
+    ev->slot = st->slot;
+    ev->cap_len = cap;
+    ev->family = st->p.family;
+    ev->proto = st->p.proto;
+    ev->ifindex = st->ifindex;
+}
+
 static __noinline void pl_sample(void *ctx, int xdp, struct pl_state *st)
 {
-    struct pl_packet *p = &st->p;
-    struct pl_verdict *v = &st->v;
     __u32 len = st->len;
     const __u32 size = sizeof(struct pl_guard_event);
     struct pl_guard_event *ev = pl_reserve(guard_events, size);
@@ -735,16 +751,7 @@ static __noinline void pl_sample(void *ctx, int xdp, struct pl_state *st)
         else
             err = bpf_skb_load_bytes(ctx, 0, ev->data, cap);
     }
-    ev->ts_ns = st->now;
-    ev->generation = st->generation;
-    ev->pkt_len = len;
-    ev->rule = v->rule;
-    ev->reason = v->reason;
-    ev->slot = st->slot;
-    ev->cap_len = err ? 0 : cap;
-    ev->family = p->family;
-    ev->proto = p->proto;
-    ev->ifindex = st->ifindex;
+    pl_event_fill(ev, st, err ? 0 : cap);
     if (pl_submit(ctx, guard_events, ev, size))
         pl_guard_count(PL_GC_EVENTS_LOST, size);
     else
