@@ -420,6 +420,10 @@ class GuardLabTest {
                   - {name: deny-port, action: deny, protocol: udp, destination-port: 19341}
                 """;
         GuardProgram first = GuardProgram.load(RulesReader.parse(yaml), GuardOptions.pinned(dir));
+        // a failed attach leaves no link and no pin
+        assertThatThrownBy(() -> b.run(() -> first.attachXdp("nosuch0", XdpMode.DRIVER))).hasMessageContaining("nosuch0");
+        assertThat(first.links()).isEmpty();
+        assertThat(Files.exists(first.linkPin(GuardProgram.Hook.XDP, "nosuch0"))).isFalse();
         b.run(() -> first.attachXdp("veth0", XdpMode.DRIVER));
         first.close();
         assertThat(Files.exists(first.linkPin(GuardProgram.Hook.XDP, "veth0"))).isTrue();
