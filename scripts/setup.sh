@@ -27,6 +27,8 @@ dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok instal
 
 # procps: kill -STOP/-CONT, with which the Kafka exporter tests freeze their test broker
 want procps
+# the guard's tests: hping3 floods SYNs from a lab host, nftables counts on the sender what the guard counts
+for p in hping3 nftables; do want "$p"; done
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

@@ -138,3 +138,24 @@ int tc_pass(struct __sk_buff *skb)
     __u32 *cfg = bpf_map_lookup_elem(&pinned_cfg, &pk);
     return (hit ? *hit : 0) + (cfg ? *cfg : 0);
 }
+
+/* bpf_loop with a callback: clang 14 emits the callback's address as an ld_imm64 with src 0 and
+ * a relocation against .text, which the loader must turn into BPF_PSEUDO_FUNC. */
+struct loop_ctx {
+    __u32 sum;
+};
+
+static long loop_step(__u32 i, void *ctx)
+{
+    struct loop_ctx *c = ctx;
+    c->sum += i;
+    return 0;
+}
+
+SEC("xdp")
+int xdp_loop(struct xdp_md *ctx)
+{
+    struct loop_ctx c = {};
+    bpf_loop(10, loop_step, &c, 0);
+    return c.sum == 45 ? XDP_PASS : XDP_DROP;
+}

@@ -61,7 +61,14 @@ struct pl_packet {
     __u8 dscp;
     __u8 fragment;    /* 1 for an IP fragment (first, later or IPv6 atomic) */
     __u8 later_fragment; /* 1 for a fragment that is not the first: no transport header */
-    __u8 pad;
+    __u8 frag_more;   /* the more-fragments flag (IPv4 MF, IPv6 M) */
+    __u16 l3_off;     /* frame offset of the IP header, once the Ethernet and VLAN headers are read */
+    __u16 l4_off;     /* frame offset of the transport header (of a later fragment: of its data) */
+    __u16 frag_data_off; /* fragments: frame offset of the fragmentable part (IPv4: after the header,
+                          * IPv6: after the fragment header) */
+    __u16 frag_offset;   /* fragments: the fragment offset in bytes */
+    __u16 pad;
+    __u32 frag_id;    /* fragments: IPv4 identification, IPv6 fragment header identification */
 };
 
 struct pl_vlan_hdr {
@@ -73,7 +80,7 @@ struct pl_ext_hdr {
     __u8 nexthdr;
     __u8 len;
     __be16 frag_off; /* fragment header only */
-    __be32 word;
+    __be32 word;     /* fragment header: the identification */
 };
 
 /* Ethernet and up to two VLAN tags: sets ethertype and vlan in p and *off to the header
@@ -133,6 +140,7 @@ static __always_inline int pl_parse_l4(void *data, void *end, __u32 off, __u8 pr
                                        struct pl_packet *p)
 {
     void *l4 = data + off;
+    p->l4_off = off;
     p->proto = proto;
     p->last_proto = proto;
     if (proto == IPPROTO_TCP) {
@@ -164,6 +172,7 @@ static __always_inline int pl_parse_ipv4(void *data, void *end, __u32 off, struc
     struct iphdr *ip = pl_ipv4_hdr(data, end, off);
     if (!ip)
         return PL_PARSE_TRUNCATED;
+    p->l3_off = off;
     if (ip->version != 4 || ip->ihl < 5)
         return PL_PARSE_MALFORMED;
     __u32 hlen = ip->ihl * 4;
@@ -176,11 +185,17 @@ static __always_inline int pl_parse_ipv4(void *data, void *end, __u32 off, struc
     p->dscp = ip->tos >> 2;
     p->ip_len = bpf_ntohs(ip->tot_len);
     __u16 frag = bpf_ntohs(ip->frag_off);
-    if (frag & 0x3fff) /* MF or an offset: a fragment */
+    if (frag & 0x3fff) { /* MF or an offset: a fragment */
         p->fragment = 1;
+        p->frag_more = (frag & 0x2000) ? 1 : 0;
+        p->frag_offset = (frag & 0x1fff) * 8;
+        p->frag_id = bpf_ntohs(ip->id);
+        p->frag_data_off = off + hlen;
+    }
     if (frag & 0x1fff) { /* not the first fragment: no transport header here */
         p->later_fragment = 1;
         p->proto = ip->protocol;
+        p->l4_off = off + hlen;
         return PL_PARSE_OK;
     }
     return pl_parse_l4(data, end, off + hlen, ip->protocol, IPPROTO_ICMP, p);
@@ -197,6 +212,7 @@ static __always_inline int pl_parse_ipv6(void *data, void *end, __u32 off, struc
     struct ipv6hdr *ip6 = pl_ipv6_hdr(data, end, off);
     if (!ip6)
         return PL_PARSE_TRUNCATED;
+    p->l3_off = off;
     if (ip6->version != 6)
         return PL_PARSE_MALFORMED;
     __builtin_memcpy(p->src, &ip6->saddr, 16);
@@ -216,11 +232,17 @@ static __always_inline int pl_parse_ipv6(void *data, void *end, __u32 off, struc
         if ((void *)(h + 1) > end)
             return PL_PARSE_TRUNCATED;
         if (nh == PL_IPPROTO_FRAGMENT) {
+            __u16 fo = bpf_ntohs(h->frag_off);
             p->fragment = 1;
-            if (bpf_ntohs(h->frag_off) & 0xfff8) { /* not the first fragment: no transport header */
+            p->frag_more = fo & 1;
+            p->frag_offset = fo & 0xfff8;
+            p->frag_id = bpf_ntohl(h->word);
+            p->frag_data_off = off + 8;
+            if (fo & 0xfff8) { /* not the first fragment: no transport header */
                 p->later_fragment = 1;
                 p->proto = h->nexthdr;
                 p->last_proto = h->nexthdr;
+                p->l4_off = off + 8;
                 return PL_PARSE_OK;
             }
             off += 8;

@@ -260,7 +260,10 @@ final class ObjectReader {
             if (Insn.src(code, i) == Insn.PSEUDO_CALL) return new Object[] {s, i + imm + 1};
             return null;
         }
-        if (op == Insn.LD_IMM64 && r != null && Insn.src(code, i) == Insn.PSEUDO_FUNC) {
+        // a function pointer (bpf_loop's callback): clang marks it PSEUDO_FUNC, or (clang 14) leaves src 0 with the
+        // relocation against the code section, as libbpf recognises it
+        if (op == Insn.LD_IMM64 && r != null && (Insn.src(code, i) == Insn.PSEUDO_FUNC
+                || r.symbol().sectionIndex() != 0 && elf.section(r.symbol().sectionIndex()).isExecutable())) {
             Symbol sym = r.symbol();
             Section ts = elf.section(sym.sectionIndex());
             return new Object[] {ts, (int) (sym.value() / Insn.SIZE) + imm / Insn.SIZE};
@@ -310,6 +313,7 @@ final class ObjectReader {
                     Func g = funcAt((Section) t[0], (int) t[1], main.name());
                     int dest = position.get(g) + (int) t[1] - g.start();
                     if (op == Insn.CALL) Insn.setSrc(out, n, Insn.PSEUDO_CALL);
+                    else Insn.setSrc(out, n, Insn.PSEUDO_FUNC);
                     Insn.setImm(out, n, dest - (n + 1));
                 } else if (op == Insn.LD_IMM64) {
                     Relocation r = relocs.get((long) i * Insn.SIZE);

@@ -36,7 +36,7 @@ class LoaderTest {
     @Test
     void specDescribesMapsProgramsAndVariables() {
         ObjectSpec spec = TestObjects.loaderTest();
-        assertThat(spec.programs().keySet()).containsExactly("xdp_filter", "xdp_magic", "tc_pass");
+        assertThat(spec.programs().keySet()).containsExactly("xdp_filter", "xdp_magic", "xdp_loop", "tc_pass");
         assertThat(spec.program("xdp_filter").type()).isEqualTo(ProgramType.XDP);
         assertThat(spec.program("tc_pass").type()).isEqualTo(ProgramType.SCHED_CLS);
         assertThat(spec.program("xdp_filter").hasLineInfo()).isTrue();
@@ -97,6 +97,14 @@ class LoaderTest {
             assertThat(java.nio.ByteBuffer.wrap(bss).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()).isEqualTo(12);
             var data = obj.map(".data").lookup(new byte[4]).orElseThrow();
             assertThat(java.nio.ByteBuffer.wrap(data).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong()).isEqualTo(42); // last_len: the ARP frame
+        }
+    }
+
+    /** A bpf_loop callback (a function pointer into .text) is linked into the program and called by the kernel. */
+    @Test
+    void callbacksOfBpfLoopAreLinkedAsFunctionPointers() {
+        try (BpfObject obj = TestObjects.loaderTest().retainPrograms(java.util.List.of("xdp_loop")).load(options())) {
+            assertThat(obj.program("xdp_loop").testRun(TestRun.of(new byte[64])).retval()).isEqualTo(2); // XDP_PASS: the sum was 45
         }
     }
 

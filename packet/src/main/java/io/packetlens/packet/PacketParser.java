@@ -40,7 +40,9 @@ public final class PacketParser {
         final int len;
         byte[] src, dst;
         int ipVersion, sport, dport, vlan, proto, lastProto, tcpFlags, ethertype, dscp, ipLength;
-        boolean fragment, laterFragment;
+        int l3Offset, l4Offset, fragmentDataOffset, fragmentOffset;
+        long fragmentId;
+        boolean fragment, laterFragment, moreFragments;
 
         State(byte[] f, int len) {
             this.f = f;
@@ -57,7 +59,8 @@ public final class PacketParser {
 
         ParsedPacket result(ParseStatus status) {
             return new ParsedPacket(status, ethertype, vlan, ipVersion, address(src), address(dst), sport, dport, proto,
-                    lastProto, tcpFlags, dscp, fragment, laterFragment, ipLength);
+                    lastProto, tcpFlags, dscp, fragment, laterFragment, ipLength, l3Offset, l4Offset, moreFragments,
+                    fragmentId, fragmentOffset, fragmentDataOffset);
         }
 
         ParseStatus parse(int hwVlan) {
@@ -82,6 +85,7 @@ public final class PacketParser {
 
         ParseStatus ipv4(int off) {
             if (off + 20 > len) return ParseStatus.TRUNCATED;
+            l3Offset = off;
             int version = u8(off) >> 4, ihl = u8(off) & 0x0f;
             if (version != 4 || ihl < 5) return ParseStatus.MALFORMED;
             int hlen = ihl * 4;
@@ -94,10 +98,17 @@ public final class PacketParser {
             dscp = u8(off + 1) >> 2;
             ipLength = u16(off + 2);
             int frag = u16(off + 6);
-            if ((frag & 0x3fff) != 0) fragment = true;
+            if ((frag & 0x3fff) != 0) {
+                fragment = true;
+                moreFragments = (frag & 0x2000) != 0;
+                fragmentOffset = (frag & 0x1fff) * 8;
+                fragmentId = u16(off + 4);
+                fragmentDataOffset = off + hlen;
+            }
             if ((frag & 0x1fff) != 0) {
                 laterFragment = true;
                 proto = protocol;
+                l4Offset = off + hlen;
                 return ParseStatus.OK;
             }
             return l4(off + hlen, protocol, IpProtocol.ICMP);
@@ -105,6 +116,7 @@ public final class PacketParser {
 
         ParseStatus ipv6(int off) {
             if (off + 40 > len) return ParseStatus.TRUNCATED;
+            l3Offset = off;
             if (u8(off) >> 4 != 6) return ParseStatus.MALFORMED;
             src = slice(off + 8, 16);
             dst = slice(off + 24, 16);
@@ -120,11 +132,17 @@ public final class PacketParser {
                 if (off + 8 > len) return ParseStatus.TRUNCATED;
                 int next = u8(off);
                 if (nh == IpProtocol.FRAGMENT) {
+                    int fo = u16(off + 2);
                     fragment = true;
-                    if ((u16(off + 2) & 0xfff8) != 0) {
+                    moreFragments = (fo & 1) != 0;
+                    fragmentOffset = fo & 0xfff8;
+                    fragmentId = ((long) u16(off + 4) << 16) | u16(off + 6);
+                    fragmentDataOffset = off + 8;
+                    if ((fo & 0xfff8) != 0) {
                         laterFragment = true;
                         proto = next;
                         lastProto = next;
+                        l4Offset = off + 8;
                         return ParseStatus.OK;
                     }
                     off += 8;
@@ -143,6 +161,7 @@ public final class PacketParser {
         }
 
         ParseStatus l4(int off, int protocol, int icmpProtocol) {
+            l4Offset = off;
             proto = protocol;
             lastProto = protocol;
             if (protocol == IpProtocol.TCP) {

@@ -21,10 +21,19 @@ import java.net.InetAddress;
  * @param fragment        an IP fragment: first, later, or an IPv6 atomic fragment
  * @param laterFragment   a fragment that is not the first: no transport header, ports 0
  * @param ipLength        the IP total length from the header (IPv6: 40 + payload length), not what the frame holds
+ * @param l3Offset        frame offset of the IP header, once its fixed part is in the frame (else 0)
+ * @param l4Offset        frame offset of the transport header once the parse reached it; of a later fragment, of its data
+ * @param moreFragments   a fragment with the more-fragments flag (IPv4 MF, IPv6 M)
+ * @param fragmentId      a fragment's identification (IPv4: 16 bits, IPv6: 32 bits)
+ * @param fragmentOffset  a fragment's offset in bytes
+ * @param fragmentDataOffset a fragment's fragmentable part's frame offset (IPv4: after the IP header, IPv6: after the
+ *                        fragment header)
  */
 public record ParsedPacket(ParseStatus status, int ethertype, int vlan, int ipVersion, InetAddress source,
                            InetAddress destination, int sourcePort, int destinationPort, int protocol, int lastProtocol,
-                           int tcpFlags, int dscp, boolean fragment, boolean laterFragment, int ipLength) {
+                           int tcpFlags, int dscp, boolean fragment, boolean laterFragment, int ipLength,
+                           int l3Offset, int l4Offset, boolean moreFragments, long fragmentId, int fragmentOffset,
+                           int fragmentDataOffset) {
 
     /** Whether the parse got to the end. */
     public boolean ok() {

@@ -1,0 +1,78 @@
+package io.packetlens.guard;
+
+import io.packetlens.ebpf.events.EventChannelConfig;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * How a {@link GuardProgram} is loaded: where its links and maps are pinned (by default they are: a firewall that
+ * vanished when its process died would be a hole) or that it lives only as long as the process, the table sizes that
+ * the ruleset does not give, the bucket insert rate, drop sampling and the bucket table's kind.
+ *
+ * @param pinDirectory        a directory in a bpffs mount for the links and maps, or null with {@code processScoped} ({@link #unpinned()})
+ * @param processScoped       nothing pinned: closing the program, or the process dying, detaches it
+ * @param prefixCapacity      minimum entries of each prefix trie (both slots together; at least twice the initial ruleset's)
+ * @param bucketTableSize     rate-limit buckets (sources or source prefixes) held at once
+ * @param banTableSize        bans held at once
+ * @param dropSourceTableSize sources whose drops are counted for "top dropped sources" (LRU)
+ * @param bucketInsertsPerSecond new buckets made per second at most (0: unbounded), with bursts of {@code bucketInsertBurst}
+ * @param sampleEvery         one drop in this many is sent as a sample event (0: none)
+ * @param perCpuBuckets       each CPU its own buckets (PERCPU_HASH) instead of shared ones; see docs/GUARD.md
+ * @param bucketIdle          buckets unused this long are removed by {@link GuardProgram#expire()}
+ * @param events              the sample event channel (ring buffer or perf buffer)
+ */
+public record GuardOptions(Path pinDirectory, boolean processScoped, int prefixCapacity, int bucketTableSize, int banTableSize,
+                           int dropSourceTableSize, long bucketInsertsPerSecond, long bucketInsertBurst, int sampleEvery,
+                           boolean perCpuBuckets, Duration bucketIdle, EventChannelConfig events) {
+    public GuardOptions {
+        if (!processScoped) Objects.requireNonNull(pinDirectory, "a pin directory, or GuardOptions.unpinned()");
+        if (prefixCapacity < 16 || bucketTableSize < 1 || banTableSize < 1 || dropSourceTableSize < 1) {
+            throw new IllegalArgumentException("table sizes must be positive (prefix capacity at least 16)");
+        }
+        if (bucketInsertsPerSecond < 0 || sampleEvery < 0) throw new IllegalArgumentException("negative rate");
+    }
+
+    /** Pinned under {@code dir} (a bpffs directory), with the default sizes. */
+    public static GuardOptions pinned(Path dir) {
+        return new GuardOptions(dir, false, 4096, 65536, 16384, 4096, 10_000, 1_000, 0, false, Duration.ofMinutes(5),
+                EventChannelConfig.fromEnvironment());
+    }
+
+    /** Nothing pinned: detached when closed or when the process dies. */
+    public static GuardOptions unpinned() {
+        return new GuardOptions(null, true, 4096, 65536, 16384, 4096, 10_000, 1_000, 0, false, Duration.ofMinutes(5),
+                EventChannelConfig.fromEnvironment());
+    }
+
+    public GuardOptions prefixCapacity(int n) {
+        return new GuardOptions(pinDirectory, processScoped, n, bucketTableSize, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events);
+    }
+
+    public GuardOptions bucketTableSize(int n) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, n, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events);
+    }
+
+    public GuardOptions bucketInserts(long perSecond, long burst) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
+                perSecond, burst, sampleEvery, perCpuBuckets, bucketIdle, events);
+    }
+
+    public GuardOptions sampleEvery(int n) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, n, perCpuBuckets, bucketIdle, events);
+    }
+
+    public GuardOptions perCpuBuckets(boolean v) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, v, bucketIdle, events);
+    }
+
+    public GuardOptions bucketIdle(Duration d) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, d, events);
+    }
+}

@@ -1,0 +1,586 @@
+package io.packetlens.guard;
+
+import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.BpfMap;
+import io.packetlens.ebpf.BpfObject;
+import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.LoadOptions;
+import io.packetlens.ebpf.MapType;
+import io.packetlens.ebpf.ObjectSpec;
+import io.packetlens.ebpf.PerCpu;
+import io.packetlens.ebpf.Pinning;
+import io.packetlens.ebpf.UpdateFlag;
+import io.packetlens.ebpf.events.EventChannels;
+import io.packetlens.ebpf.events.EventSource;
+import io.packetlens.ebpf.link.Link;
+import io.packetlens.ebpf.link.TcDirection;
+import io.packetlens.ebpf.link.TcLink;
+import io.packetlens.ebpf.link.XdpLink;
+import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.guard.rules.Rule;
+import io.packetlens.guard.rules.RuleSet;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Consumer;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * The loaded guard program ({@code guard.bpf.c}): the firewall at XDP or TC ingress, its two ruleset slots, counters,
+ * fragment, bucket and ban tables and the drop-sample channel. {@link #install} compiles a {@link RuleSet} into the
+ * idle slot and makes it active with one store, so that every packet is judged by exactly one whole ruleset; packets
+ * are counted per slot and so per generation ({@link #generations()}).
+ *
+ * <p>By default the links and maps are pinned under {@link GuardOptions#pinDirectory()}: the firewall stays when the
+ * process dies, and a later process that attaches on the same interface takes the pinned link over. {@link #stop()}
+ * detaches and removes the pins; {@link #close()} lets go without detaching pinned links.
+ */
+public final class GuardProgram implements AutoCloseable {
+    /** Entry points. */
+    public enum Hook {
+        XDP(GuardLayout.XDP_PROGRAM),
+        TC_INGRESS(GuardLayout.TC_PROGRAM);
+
+        private final String programName;
+
+        Hook(String programName) {
+            this.programName = programName;
+        }
+
+        public String programName() {
+            return programName;
+        }
+    }
+
+    /** How long a slot stays untouched after it stopped being active, before it is written again: every packet
+     *  that read the old slot has long finished (a program run takes microseconds, under RCU). */
+    static final Duration GRACE = Duration.ofMillis(20);
+    private static final List<String> PINNED_MAPS = List.of(GuardLayout.ACTIVE, GuardLayout.SETS, GuardLayout.RULES, GuardLayout.LIMITS,
+            GuardLayout.SRC, GuardLayout.DST, GuardLayout.RULE_COUNTS, GuardLayout.SLOT_COUNTS, GuardLayout.COUNTERS,
+            GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.INSERT, GuardLayout.BANS, GuardLayout.DROP_SOURCES);
+
+    private final BpfObject object;
+    private final GuardOptions options;
+    private final EventChannels channels;
+    private final boolean createdPins;
+    private final List<Link> links = new ArrayList<>();
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment key4, perCpu, lpmKey, bits, rule, limit, set, active;
+    private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
+    private final long[] slotGeneration = new long[2];
+    private final Map<Long, Count> finished = new TreeMap<>();
+    private int activeSlot;
+    private long generation;
+    private long lastFlipNanos;
+
+    private GuardProgram(BpfObject object, GuardOptions options, EventChannels channels, boolean createdPins) {
+        this.object = object;
+        this.options = options;
+        this.channels = channels;
+        this.createdPins = createdPins;
+        key4 = arena.allocate(4, 8);
+        perCpu = arena.allocate(PerCpu.size(GuardLayout.Count.SIZE), 8);
+        lpmKey = arena.allocate(GuardLayout.LpmKey.SIZE, 8);
+        bits = arena.allocate(GuardLayout.BITS_SIZE, 8);
+        rule = arena.allocate(GuardLayout.Rule.SIZE, 8);
+        limit = arena.allocate(GuardLayout.Limit.SIZE, 8);
+        set = arena.allocate(GuardLayout.Set.SIZE, 8);
+        active = arena.allocate(GuardLayout.Active.SIZE, 8);
+    }
+
+    /** The object as compiled, from the programs jar. */
+    public static ObjectSpec spec() {
+        return ObjectSpec.fromResource(GuardProgram.class, GuardLayout.OBJECT);
+    }
+
+    /**
+     * Loads the program sized for {@code initial} and {@code options} and installs {@code initial} (generation 1, or the
+     * next one when pinned maps of an earlier process are reused). Nothing is attached yet. If anything fails, nothing
+     * stays loaded and pins this call made are removed.
+     */
+    public static GuardProgram load(RuleSet initial, GuardOptions options) {
+        CompiledRuleSet compiled = GuardCompiler.compile(initial);
+        ObjectSpec spec = spec();
+        int prefixes = Math.max(options.prefixCapacity(), 2 * Math.max(compiled.sources().size(), compiled.destinations().size()) + 16);
+        spec.map(GuardLayout.SRC).maxEntries(prefixes);
+        spec.map(GuardLayout.DST).maxEntries(prefixes);
+        spec.map(GuardLayout.FRAGS).maxEntries(initial.fragments().tableSize());
+        spec.map(GuardLayout.BUCKETS).maxEntries(options.bucketTableSize())
+                .type(options.perCpuBuckets() ? MapType.PERCPU_HASH : MapType.HASH);
+        spec.map(GuardLayout.BANS).maxEntries(options.banTableSize());
+        spec.map(GuardLayout.DROP_SOURCES).maxEntries(options.dropSourceTableSize());
+        spec.variable("cfg_percpu_buckets").set(options.perCpuBuckets());
+        long interval = options.bucketInsertsPerSecond() > 0 ? Math.max(1, 1_000_000_000L / options.bucketInsertsPerSecond()) : 0;
+        spec.variable("cfg_insert_interval_ns").set(interval);
+        spec.variable("cfg_insert_window_ns").set(interval * Math.max(1, options.bucketInsertBurst()));
+        spec.variable("cfg_sample_every").set(options.sampleEvery());
+        if (options.sampleEvery() == 0) spec.map(GuardLayout.EVENTS).maxEntries(4096);
+        EventChannels channels = EventChannels.configure(spec, options.events());
+        BpfObject object;
+        boolean created = false;
+        if (options.processScoped()) {
+            object = spec.load();
+        } else {
+            Path dir = options.pinDirectory();
+            try {
+                Files.createDirectories(dir);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot create the pin directory " + dir, e);
+            }
+            created = !Files.exists(dir.resolve(GuardLayout.ACTIVE));
+            for (String m : PINNED_MAPS) spec.map(m).pinning(Pinning.BY_NAME);
+            object = spec.load(LoadOptions.defaults().pinPath(dir));
+        }
+        GuardProgram g = new GuardProgram(object, options, channels, created);
+        try {
+            g.resume();
+            g.install(compiled);
+            return g;
+        } catch (RuntimeException e) {
+            g.undoLoad();
+            throw e;
+        }
+    }
+
+    /** Pinned maps of an earlier process: carry on from its active slot and generation. */
+    private void resume() {
+        key4.set(JAVA_INT, 0, 0);
+        if (!object.map(GuardLayout.ACTIVE).lookup(key4, active)) return;
+        activeSlot = active.get(JAVA_INT, GuardLayout.Active.SLOT) & 1;
+        generation = active.get(JAVA_LONG, GuardLayout.Active.GENERATION);
+        if (generation > 0) {
+            slotGeneration[activeSlot] = generation;
+            lastFlipNanos = System.nanoTime();
+        }
+    }
+
+    private void undoLoad() {
+        object.close();
+        arena.close();
+        if (createdPins) removeMapPins();
+    }
+
+    public BpfObject object() {
+        return object;
+    }
+
+    public GuardOptions options() {
+        return options;
+    }
+
+    public BpfProgram program(Hook hook) {
+        return object.program(hook.programName());
+    }
+
+    /** The event channel chosen at load for drop samples. */
+    public EventChannels eventChannels() {
+        return channels;
+    }
+
+    /** Opens the drop-sample stream (needs {@link GuardOptions#sampleEvery()} > 0 to carry anything). */
+    public EventSource openSamples(Consumer<DropSample> handler) {
+        return channels.open(object, GuardLayout.EVENTS, e -> handler.accept(DropSample.read(e)));
+    }
+
+    // ---- attach ----
+
+    /** Attaches at XDP on an interface of the calling thread's network namespace. */
+    public synchronized Link attachXdp(String ifname, XdpMode mode) {
+        return attach(Hook.XDP, ifname, p -> XdpLink.attach(p, ifname, mode));
+    }
+
+    /** Attaches at TC ingress (tcx, or clsact where there is none) on an interface of the calling thread's namespace. */
+    public synchronized Link attachTc(String ifname) {
+        return attach(Hook.TC_INGRESS, ifname, p -> TcLink.attach(p, ifname, TcDirection.INGRESS));
+    }
+
+    private Link attach(Hook hook, String ifname, java.util.function.Function<BpfProgram, Link> linker) {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("the guard program is closed");
+        if (options.processScoped()) {
+            Link l = linker.apply(program(hook));
+            links.add(l);
+            return l;
+        }
+        Path pin = linkPin(hook, ifname);
+        Link link;
+        if (Files.exists(pin)) {
+            link = Link.openPinned(pin);
+            try {
+                link.update(program(hook));
+            } catch (RuntimeException e) {
+                link.close();
+                throw new BpfException("cannot take over the guard link pinned at " + pin + " (" + e.getMessage() + "); remove the pin to attach anew", e);
+            }
+        } else {
+            link = linker.apply(program(hook));
+            try {
+                if (!link.isBpfLink()) {
+                    throw new BpfException(hook + " on " + ifname + " could only be attached without a BPF link (" + link.description()
+                            + "), which cannot be pinned; use GuardOptions.unpinned() on this kernel");
+                }
+                link.pin(pin);
+            } catch (RuntimeException e) {
+                link.close();
+                throw e;
+            }
+        }
+        links.add(link);
+        return link;
+    }
+
+    /** Where the link of {@code hook} on {@code ifname} is pinned (names in bpffs may not contain '.'). */
+    public Path linkPin(Hook hook, String ifname) {
+        return options.pinDirectory().resolve("link_" + hook.name().toLowerCase() + "_" + ifname.replaceAll("[^A-Za-z0-9_-]", "_"));
+    }
+
+    public synchronized List<Link> links() {
+        return List.copyOf(links);
+    }
+
+    /** Detaches every link of this program, pinned ones too, and removes their pins; the rules and counters stay. */
+    public synchronized void detach() {
+        for (Link l : links) {
+            try {
+                if (l.isBpfLink()) l.detach();
+            } catch (RuntimeException ignored) {
+                // gone already
+            } finally {
+                l.close();
+            }
+        }
+        links.clear();
+        if (options.processScoped()) return;
+        try (var s = Files.list(options.pinDirectory())) {
+            for (Path p : s.filter(p -> p.getFileName().toString().startsWith("link_")).toList()) {
+                try (Link stale = Link.openPinned(p)) {
+                    stale.detach();
+                } catch (RuntimeException e) {
+                    // a pin whose link is gone: removed all the same
+                }
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove link pins in " + options.pinDirectory(), e);
+        }
+    }
+
+    /** Detaches, removes every pin (links and maps) and closes: the firewall is gone. */
+    public synchronized void stop() {
+        try {
+            detach();
+        } finally {
+            if (!options.processScoped()) removeMapPins();
+            close();
+        }
+    }
+
+    private void removeMapPins() {
+        for (String m : PINNED_MAPS) {
+            try {
+                Files.deleteIfExists(options.pinDirectory().resolve(m));
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot remove pin " + m, e);
+            }
+        }
+    }
+
+    // ---- rules ----
+
+    /** The generation of the active ruleset (1 for the first install). */
+    public synchronized long generation() {
+        return generation;
+    }
+
+    public synchronized RuleSet activeRules() {
+        return slots[activeSlot].source();
+    }
+
+    /**
+     * Compiles {@code rules} and makes them active in one step; returns the new generation. A ruleset that does not fit
+     * (more than 256 kernel rules, 16 limiters, or more prefixes than the tries hold beside the active ones) is refused
+     * with a {@link GuardCompileException} and the rules in force stay.
+     */
+    public synchronized long install(RuleSet rules) {
+        return install(GuardCompiler.compile(rules));
+    }
+
+    private long install(CompiledRuleSet c) {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("the guard program is closed");
+        int idle = generation == 0 ? activeSlot : 1 - activeSlot;
+        BpfMap src = object.map(GuardLayout.SRC), dst = object.map(GuardLayout.DST);
+        checkFits(src, c.sources().size(), idle, "source");
+        checkFits(dst, c.destinations().size(), idle, "destination");
+        long wait = lastFlipNanos + GRACE.toNanos() - System.nanoTime();
+        if (wait > 0) {
+            try {
+                Thread.sleep(Duration.ofNanos(wait));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted before the swap; the rules in force stay", e);
+            }
+        }
+        // the idle slot's last generation is final now: keep its count, then clear the slot
+        if (slotGeneration[idle] > 0) finished.merge(slotGeneration[idle], slotCount(idle), Count::plus);
+        zeroPerCpu(object.map(GuardLayout.SLOT_COUNTS), idle);
+        BpfMap ruleCounts = object.map(GuardLayout.RULE_COUNTS);
+        for (int i = 0; i < GuardLayout.MAX_RULES; i++) zeroPerCpu(ruleCounts, idle * GuardLayout.MAX_RULES + i);
+        clearSlot(src, idle);
+        clearSlot(dst, idle);
+        BpfMap rulesMap = object.map(GuardLayout.RULES);
+        for (int i = 0; i < GuardLayout.MAX_RULES; i++) {
+            if (i < c.rules().size()) c.rules().get(i).write(rule, 0);
+            else rule.fill((byte) 0);
+            key4.set(JAVA_INT, 0, idle * GuardLayout.MAX_RULES + i);
+            rulesMap.update(key4, rule);
+        }
+        BpfMap limits = object.map(GuardLayout.LIMITS);
+        for (int i = 0; i < GuardLayout.MAX_LIMITS; i++) {
+            if (i < c.limiters().size()) c.limiters().get(i).write(limit, 0);
+            else limit.fill((byte) 0);
+            key4.set(JAVA_INT, 0, idle * GuardLayout.MAX_LIMITS + i);
+            limits.update(key4, limit);
+        }
+        writeEntries(src, c.sources(), idle);
+        writeEntries(dst, c.destinations(), idle);
+        long next = generation + 1;
+        set.fill((byte) 0);
+        for (int i = 0; i < GuardLayout.WORDS; i++) {
+            set.set(JAVA_LONG, GuardLayout.Set.SRC_ANY + i * 8L, c.sourceAny()[i]);
+            set.set(JAVA_LONG, GuardLayout.Set.DST_ANY + i * 8L, c.destinationAny()[i]);
+        }
+        set.set(JAVA_LONG, GuardLayout.Set.GENERATION, next);
+        set.set(JAVA_LONG, GuardLayout.Set.FRAG_TIMEOUT_NS, c.fragmentTimeoutNanos());
+        set.set(JAVA_INT, GuardLayout.Set.NRULES, c.rules().size());
+        set.set(JAVA_BYTE, GuardLayout.Set.DEFAULT_ACTION, (byte) (c.defaultDeny() ? 1 : 0));
+        set.set(JAVA_BYTE, GuardLayout.Set.DRY_RUN, (byte) (c.dryRun() ? 1 : 0));
+        set.set(JAVA_BYTE, GuardLayout.Set.FRAG_FAIL_CLOSED, (byte) (c.fragmentFailClosed() ? 1 : 0));
+        key4.set(JAVA_INT, 0, idle);
+        object.map(GuardLayout.SETS).update(key4, set);
+        // the swap: one store of the slot the program reads once per packet
+        active.fill((byte) 0);
+        active.set(JAVA_INT, GuardLayout.Active.SLOT, idle);
+        active.set(JAVA_LONG, GuardLayout.Active.GENERATION, next);
+        key4.set(JAVA_INT, 0, 0);
+        object.map(GuardLayout.ACTIVE).update(key4, active);
+        lastFlipNanos = System.nanoTime();
+        slots[idle] = c;
+        slotGeneration[idle] = next;
+        activeSlot = idle;
+        generation = next;
+        return next;
+    }
+
+    private void checkFits(BpfMap trie, int wanted, int idle, String what) {
+        int inUse = 0;
+        for (byte[] k : trie.keys()) if (k[GuardLayout.LpmKey.SLOT] != idle) inUse++;
+        if (inUse + wanted > trie.maxEntries()) {
+            throw new GuardCompileException("the ruleset has " + wanted + " " + what + " prefixes; the " + what + " trie holds "
+                    + trie.maxEntries() + " and the rules in force use " + inUse + " (load the guard with a larger prefix capacity)");
+        }
+    }
+
+    private void clearSlot(BpfMap trie, int slot) {
+        for (byte[] k : trie.keys()) if (k[GuardLayout.LpmKey.SLOT] == slot) trie.delete(k);
+    }
+
+    private void writeEntries(BpfMap trie, List<CompiledRuleSet.LpmEntry> entries, int slot) {
+        for (CompiledRuleSet.LpmEntry e : entries) {
+            e.writeKey(lpmKey, slot);
+            e.writeValue(bits);
+            trie.update(lpmKey, bits, UpdateFlag.ANY);
+        }
+    }
+
+    private void zeroPerCpu(BpfMap map, int index) {
+        perCpu.fill((byte) 0);
+        key4.set(JAVA_INT, 0, index);
+        map.update(key4, perCpu);
+    }
+
+    private Count perCpuCount(BpfMap map, int index) {
+        key4.set(JAVA_INT, 0, index);
+        if (!map.lookup(key4, perCpu)) return Count.ZERO;
+        int stride = PerCpu.stride(GuardLayout.Count.SIZE);
+        return new Count(PerCpu.sumLongs(perCpu, 0, stride), PerCpu.sumLongs(perCpu, 8, stride));
+    }
+
+    private Count slotCount(int slot) {
+        return perCpuCount(object.map(GuardLayout.SLOT_COUNTS), slot);
+    }
+
+    // ---- counters ----
+
+    /** One YAML rule's counts: the sum of its kernel rules. */
+    public record RuleCount(String name, int priority, Count count) {}
+
+    /** Per YAML rule of one generation's ruleset, in evaluation order. */
+    public record RuleCounters(long generation, List<RuleCount> rules) {
+        public Count of(String name) {
+            return rules.stream().filter(r -> r.name().equals(name)).map(RuleCount::count).findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException("no rule named " + name));
+        }
+    }
+
+    /** The active ruleset's rule counters. */
+    public synchronized RuleCounters ruleCounters() {
+        return ruleCounters(activeSlot);
+    }
+
+    /** The previous ruleset's (still readable until the next install), or null after the first install. */
+    public synchronized RuleCounters previousRuleCounters() {
+        return slots[1 - activeSlot] == null ? null : ruleCounters(1 - activeSlot);
+    }
+
+    private RuleCounters ruleCounters(int slot) {
+        CompiledRuleSet c = slots[slot];
+        BpfMap counts = object.map(GuardLayout.RULE_COUNTS);
+        List<RuleCount> out = new ArrayList<>();
+        List<Rule> yaml = c.source().rules();
+        Count[] sums = new Count[yaml.size()];
+        Arrays.fill(sums, Count.ZERO);
+        for (int k = 0; k < c.rules().size(); k++) {
+            int y = c.rules().get(k).sourceRule();
+            sums[y] = sums[y].plus(perCpuCount(counts, slot * GuardLayout.MAX_RULES + k));
+        }
+        for (int y = 0; y < yaml.size(); y++) out.add(new RuleCount(yaml.get(y).name(), yaml.get(y).priority(), sums[y]));
+        return new RuleCounters(slotGeneration[slot], out);
+    }
+
+    /** Every counter by reason (drop reasons and the rest), summed over CPUs. */
+    public synchronized Map<DropReason, Count> reasons() {
+        Map<DropReason, Count> out = new LinkedHashMap<>();
+        BpfMap m = object.map(GuardLayout.COUNTERS);
+        for (DropReason r : DropReason.values()) out.put(r, perCpuCount(m, r.slot()));
+        return out;
+    }
+
+    /**
+     * Packets (and bytes) each generation's ruleset handled: finished generations as counted when their slot was
+     * reused, the active and previous ones as they stand. Every packet the program saw is in exactly one.
+     */
+    public synchronized Map<Long, Count> generations() {
+        Map<Long, Count> out = new TreeMap<>(finished);
+        for (int s = 0; s < 2; s++) if (slotGeneration[s] > 0) out.merge(slotGeneration[s], slotCount(s), Count::plus);
+        return out;
+    }
+
+    /** Fill of one kernel table. */
+    public record TableFill(String table, int entries, int capacity) {}
+
+    /** Fragment, bucket, ban and dropped-source tables: entries now and capacity. */
+    public synchronized List<TableFill> tables() {
+        List<TableFill> out = new ArrayList<>();
+        for (String t : List.of(GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST)) {
+            BpfMap m = object.map(t);
+            out.add(new TableFill(t, m.keys().size(), m.maxEntries()));
+        }
+        return out;
+    }
+
+    /** A source and what of it was dropped. */
+    public record DroppedSource(InetAddress address, Count count) {}
+
+    /** The sources with the most dropped packets (from an LRU table: under a flood of spoofed sources, an estimate). */
+    public synchronized List<DroppedSource> topDroppedSources(int n) {
+        List<DroppedSource> out = new ArrayList<>();
+        object.map(GuardLayout.DROP_SOURCES).forEach((k, v) -> out.add(new DroppedSource(
+                address(k.get(JAVA_BYTE, GuardLayout.SourceKey.FAMILY), k, GuardLayout.SourceKey.ADDR),
+                new Count(v.get(JAVA_LONG, 0), v.get(JAVA_LONG, 8)))));
+        out.sort(Comparator.comparingLong((DroppedSource d) -> d.count().packets()).reversed());
+        return out.subList(0, Math.min(n, out.size()));
+    }
+
+    /** A ban: the source prefix, what is left of it, and the limiter that made it (its tag). */
+    public record Ban(InetAddress address, int prefix, Duration remaining, int limiterTag) {}
+
+    /** Bans in force (expired ones that {@link #expire()} has not removed yet are left out). */
+    public synchronized List<Ban> bans() {
+        long now = System.nanoTime();
+        List<Ban> out = new ArrayList<>();
+        object.map(GuardLayout.BANS).forEach((k, v) -> {
+            long expires = v.get(JAVA_LONG, GuardLayout.Ban.EXPIRES_NS);
+            if (expires <= now) return;
+            int family = k.get(JAVA_BYTE, GuardLayout.BanKey.FAMILY);
+            out.add(new Ban(address(family, k, GuardLayout.BanKey.ADDR), k.get(JAVA_INT, 0) - 8, Duration.ofNanos(expires - now),
+                    v.get(JAVA_INT, GuardLayout.Ban.TAG)));
+        });
+        return out;
+    }
+
+    /** What {@link #expire()} removed. */
+    public record Expired(int fragments, int buckets, int bans) {}
+
+    /** Removes expired fragment entries and bans, and buckets idle longer than {@link GuardOptions#bucketIdle()}. */
+    public synchronized Expired expire() {
+        long now = System.nanoTime();
+        int f = removeIf(object.map(GuardLayout.FRAGS), v -> v.get(JAVA_LONG, GuardLayout.Frag.EXPIRES_NS) < now);
+        int b = removeIf(object.map(GuardLayout.BANS), v -> v.get(JAVA_LONG, GuardLayout.Ban.EXPIRES_NS) < now);
+        long idle = now - options.bucketIdle().toNanos();
+        BpfMap buckets = object.map(GuardLayout.BUCKETS);
+        int stride = PerCpu.stride(GuardLayout.Bucket.SIZE);
+        int cpus = buckets.type().isPerCpu() ? PerCpu.cpus() : 1;
+        int k = removeIf(buckets, v -> {
+            long last = 0;
+            for (int c = 0; c < cpus; c++) last = Math.max(last, v.get(JAVA_LONG, (long) c * stride + GuardLayout.Bucket.LAST_NS));
+            return last < idle;
+        });
+        return new Expired(f, k, b);
+    }
+
+    private static int removeIf(BpfMap map, java.util.function.Predicate<MemorySegment> expired) {
+        List<byte[]> gone = new ArrayList<>();
+        map.forEach((k, v) -> {
+            if (expired.test(v)) gone.add(k.toArray(JAVA_BYTE));
+        });
+        int n = 0;
+        for (byte[] k : gone) if (map.delete(k)) n++;
+        return n;
+    }
+
+    static InetAddress address(int family, MemorySegment s, long off) {
+        byte[] a = new byte[family == 4 ? 4 : 16];
+        MemorySegment.copy(s, JAVA_BYTE, off, a, 0, a.length);
+        try {
+            return InetAddress.getByAddress(a);
+        } catch (UnknownHostException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    /** Little-endian long of a key or value held as bytes. */
+    static long le64(byte[] b, int off) {
+        return ByteBuffer.wrap(b, off, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+    }
+
+    /** Lets go: unpinned links detach; pinned links and maps stay in the kernel, still filtering. */
+    @Override
+    public synchronized void close() {
+        if (!arena.scope().isAlive()) return;
+        try {
+            links.forEach(Link::close);
+            links.clear();
+        } finally {
+            object.close();
+            arena.close();
+        }
+    }
+}

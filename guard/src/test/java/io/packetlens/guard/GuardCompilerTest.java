@@ -1,0 +1,82 @@
+package io.packetlens.guard;
+
+import io.packetlens.guard.rules.PortRange;
+import io.packetlens.guard.rules.RuleSet;
+import io.packetlens.guard.rules.RulesReader;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/** The compiler alone: expansion, merged ranges, prefix bitmaps with their covering prefixes, limits, refusals. */
+class GuardCompilerTest {
+    @Test
+    void aRuleExpandsPerProtocolAndMergedPortRangeAndItsKernelRulesPointBackAtIt() {
+        CompiledRuleSet c = GuardCompiler.compile(RulesReader.parse("""
+                rules:
+                  - {name: first, action: count}
+                  - {name: web, action: deny, protocol: [tcp, udp], destination-port: [80, 443-444, 444-500, 81]}
+                """));
+        assertThat(c.rules()).hasSize(1 + 2 * 2);
+        assertThat(c.kernelRulesOf(1)).containsExactly(1, 2, 3, 4);
+        assertThat(c.rules().subList(1, 5)).extracting(CompiledRuleSet.KernelRule::proto).containsExactly(6, 6, 17, 17);
+        assertThat(c.rules().subList(1, 3)).extracting(r -> r.dportLo() + "-" + r.dportHi()).containsExactly("80-81", "443-500");
+        assertThat(c.rules().get(1).match()).isEqualTo(GuardLayout.M_PROTO | GuardLayout.M_DPORT);
+        assertThat(c.rules().getFirst().match()).isZero();
+        assertThat(c.sourceAny()[0]).isEqualTo(0b11111);
+        assertThat(GuardCompiler.merge(List.of(new PortRange(5, 6), new PortRange(1, 2), new PortRange(3, 3))))
+                .containsExactly(new PortRange(1, 3), new PortRange(5, 6));
+    }
+
+    @Test
+    void eachPrefixCarriesTheRulesOfEveryShorterPrefixCoveringIt() {
+        CompiledRuleSet c = GuardCompiler.compile(RulesReader.parse("""
+                rules:
+                  - {name: wide, action: count, source: [10.0.0.0/8, "2001:db8::/32"]}
+                  - {name: narrow, action: deny, source: [10.1.0.0/16]}
+                  - {name: other, action: deny, source: [192.168.0.0/16, "2001:db8:1::/48"], destination: [10.9.9.9]}
+                """));
+        assertThat(c.sources()).extracting(e -> e.family() + "/" + e.length() + "=" + e.bits()[0])
+                .containsExactlyInAnyOrder("4/8=1", "4/16=3", "4/16=4", "6/32=1", "6/48=5");
+        assertThat(c.destinations()).extracting(e -> e.family() + "/" + e.length() + "=" + e.bits()[0]).containsExactly("4/32=4");
+        assertThat(c.sourceAny()[0]).isZero();
+        assertThat(c.destinationAny()[0]).isEqualTo(0b011);
+    }
+
+    @Test
+    void limitersBecomeGcraParameters() {
+        CompiledRuleSet c = GuardCompiler.compile(RulesReader.parse("""
+                rate-limits:
+                  syn: {packets-per-second: 200, burst: 400, traffic: syn, ban: 60s}
+                  net: {per: prefix, prefix-v4: 24, prefix-v6: 64, bytes-per-second: 1MB, traffic: udp}
+                rules:
+                  - {name: s, action: rate-limit, limit: syn, protocol: tcp}
+                  - {name: n, action: rate-limit, limit: net, protocol: udp}
+                """));
+        CompiledRuleSet.Limiter net = c.limiters().get(0), syn = c.limiters().get(1); // by name
+        assertThat(syn.pktIntervalNs()).isEqualTo(5_000_000);
+        assertThat(syn.pktWindowNs()).isEqualTo(2_000_000_000L);
+        assertThat(syn.banNs()).isEqualTo(60_000_000_000L);
+        assertThat(net.pktIntervalNs()).isZero();
+        assertThat(net.byteIntervalQ16() >> 16).isEqualTo(1_000_000_000L / net.limit().bytesPerSecond());
+        assertThat(CompiledRuleSet.Limiter.mask(24, 4)).containsExactly(0xff, 0xff, 0xff, 0);
+        assertThat(c.rules().get(0).limit()).isEqualTo(1);
+        assertThat(c.rules().get(1).limit()).isEqualTo(0);
+        assertThat(syn.tag()).isNotEqualTo(net.tag());
+    }
+
+    @Test
+    void whatTheKernelCannotHoldIsRefusedNamingTheRule() {
+        StringBuilder y = new StringBuilder("rules:\n");
+        for (int i = 0; i < 130; i++) y.append("  - {name: r").append(i).append(", action: deny, protocol: [tcp, udp]}\n");
+        RuleSet big = RulesReader.parse(y.toString());
+        assertThatThrownBy(() -> GuardCompiler.compile(big)).isInstanceOf(GuardCompileException.class)
+                .hasMessageContaining("rule 'r128'").hasMessageContaining("more than 256 kernel rules");
+        StringBuilder l = new StringBuilder("rate-limits:\n");
+        for (int i = 0; i < 17; i++) l.append("  l").append(i).append(": {packets-per-second: 1}\n");
+        assertThatThrownBy(() -> GuardCompiler.compile(RulesReader.parse(l.toString()))).isInstanceOf(GuardCompileException.class)
+                .hasMessageContaining("17 rate limiters");
+    }
+}
