@@ -79,6 +79,14 @@ struct {
     __type(value, struct pl_guard_count);
 } guard_rule_counts SEC(".maps");
 
+/* Per slot and kernel rule: the rule of the file it came from (user space only). */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 2 * PL_GUARD_MAX_RULES);
+    __type(key, __u32);
+    __type(value, struct pl_guard_rule_name);
+} guard_rule_names SEC(".maps");
+
 /* Per slot: every packet the program handled while that slot was active. */
 struct {
     __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

@@ -273,4 +273,14 @@ struct pl_guard_event {
     __u8 data[PL_GUARD_SAMPLE_BYTES];
 };
 
+/* guard_rule_names' value: which rule of the file a kernel rule came from, so that a reader in
+ * another process (packetlens guard status) can sum the counters by rule. Written by user space at
+ * install; the program never reads it. */
+struct pl_guard_rule_name {
+    __u32 rule;      /* index of the rule in the file, by priority; PL_GUARD_NO_NAME for an unused slot */
+    __s32 priority;
+    char name[64];   /* NUL-terminated */
+};
+#define PL_GUARD_NO_NAME 0xffffffff
+
 #endif

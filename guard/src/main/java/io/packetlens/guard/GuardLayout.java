@@ -17,7 +17,7 @@ public final class GuardLayout {
     public static final String ACTIVE = "guard_active", SETS = "guard_sets", RULES = "guard_rules", LIMITS = "guard_limits",
             SRC = "guard_src", DST = "guard_dst", RULE_COUNTS = "guard_rule_counts", SLOT_COUNTS = "guard_slot_counts",
             COUNTERS = "guard_counters", FRAGS = "guard_frags", BUCKETS = "guard_buckets", INSERT = "guard_insert",
-            BANS = "guard_bans", DROP_SOURCES = "guard_drop_sources", EVENTS = "guard_events";
+            BANS = "guard_bans", DROP_SOURCES = "guard_drop_sources", EVENTS = "guard_events", RULE_NAMES = "guard_rule_names";
 
     /** {@code PL_GUARD_MAX_RULES}: kernel rules per ruleset (bitmap of four 64-bit words). */
     public static final int MAX_RULES = 256;
@@ -127,6 +127,7 @@ public final class GuardLayout {
                 "mask6", Limit.MASK6, "mask4", Limit.MASK4));
         m.put("pl_guard_lpm_key", of("prefixlen", LpmKey.PREFIXLEN, "slot", LpmKey.SLOT, "family", LpmKey.FAMILY, "addr", LpmKey.ADDR));
         m.put("pl_guard_count", of("packets", Count.PACKETS, "bytes", Count.BYTES));
+        m.put("pl_guard_rule_name", of("rule", RuleName.RULE, "priority", RuleName.PRIORITY, "name", RuleName.NAME));
         m.put("pl_guard_frag_key", of("src", FragKey.SRC, "dst", FragKey.DST, "id", FragKey.ID, "family", FragKey.FAMILY,
                 "proto", FragKey.PROTO));
         m.put("pl_guard_frag", of("lock", Frag.LOCK, "verdict", Frag.VERDICT, "reason", Frag.REASON, "nspans", Frag.NSPANS,
@@ -161,6 +162,7 @@ public final class GuardLayout {
         m.put("pl_guard_ban", Ban.SIZE);
         m.put("pl_guard_source_key", SourceKey.SIZE);
         m.put("pl_guard_event", Event.SIZE);
+        m.put("pl_guard_rule_name", RuleName.SIZE);
         return m;
     }
 
@@ -168,5 +170,13 @@ public final class GuardLayout {
         Map<String, Integer> m = new LinkedHashMap<>();
         for (int i = 0; i < kv.length; i += 2) m.put((String) kv[i], (Integer) kv[i + 1]);
         return m;
+    }
+
+    /** {@code struct pl_guard_rule_name}: which rule of the file a kernel rule came from. */
+    public static final class RuleName {
+        public static final int RULE = 0, PRIORITY = 4, NAME = 8, NAME_BYTES = 64, SIZE = 72;
+        /** {@code PL_GUARD_NO_NAME}: an unused kernel rule. */
+        public static final int NONE = -1;
+        private RuleName() {}
     }
 }

@@ -76,7 +76,8 @@ public final class GuardProgram implements AutoCloseable {
     static final Duration GRACE = Duration.ofMillis(20);
     private static final List<String> PINNED_MAPS = List.of(GuardLayout.ACTIVE, GuardLayout.SETS, GuardLayout.RULES, GuardLayout.LIMITS,
             GuardLayout.SRC, GuardLayout.DST, GuardLayout.RULE_COUNTS, GuardLayout.SLOT_COUNTS, GuardLayout.COUNTERS,
-            GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.INSERT, GuardLayout.BANS, GuardLayout.DROP_SOURCES);
+            GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.INSERT, GuardLayout.BANS, GuardLayout.DROP_SOURCES,
+            GuardLayout.RULE_NAMES);
 
     private final BpfObject object;
     private final GuardOptions options;
@@ -84,7 +85,9 @@ public final class GuardProgram implements AutoCloseable {
     private final boolean createdPins;
     private final List<Link> links = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment key4, perCpu, lpmKey, bits, rule, limit, set, active;
+    private final MemorySegment key4, perCpu, lpmKey, bits, rule, limit, set, active, ruleName;
+    /** The readers of the counters and tables, over this program's maps. */
+    private final GuardView view;
     private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
     private final long[] slotGeneration = new long[2];
     private final Map<Long, Count> finished = new TreeMap<>();
@@ -105,6 +108,8 @@ public final class GuardProgram implements AutoCloseable {
         limit = arena.allocate(GuardLayout.Limit.SIZE, 8);
         set = arena.allocate(GuardLayout.Set.SIZE, 8);
         active = arena.allocate(GuardLayout.Active.SIZE, 8);
+        ruleName = arena.allocate(GuardLayout.RuleName.SIZE, 8);
+        view = GuardView.over(object::map);
     }
 
     /** The object as compiled, from the programs jar. */
@@ -174,6 +179,7 @@ public final class GuardProgram implements AutoCloseable {
     }
 
     private void undoLoad() {
+        view.close();
         object.close();
         arena.close();
         if (createdPins) removeMapPins();
@@ -352,6 +358,22 @@ public final class GuardProgram implements AutoCloseable {
             key4.set(JAVA_INT, 0, idle * GuardLayout.MAX_RULES + i);
             rulesMap.update(key4, rule);
         }
+        BpfMap names = object.map(GuardLayout.RULE_NAMES);
+        List<Rule> fileRules = c.source().rules();
+        for (int i = 0; i < GuardLayout.MAX_RULES; i++) {
+            ruleName.fill((byte) 0);
+            if (i < c.rules().size()) {
+                int y = c.rules().get(i).sourceRule();
+                ruleName.set(JAVA_INT, GuardLayout.RuleName.RULE, y);
+                ruleName.set(JAVA_INT, GuardLayout.RuleName.PRIORITY, fileRules.get(y).priority());
+                byte[] n = fileRules.get(y).name().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+                MemorySegment.copy(n, 0, ruleName, JAVA_BYTE, GuardLayout.RuleName.NAME, Math.min(n.length, GuardLayout.RuleName.NAME_BYTES - 1));
+            } else {
+                ruleName.set(JAVA_INT, GuardLayout.RuleName.RULE, GuardLayout.RuleName.NONE);
+            }
+            key4.set(JAVA_INT, 0, idle * GuardLayout.MAX_RULES + i);
+            names.update(key4, ruleName);
+        }
         BpfMap limits = object.map(GuardLayout.LIMITS);
         for (int i = 0; i < GuardLayout.MAX_LIMITS; i++) {
             if (i < c.limiters().size()) c.limiters().get(i).write(limit, 0);
@@ -451,26 +473,12 @@ public final class GuardProgram implements AutoCloseable {
     }
 
     private RuleCounters ruleCounters(int slot) {
-        CompiledRuleSet c = slots[slot];
-        BpfMap counts = object.map(GuardLayout.RULE_COUNTS);
-        List<RuleCount> out = new ArrayList<>();
-        List<Rule> yaml = c.source().rules();
-        Count[] sums = new Count[yaml.size()];
-        Arrays.fill(sums, Count.ZERO);
-        for (int k = 0; k < c.rules().size(); k++) {
-            int y = c.rules().get(k).sourceRule();
-            sums[y] = sums[y].plus(perCpuCount(counts, slot * GuardLayout.MAX_RULES + k));
-        }
-        for (int y = 0; y < yaml.size(); y++) out.add(new RuleCount(yaml.get(y).name(), yaml.get(y).priority(), sums[y]));
-        return new RuleCounters(slotGeneration[slot], out);
+        return view.ruleCounters(slot, slotGeneration[slot]);
     }
 
     /** Every counter by reason (drop reasons and the rest), summed over CPUs. */
     public synchronized Map<DropReason, Count> reasons() {
-        Map<DropReason, Count> out = new LinkedHashMap<>();
-        BpfMap m = object.map(GuardLayout.COUNTERS);
-        for (DropReason r : DropReason.values()) out.put(r, perCpuCount(m, r.slot()));
-        return out;
+        return view.reasons();
     }
 
     /**
@@ -488,12 +496,7 @@ public final class GuardProgram implements AutoCloseable {
 
     /** Fragment, bucket, ban and dropped-source tables: entries now and capacity. */
     public synchronized List<TableFill> tables() {
-        List<TableFill> out = new ArrayList<>();
-        for (String t : List.of(GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST)) {
-            BpfMap m = object.map(t);
-            out.add(new TableFill(t, m.keys().size(), m.maxEntries()));
-        }
-        return out;
+        return view.tables();
     }
 
     /** A source and what of it was dropped. */
@@ -501,12 +504,7 @@ public final class GuardProgram implements AutoCloseable {
 
     /** The sources with the most dropped packets (from an LRU table: under a flood of spoofed sources, an estimate). */
     public synchronized List<DroppedSource> topDroppedSources(int n) {
-        List<DroppedSource> out = new ArrayList<>();
-        object.map(GuardLayout.DROP_SOURCES).forEach((k, v) -> out.add(new DroppedSource(
-                address(k.get(JAVA_BYTE, GuardLayout.SourceKey.FAMILY), k, GuardLayout.SourceKey.ADDR),
-                new Count(v.get(JAVA_LONG, 0), v.get(JAVA_LONG, 8)))));
-        out.sort(Comparator.comparingLong((DroppedSource d) -> d.count().packets()).reversed());
-        return out.subList(0, Math.min(n, out.size()));
+        return view.topDroppedSources(n);
     }
 
     /** A ban: the source prefix, what is left of it, and the limiter that made it (its tag). */
@@ -514,16 +512,7 @@ public final class GuardProgram implements AutoCloseable {
 
     /** Bans in force (expired ones that {@link #expire()} has not removed yet are left out). */
     public synchronized List<Ban> bans() {
-        long now = System.nanoTime();
-        List<Ban> out = new ArrayList<>();
-        object.map(GuardLayout.BANS).forEach((k, v) -> {
-            long expires = v.get(JAVA_LONG, GuardLayout.Ban.EXPIRES_NS);
-            if (expires <= now) return;
-            int family = k.get(JAVA_BYTE, GuardLayout.BanKey.FAMILY);
-            out.add(new Ban(address(family, k, GuardLayout.BanKey.ADDR), k.get(JAVA_INT, 0) - 8, Duration.ofNanos(expires - now),
-                    v.get(JAVA_INT, GuardLayout.Ban.TAG)));
-        });
-        return out;
+        return view.bans();
     }
 
     /** What {@link #expire()} removed. */
@@ -579,6 +568,7 @@ public final class GuardProgram implements AutoCloseable {
             links.forEach(Link::close);
             links.clear();
         } finally {
+            view.close();
             object.close();
             arena.close();
         }

@@ -1,0 +1,175 @@
+package io.packetlens.guard;
+
+import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.BpfMap;
+import io.packetlens.ebpf.PerCpu;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.Function;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+
+/**
+ * What a guard counted, read from its maps: of the {@link GuardProgram} of this process, or of a pinned guard that
+ * another process (or none) runs ({@link #openPinned}), for {@code packetlens guard status}. Rule counters are summed
+ * by rule of the file through {@code guard_rule_names}, which every install writes beside the rules.
+ */
+public final class GuardView implements AutoCloseable {
+    private final Function<String, BpfMap> maps;
+    private final List<BpfMap> owned;
+    private final Arena arena = Arena.ofShared();
+    private final MemorySegment key4 = arena.allocate(4, 4);
+    private final MemorySegment activeValue = arena.allocate(GuardLayout.Active.SIZE, 8);
+    private final MemorySegment setValue = arena.allocate(GuardLayout.Set.SIZE, 8);
+    private final MemorySegment nameValue = arena.allocate(GuardLayout.RuleName.SIZE, 8);
+    private final MemorySegment perCpuValue = arena.allocate(PerCpu.size(GuardLayout.Count.SIZE), 8);
+
+    private GuardView(Function<String, BpfMap> maps, List<BpfMap> owned) {
+        this.maps = maps;
+        this.owned = owned;
+    }
+
+    /** Over maps someone else owns (the program's object): closing the view does not close them. */
+    static GuardView over(Function<String, BpfMap> maps) {
+        return new GuardView(maps, List.of());
+    }
+
+    /** Opens the maps of the guard pinned in {@code dir}; an error says so when there is none. */
+    public static GuardView openPinned(Path dir) {
+        if (!Files.exists(dir.resolve(GuardLayout.ACTIVE)) || !Files.exists(dir.resolve(GuardLayout.RULE_NAMES))) {
+            throw new BpfException("no guard is pinned in " + dir + " (start one with `packetlens guard -i IFACE --rules FILE`)");
+        }
+        Map<String, BpfMap> opened = new HashMap<>();
+        try {
+            for (String m : List.of(GuardLayout.ACTIVE, GuardLayout.RULE_NAMES, GuardLayout.RULE_COUNTS, GuardLayout.COUNTERS,
+                    GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST,
+                    GuardLayout.SETS)) {
+                opened.put(m, BpfMap.openPinned(dir.resolve(m)));
+            }
+        } catch (RuntimeException e) {
+            opened.values().forEach(BpfMap::close);
+            throw e;
+        }
+        return new GuardView(opened::get, List.copyOf(opened.values()));
+    }
+
+    private BpfMap map(String name) {
+        return maps.apply(name);
+    }
+
+    /** The active slot (0 or 1) and its generation. */
+    public synchronized long[] active() {
+        MemorySegment v = activeValue;
+        key4.set(JAVA_INT, 0, 0);
+        if (!map(GuardLayout.ACTIVE).lookup(key4, v)) return new long[] {0, 0};
+        return new long[] {v.get(JAVA_INT, GuardLayout.Active.SLOT) & 1, v.get(JAVA_LONG, GuardLayout.Active.GENERATION)};
+    }
+
+    /** Whether the active ruleset runs dry. */
+    public synchronized boolean dryRun() {
+        MemorySegment v = setValue;
+        key4.set(JAVA_INT, 0, (int) active()[0]);
+        return map(GuardLayout.SETS).lookup(key4, v) && v.get(JAVA_BYTE, GuardLayout.Set.DRY_RUN) != 0;
+    }
+
+    /** Per rule of the file, the counts of its kernel rules in {@code slot}, in evaluation order. */
+    public synchronized GuardProgram.RuleCounters ruleCounters(int slot, long generation) {
+        BpfMap names = map(GuardLayout.RULE_NAMES), counts = map(GuardLayout.RULE_COUNTS);
+        MemorySegment name = nameValue;
+        TreeMap<Integer, Object[]> rules = new TreeMap<>();
+        for (int k = 0; k < GuardLayout.MAX_RULES; k++) {
+            key4.set(JAVA_INT, 0, slot * GuardLayout.MAX_RULES + k);
+            if (!names.lookup(key4, name)) continue;
+            int rule = name.get(JAVA_INT, GuardLayout.RuleName.RULE);
+            if (rule == GuardLayout.RuleName.NONE) continue;
+            Object[] r = rules.computeIfAbsent(rule, x -> new Object[] {text(name), name.get(JAVA_INT, GuardLayout.RuleName.PRIORITY), Count.ZERO});
+            r[2] = ((Count) r[2]).plus(perCpuCount(counts, slot * GuardLayout.MAX_RULES + k));
+        }
+        List<GuardProgram.RuleCount> out = new ArrayList<>();
+        rules.values().forEach(r -> out.add(new GuardProgram.RuleCount((String) r[0], (Integer) r[1], (Count) r[2])));
+        return new GuardProgram.RuleCounters(generation, out);
+    }
+
+    /** The active ruleset's rule counters. */
+    public GuardProgram.RuleCounters ruleCounters() {
+        long[] a = active();
+        return ruleCounters((int) a[0], a[1]);
+    }
+
+    private static String text(MemorySegment name) {
+        byte[] b = name.asSlice(GuardLayout.RuleName.NAME, GuardLayout.RuleName.NAME_BYTES).toArray(JAVA_BYTE);
+        int n = 0;
+        while (n < b.length && b[n] != 0) n++;
+        return new String(b, 0, n, StandardCharsets.UTF_8);
+    }
+
+    /** Every counter by reason (drop reasons and the rest), summed over CPUs. */
+    public synchronized Map<DropReason, Count> reasons() {
+        Map<DropReason, Count> out = new LinkedHashMap<>();
+        BpfMap m = map(GuardLayout.COUNTERS);
+        for (DropReason r : DropReason.values()) out.put(r, perCpuCount(m, r.slot()));
+        return out;
+    }
+
+    /** Fragment, bucket, ban and dropped-source tables and the prefix tries: entries now and capacity. */
+    public synchronized List<GuardProgram.TableFill> tables() {
+        List<GuardProgram.TableFill> out = new ArrayList<>();
+        for (String t : List.of(GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST)) {
+            BpfMap m = map(t);
+            out.add(new GuardProgram.TableFill(t, m.keys().size(), m.maxEntries()));
+        }
+        return out;
+    }
+
+    /** The sources with the most dropped packets (from an LRU table: under a flood of spoofed sources, an estimate). */
+    public synchronized List<GuardProgram.DroppedSource> topDroppedSources(int n) {
+        List<GuardProgram.DroppedSource> out = new ArrayList<>();
+        map(GuardLayout.DROP_SOURCES).forEach((k, v) -> out.add(new GuardProgram.DroppedSource(
+                GuardProgram.address(k.get(JAVA_BYTE, GuardLayout.SourceKey.FAMILY), k, GuardLayout.SourceKey.ADDR),
+                new Count(v.get(JAVA_LONG, 0), v.get(JAVA_LONG, 8)))));
+        out.sort(Comparator.comparingLong((GuardProgram.DroppedSource d) -> d.count().packets()).reversed());
+        return out.subList(0, Math.min(n, out.size()));
+    }
+
+    /** Bans in force (expired ones not yet removed are left out). */
+    public synchronized List<GuardProgram.Ban> bans() {
+        long now = System.nanoTime();
+        List<GuardProgram.Ban> out = new ArrayList<>();
+        map(GuardLayout.BANS).forEach((k, v) -> {
+            long expires = v.get(JAVA_LONG, GuardLayout.Ban.EXPIRES_NS);
+            if (expires <= now) return;
+            int family = k.get(JAVA_BYTE, GuardLayout.BanKey.FAMILY);
+            out.add(new GuardProgram.Ban(GuardProgram.address(family, k, GuardLayout.BanKey.ADDR), k.get(JAVA_INT, 0) - 8,
+                    Duration.ofNanos(expires - now), v.get(JAVA_INT, GuardLayout.Ban.TAG)));
+        });
+        return out;
+    }
+
+    private Count perCpuCount(BpfMap map, int index) {
+        MemorySegment v = perCpuValue;
+        key4.set(JAVA_INT, 0, index);
+        if (!map.lookup(key4, v)) return Count.ZERO;
+        int stride = PerCpu.stride(GuardLayout.Count.SIZE);
+        return new Count(PerCpu.sumLongs(v, 0, stride), PerCpu.sumLongs(v, 8, stride));
+    }
+
+    @Override
+    public synchronized void close() {
+        owned.forEach(BpfMap::close);
+        arena.close();
+    }
+}
