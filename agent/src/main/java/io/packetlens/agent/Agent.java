@@ -51,6 +51,9 @@ public final class Agent implements AutoCloseable {
     private final List<ExporterRunner> runners = new ArrayList<>();
     private final List<ExporterRunner> eventRunners = new ArrayList<>();
     private FlowMonitor monitor;
+    private GuardPart guard;
+    /** The guard's last snapshot once it was let go at stop (its maps are closed then). */
+    private GuardSnapshot finalGuard;
     private MetricsServer metrics;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
@@ -68,7 +71,7 @@ public final class Agent implements AutoCloseable {
      * throws. The poll interval must be decided ({@link MonitorConfig#resolvePollInterval}).
      */
     public static Agent start(AgentConfig config, Listener listener) {
-        if (config.interfaces().isEmpty()) throw new IllegalArgumentException("no interface to watch");
+        if (!config.runsFlows() && config.guard() == null) throw new IllegalArgumentException("nothing to run: no interface to watch and no guard");
         Agent a = new Agent(config, listener);
         try {
             a.open();
@@ -85,23 +88,63 @@ public final class Agent implements AutoCloseable {
             runners.add(r);
             if (r.wantsEvents()) eventRunners.add(r);
         }
-        MonitorConfig mc = config.monitorConfig();
-        if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
-        if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
-        monitor = new FlowMonitor(mc, FlowClock.system());
-        monitor.onFinishedFlow(f -> {
-            for (ExporterRunner r : runners) r.offer(f);
-        });
-        monitor.onEvent(e -> {
-            for (ExporterRunner r : eventRunners) r.offer(e);
-            listener.event(e);
-        });
-        monitor.onAlert(this::alert);
+        GuardConfig gc = config.guard();
+        List<InterfaceSpec> guardInterfaces = gc == null ? List.of() : gc.interfacesOr(config.interfaces());
+        if (gc != null && config.runsFlows() && gc.hook() == io.packetlens.guard.GuardProgram.Hook.XDP
+                && config.flows().hook() == MonitorConfig.Hook.XDP) {
+            for (InterfaceSpec i : guardInterfaces) {
+                if (config.interfaces().contains(i)) {
+                    throw new IllegalArgumentException("the guard and the flow monitor both want XDP on " + i
+                            + ", which holds one program: run the flow monitor at TC (flows.hook: tc) or the guard at TC (guard.hook: tc)");
+                }
+            }
+        }
+        if (gc != null) guard = GuardPart.load(gc, config.guardPin());
+        if (config.runsFlows()) {
+            MonitorConfig mc = config.monitorConfig();
+            if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
+            if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
+            monitor = new FlowMonitor(mc, FlowClock.system());
+            monitor.onFinishedFlow(f -> {
+                for (ExporterRunner r : runners) r.offer(f);
+            });
+            monitor.onEvent(e -> {
+                for (ExporterRunner r : eventRunners) r.offer(e);
+                listener.event(e);
+            });
+            monitor.onAlert(this::alert);
+        }
         if (config.metrics() != null) metrics = new MetricsServer(config.metrics(), this::snapshot);
-        for (InterfaceSpec i : config.interfaces()) attach(i);
+        // the firewall first: in force before anything else runs on the interfaces
+        if (guard != null) {
+            guard.attach(guardInterfaces);
+            LOG.log(System.Logger.Level.INFO, "guard attached to " + guardInterfaces + " (generation " + guard.program().generation()
+                    + (guard.pinned() ? ", pinned: it stays in force when the agent ends" : ", process-scoped") + ")");
+            if (gc.rulesFile() != null) Signals.onHangup(this::requestReload);
+        }
+        if (monitor != null) {
+            for (InterfaceSpec i : config.interfaces()) attach(i);
+            LOG.log(System.Logger.Level.INFO, "attached to " + config.interfaces() + (monitor.program().reusedTables()
+                    ? ", carrying on with the tables pinned in " + monitor.program().pins().directory() : ""));
+        }
         last = snapshot();
-        LOG.log(System.Logger.Level.INFO, "attached to " + config.interfaces() + (monitor.program().reusedTables()
-                ? ", carrying on with the tables pinned in " + monitor.program().pins().directory() : ""));
+    }
+
+    /** Reloads the guard's rules file at the next poll (SIGHUP does this), waking the loop. */
+    public void requestReload() {
+        if (guard == null) return;
+        guard.requestReload();
+        lock.lock();
+        try {
+            wake.signalAll();
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The guard, or null without one. */
+    public io.packetlens.guard.GuardProgram guard() {
+        return guard == null ? null : guard.program();
     }
 
     private void attach(InterfaceSpec i) {
@@ -125,6 +168,7 @@ public final class Agent implements AutoCloseable {
                 monitor.undoStart();
                 monitor.close();
             }
+            if (guard != null) guard.undoStart();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cleaning up after a failed start: " + e.getMessage());
         } finally {
@@ -161,14 +205,15 @@ public final class Agent implements AutoCloseable {
 
     /** Whether the kernel objects are pinned and outlive this process. */
     public boolean pinned() {
-        return config.pin() != null;
+        return config.pin() != null || (guard != null && guard.pinned());
     }
 
     /** The read model now: the flow monitor's last poll and every exporter's counters. */
     public AgentSnapshot snapshot() {
         FlowMonitor m = monitor;
         List<ExporterStats> stats = runners.stream().map(ExporterRunner::stats).toList();
-        return new AgentSnapshot(Instant.now(), m == null ? null : m.snapshot(), stats, pinned());
+        GuardSnapshot g = guard == null ? null : stopped ? finalGuard : guard.snapshot();
+        return new AgentSnapshot(Instant.now(), m == null ? null : m.snapshot(), stats, pinned(), g);
     }
 
     /**
@@ -176,7 +221,7 @@ public final class Agent implements AutoCloseable {
      * {@link #requestStop()}, whichever comes first; returns the last snapshot. Does not stop the agent.
      */
     public AgentSnapshot runUntil(long deadlineNanos) throws InterruptedException {
-        long interval = monitor.config().pollInterval().toNanos();
+        long interval = monitor != null ? monitor.config().pollInterval().toNanos() : 1_000_000_000L;
         long next = System.nanoTime() + interval;
         while (!stopRequested) {
             long now = System.nanoTime();
@@ -185,7 +230,8 @@ public final class Agent implements AutoCloseable {
                 await(Math.min(next - now, deadlineNanos - now));
                 continue;
             }
-            monitor.poll();
+            if (monitor != null) monitor.poll();
+            if (guard != null) guard.tick();
             next = Math.max(next + interval, now + interval / 2);
             last = snapshot();
             listener.polled(last);
@@ -226,9 +272,9 @@ public final class Agent implements AutoCloseable {
     public synchronized AgentSnapshot stop() {
         if (stopped) return last;
         try {
-            monitor.stop();
+            if (monitor != null) monitor.stop();
         } finally {
-            finish();
+            finish(false);
         }
         return last;
     }
@@ -240,15 +286,20 @@ public final class Agent implements AutoCloseable {
     public synchronized AgentSnapshot stopAndUnpin() {
         if (stopped) return last;
         try {
-            monitor.stopAndUnpin();
+            if (monitor != null) monitor.stopAndUnpin();
         } finally {
-            finish();
+            finish(true);
         }
         return last;
     }
 
-    private void finish() {
+    private void finish(boolean unpin) {
         runners.forEach(ExporterRunner::close);
+        if (guard != null) {
+            finalGuard = guard.snapshot();
+            if (unpin) guard.stop();
+            else guard.close(); // pinned: the rules stay in force; process-scoped: detached
+        }
         stopped = true;
         last = snapshot();
     }
@@ -259,7 +310,7 @@ public final class Agent implements AutoCloseable {
             stop();
         } finally {
             try {
-                monitor.close();
+                if (monitor != null) monitor.close();
             } finally {
                 if (metrics != null) metrics.close();
             }

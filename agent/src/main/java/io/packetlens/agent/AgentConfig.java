@@ -18,13 +18,17 @@ import java.util.List;
  * @param metrics           the Prometheus endpoint, or null when disabled
  * @param pin               bpffs directory under which the parts pin their kernel objects to survive restarts, or null
  * @param observationDomain the IPFIX observation domain id of this agent
+ * @param flowsEnabled      whether the flow monitor runs ({@code flows: {enabled: false}} turns it off: a guard alone)
+ * @param guard             the firewall ({@code guard:}), or null
  */
 public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, List<ExporterSpec> exporters,
-                          InetSocketAddress metrics, Path pin, long observationDomain) {
+                          InetSocketAddress metrics, Path pin, long observationDomain, boolean flowsEnabled, GuardConfig guard) {
     /** Prometheus's default for packetlens: loopback only. */
     public static final InetSocketAddress DEFAULT_METRICS = new InetSocketAddress("127.0.0.1", 9464);
     /** The flow tables' place under {@link #pin}. */
     public static final String FLOWS_PIN = "flows";
+    /** The guard's place under {@link #pin}. */
+    public static final String GUARD_PIN = "guard";
 
     public AgentConfig {
         interfaces = List.copyOf(interfaces);
@@ -32,7 +36,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public static AgentConfig defaults() {
-        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0);
+        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null);
     }
 
     /** The flow monitor's configuration with the agent's pin directory applied. */
@@ -42,15 +46,15 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withInterfaces(List<InterfaceSpec> v) {
-        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain);
+        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard);
     }
 
     public AgentConfig withFlows(MonitorConfig v) {
-        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain);
+        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard);
     }
 
     public AgentConfig withExporters(List<ExporterSpec> v) {
-        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain);
+        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard);
     }
 
     /** This configuration with one more exporter (for example standard output for {@code --json}). */
@@ -61,10 +65,28 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withMetrics(InetSocketAddress v) {
-        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain);
+        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard);
+    }
+
+    /** Whether the flow monitor runs: it is enabled and there are interfaces for it. */
+    public boolean runsFlows() {
+        return flowsEnabled && !interfaces.isEmpty();
+    }
+
+    /** Where the guard pins: under the agent's pin directory, else {@link GuardConfig#DEFAULT_PIN}. */
+    public Path guardPin() {
+        return pin == null ? GuardConfig.DEFAULT_PIN : pin.resolve(GUARD_PIN);
+    }
+
+    public AgentConfig withFlowsEnabled(boolean v) {
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard);
+    }
+
+    public AgentConfig withGuard(GuardConfig v) {
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v);
     }
 
     public AgentConfig withPin(Path v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain);
+        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard);
     }
 }

@@ -6,6 +6,10 @@ import io.packetlens.export.ExporterConfigs;
 import io.packetlens.export.ExporterSpec;
 import io.packetlens.monitor.config.MonitorConfig;
 import io.packetlens.monitor.config.MonitorConfigReader;
+import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.guard.GuardProgram;
+import io.packetlens.guard.rules.RuleSet;
+import io.packetlens.guard.rules.RulesReader;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -21,7 +25,9 @@ import java.util.Set;
  * attached. Keys of the flat layout that {@code flows --config} used to read are pointed to their new place.
  */
 public final class AgentConfigReader {
-    static final Set<String> KEYS = Set.of("interfaces", "flows", "view", "alerts", "exporters", "metrics", "pin", "observation-domain");
+    static final Set<String> KEYS = Set.of("interfaces", "flows", "view", "alerts", "exporters", "metrics", "pin", "observation-domain",
+            "guard");
+    static final Set<String> GUARD_KEYS = Set.of("interfaces", "hook", "xdp-mode", "rules", "ruleset", "dry-run", "scope", "sample-every");
     /** Keys of the older flat layout, and where they are now. */
     static final Map<String, String> MOVED = Map.of(
             "hook", "flows.hook", "xdp-mode", "flows.xdp-mode", "table-size", "flows.table-size",
@@ -46,14 +52,20 @@ public final class AgentConfigReader {
         top.allow(KEYS, MOVED);
         List<InterfaceSpec> interfaces = top.has("interfaces") ? interfaces(top.child("interfaces")) : d.interfaces();
         MonitorConfig flows = d.flows();
-        if (top.has("flows")) flows = MonitorConfigReader.flows(top.child("flows"), flows);
+        boolean flowsEnabled = true;
+        if (top.has("flows")) {
+            ConfigNode f = top.child("flows");
+            flows = MonitorConfigReader.flows(f, flows);
+            flowsEnabled = f.optional("enabled", ConfigNode::bool, true);
+        }
         if (top.has("view")) flows = flows.withView(MonitorConfigReader.view(top.child("view"), flows.view()));
         if (top.has("alerts")) flows = flows.withAlerts(MonitorConfigReader.alerts(top.child("alerts")));
         InetSocketAddress metrics = top.has("metrics") ? metrics(top.child("metrics")) : d.metrics();
         Path pin = top.optional("pin", MonitorConfigReader::pinDirectory, null);
         long domain = top.optional("observation-domain", n -> n.integer(0, 0xffff_ffffL), 0L);
         List<ExporterSpec> exporters = top.has("exporters") ? ExporterConfigs.read(top.child("exporters")) : List.of();
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain);
+        GuardConfig guard = top.optional("guard", AgentConfigReader::guard, null);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard);
     }
 
     static List<InterfaceSpec> interfaces(ConfigNode list) {
@@ -86,5 +98,39 @@ public final class AgentConfigReader {
         if (!m.has("address")) return AgentConfig.DEFAULT_METRICS;
         ConfigNode a = m.child("address");
         return a.resolvedAddress(true);
+    }
+
+    /** The {@code guard:} section; the rules (a file, or inline under {@code ruleset}) are read and checked now. */
+    static GuardConfig guard(ConfigNode g) {
+        g.allow(GUARD_KEYS, Map.of());
+        List<InterfaceSpec> interfaces = g.optional("interfaces", AgentConfigReader::interfaces, List.of());
+        GuardProgram.Hook hook = GuardProgram.Hook.XDP;
+        if (g.has("hook")) {
+            String h = g.child("hook").string();
+            hook = switch (h) {
+                case "xdp" -> GuardProgram.Hook.XDP;
+                case "tc" -> GuardProgram.Hook.TC_INGRESS;
+                default -> throw g.error("hook", "expected xdp or tc, got '" + h + "'");
+            };
+        }
+        XdpMode mode = g.optional("xdp-mode", MonitorConfigReader::xdpMode, XdpMode.AUTO);
+        if (g.has("rules") == g.has("ruleset")) throw g.error("rules", "required: the rules file (or the rules inline under 'ruleset', not both)");
+        Path file = null;
+        RuleSet rules;
+        if (g.has("rules")) {
+            file = Path.of(g.child("rules").string()).toAbsolutePath();
+            try {
+                rules = RulesReader.read(file);
+            } catch (io.packetlens.config.ConfigException e) {
+                throw g.error("rules", "in " + file + ": " + e.getMessage());
+            }
+        } else {
+            rules = RulesReader.read(g.child("ruleset"));
+        }
+        boolean dry = g.optional("dry-run", ConfigNode::bool, false);
+        String scope = g.optional("scope", ConfigNode::string, "pinned");
+        if (!scope.equals("pinned") && !scope.equals("process")) throw g.error("scope", "expected pinned or process, got '" + scope + "'");
+        int sample = (int) g.optional("sample-every", n -> n.integer(0, Integer.MAX_VALUE), 0L).longValue();
+        return new GuardConfig(interfaces, hook, mode, file, rules, dry, scope.equals("process"), sample);
     }
 }

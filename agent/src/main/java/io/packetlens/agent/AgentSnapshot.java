@@ -12,11 +12,12 @@ import java.util.List;
  * and the exit summary read this, and so will the web dashboard.
  *
  * @param time      when the snapshot was taken
- * @param flows     the flow monitor's last poll
+ * @param flows     the flow monitor's last poll, or null when the agent runs no flow monitor
  * @param exporters each exporter's counters, in configuration order
  * @param pinned    whether the kernel objects are pinned (they outlive this process)
+ * @param guard     the guard's part, or null without a guard
  */
-public record AgentSnapshot(Instant time, MonitorSnapshot flows, List<ExporterStats> exporters, boolean pinned) {
+public record AgentSnapshot(Instant time, MonitorSnapshot flows, List<ExporterStats> exporters, boolean pinned, GuardSnapshot guard) {
     public AgentSnapshot {
         exporters = List.copyOf(exporters);
     }

@@ -53,7 +53,7 @@ final class AgentConsole implements Agent.Listener {
 
     @Override
     public void polled(AgentSnapshot s) {
-        if (liveView) out.print((clearScreen ? CLEAR : "\n") + TopView.render(s.flows(), view, names));
+        if (liveView && s.flows() != null) out.print((clearScreen ? CLEAR : "\n") + TopView.render(s.flows(), view, names));
         out.flush();
     }
 
@@ -79,6 +79,11 @@ final class AgentConsole implements Agent.Listener {
 
     /** The exit summary: what was accounted, every loss counter, and what each exporter did; one JSON object with --json. */
     void summary(AgentSnapshot s) {
+        if (s.guard() != null) GuardReport.print(out, s.guard(), json, s.flows() == null);
+        if (s.flows() == null) {
+            out.flush();
+            return;
+        }
         FlowAggregator.Totals t = s.flows().totals();
         Count flows = t.flowTraffic(), other = t.other(), all = t.allTraffic();
         if (json) {

@@ -6,7 +6,7 @@ import picocli.CommandLine.Command;
 /** The {@code packetlens} command line: dispatches to one subcommand per job. */
 @Command(name = "packetlens", mixinStandardHelpOptions = true, version = "packetlens 0.1.0",
         description = "eBPF packet inspection for Linux, in pure Java.",
-        subcommands = {DemoCommand.class, AgentCommand.class, FlowsCommand.class, CountCommand.class, CaptureCommand.class,
+        subcommands = {DemoCommand.class, AgentCommand.class, FlowsCommand.class, GuardCommand.class, CountCommand.class, CaptureCommand.class,
                 TrafficgenCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec

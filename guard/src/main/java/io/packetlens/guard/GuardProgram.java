@@ -299,6 +299,39 @@ public final class GuardProgram implements AutoCloseable {
         }
     }
 
+    /**
+     * Removes a pinned guard that no process holds ({@code packetlens guard stop}): detaches every link pinned in
+     * {@code dir} and removes the pins of links and maps. Returns how many pins were removed (0: there was no guard).
+     */
+    public static int removePinned(Path dir) {
+        if (!Files.isDirectory(dir)) return 0;
+        int n = 0;
+        try (var s = Files.list(dir)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                if (name.startsWith("link_")) {
+                    try (Link l = Link.openPinned(p)) {
+                        l.detach();
+                    } catch (RuntimeException gone) {
+                        // a pin whose link is defunct: removed all the same
+                    }
+                } else if (!PINNED_MAPS.contains(name)) {
+                    continue;
+                }
+                Files.delete(p);
+                n++;
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove the guard pinned in " + dir, e);
+        }
+        try (var s = Files.list(dir)) {
+            if (s.findAny().isEmpty()) Files.delete(dir);
+        } catch (IOException ignored) {
+            // other pins live there too
+        }
+        return n;
+    }
+
     private void removeMapPins() {
         for (String m : PINNED_MAPS) {
             try {

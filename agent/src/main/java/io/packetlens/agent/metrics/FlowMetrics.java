@@ -24,49 +24,49 @@ final class FlowMetrics {
     }
 
     static FlowMetrics register(PrometheusRegistry registry, Supplier<AgentSnapshot> snapshots) {
-        Supplier<MonitorSnapshot> s = () -> snapshots.get().flows();
+        Supplier<MonitorSnapshot> s = () -> snapshots.get().flows(); // null when the agent runs no flow monitor
         CounterWithCallback.builder().name("packetlens_packets").help("Packets seen, by interface, direction and protocol")
                 .labelNames("interface", "direction", "protocol")
-                .callback(cb -> traffic(s).forEach((l, c) -> cb.call(c.packets(), l.iface(), l.direction(), l.protocol())))
+                .callback(cb -> with(s, m -> m.traffic().forEach((l, c) -> cb.call(c.packets(), l.iface(), l.direction(), l.protocol()))))
                 .register(registry);
         CounterWithCallback.builder().name("packetlens_bytes").help("Bytes seen (whole frames), by interface, direction and protocol")
                 .labelNames("interface", "direction", "protocol")
-                .callback(cb -> traffic(s).forEach((l, c) -> cb.call(c.bytes(), l.iface(), l.direction(), l.protocol())))
+                .callback(cb -> with(s, m -> m.traffic().forEach((l, c) -> cb.call(c.bytes(), l.iface(), l.direction(), l.protocol()))))
                 .register(registry);
         GaugeWithCallback.builder().name("packetlens_active_flows").help("Flows in the kernel flow table at the last poll")
-                .callback(cb -> cb.call(s.get().totals().activeFlows())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().activeFlows()))).register(registry);
         GaugeWithCallback.builder().name("packetlens_flow_table_capacity").help("Flows the kernel flow table can hold")
-                .callback(cb -> cb.call(s.get().tableCapacity())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.tableCapacity()))).register(registry);
         GaugeWithCallback.builder().name("packetlens_flow_table_fill_ratio").help("Active flows / table capacity")
-                .callback(cb -> {
-                    MonitorSnapshot m = s.get();
-                    cb.call(m.tableCapacity() == 0 ? 0 : (double) m.totals().activeFlows() / m.tableCapacity());
-                }).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.tableCapacity() == 0 ? 0 : (double) m.totals().activeFlows() / m.tableCapacity())))
+                .register(registry);
         CounterWithCallback.builder().name("packetlens_flow_table_overflow_packets")
                 .help("Packets of flows the table had no room for (counted, never lost)")
-                .callback(cb -> cb.call(s.get().totals().losses().tableFull().packets())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().losses().tableFull().packets()))).register(registry);
         CounterWithCallback.builder().name("packetlens_flow_table_overflow_bytes")
                 .help("Bytes of flows the table had no room for")
-                .callback(cb -> cb.call(s.get().totals().losses().tableFull().bytes())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().losses().tableFull().bytes()))).register(registry);
         CounterWithCallback.builder().name("packetlens_other_packets")
                 .help("Frames that are not IP flows (counted by ethertype or protocol)")
-                .callback(cb -> cb.call(s.get().totals().other().packets())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().other().packets()))).register(registry);
         CounterWithCallback.builder().name("packetlens_other_table_full_packets")
                 .help("Non-flow frames the other-counter table had no room for (counted here instead)")
-                .callback(cb -> cb.call(s.get().totals().losses().otherFull().packets())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().losses().otherFull().packets()))).register(registry);
         CounterWithCallback.builder().name("packetlens_ringbuf_drops")
                 .help("Event records the ring buffer had no room for")
-                .callback(cb -> cb.call(s.get().totals().losses().eventsLost().packets())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().losses().eventsLost().packets()))).register(registry);
         CounterWithCallback.builder().name("packetlens_flows").help("Distinct flows seen")
-                .callback(cb -> cb.call(s.get().totals().flows())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().flows()))).register(registry);
         CounterWithCallback.builder().name("packetlens_flow_records").help("Finished flow records emitted")
-                .callback(cb -> cb.call(s.get().totals().records())).register(registry);
+                .callback(cb -> with(s, m -> cb.call(m.totals().records()))).register(registry);
         Counter alerts = Counter.builder().name("packetlens_alerts").help("Alerts fired, by rule").labelNames("rule").register(registry);
         return new FlowMetrics(alerts);
     }
 
-    private static Map<TrafficLabels, Count> traffic(Supplier<MonitorSnapshot> s) {
-        return s.get().traffic();
+    /** Runs {@code c} on the flow monitor's snapshot; without a flow monitor, nothing is reported. */
+    private static void with(Supplier<MonitorSnapshot> s, java.util.function.Consumer<MonitorSnapshot> c) {
+        MonitorSnapshot m = s.get();
+        if (m != null) c.accept(m);
     }
 
     void countAlert(String rule) {

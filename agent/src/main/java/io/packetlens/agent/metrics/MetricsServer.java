@@ -24,6 +24,7 @@ public final class MetricsServer implements AutoCloseable {
     public MetricsServer(InetSocketAddress address, Supplier<AgentSnapshot> snapshots) {
         this.flows = FlowMetrics.register(registry, snapshots);
         ExporterMetrics.register(registry, snapshots);
+        GuardMetrics.register(registry, snapshots);
         JvmMetrics.builder().register(registry); // process_cpu_seconds_total, process_resident_memory_bytes, jvm_*
         try {
             server = HTTPServer.builder().hostname(address.getHostString()).port(address.getPort()).registry(registry).buildAndStart();

@@ -20,8 +20,9 @@ import java.util.Set;
  * docs/packetlens.example.yaml.
  */
 public final class MonitorConfigReader {
-    /** The keys of the {@code flows:} section. */
-    public static final Set<String> FLOWS_KEYS = Set.of("hook", "xdp-mode", "table-size", "timeouts", "poll-interval", "events", "sample-every");
+    /** The keys of the {@code flows:} section ({@code enabled} is the agent's: whether the monitor runs at all). */
+    public static final Set<String> FLOWS_KEYS = Set.of("enabled", "hook", "xdp-mode", "table-size", "timeouts", "poll-interval", "events",
+            "sample-every");
 
     private MonitorConfigReader() {}
 

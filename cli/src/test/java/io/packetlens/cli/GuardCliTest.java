@@ -1,0 +1,143 @@
+package io.packetlens.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.packetlens.lab.Bpffs;
+import io.packetlens.lab.Host;
+import io.packetlens.lab.Lab;
+import io.packetlens.lab.Traffic;
+import io.packetlens.testkit.KernelTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * {@code packetlens guard} end to end: rules enforced on lab traffic, the rules file reloaded on change (a bad one
+ * refused while the rules in force stay), the guard left in force after the command ends, {@code guard status} from
+ * another command, and {@code guard stop} removing it.
+ */
+@KernelTest
+class GuardCliTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
+    private PrintStream oldOut, oldErr;
+    private final Path mount = Path.of("/tmp/pl-guardcli-" + ProcessHandle.current().pid());
+
+    @BeforeEach
+    void capture() throws Exception {
+        oldOut = System.out;
+        oldErr = System.err;
+        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+        Bpffs.mountPrivate(mount);
+    }
+
+    @AfterEach
+    void restore() throws Exception {
+        System.setOut(oldOut);
+        System.setErr(oldErr);
+        oldOut.print(out.toString(StandardCharsets.UTF_8));
+        oldErr.print(err.toString(StandardCharsets.UTF_8));
+        Bpffs.unmount(mount);
+        Files.deleteIfExists(mount);
+    }
+
+    private static final String RULES = """
+            default: allow
+            rules:
+              - {name: no-9000, action: deny, protocol: udp, destination-port: %d}
+            """;
+
+    private JsonNode status() throws Exception {
+        out.reset();
+        assertThat(Main.run("guard", "status", "--pin", mount.toString(), "--json")).isZero();
+        String line = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
+        return JSON.readTree(line).get("guard");
+    }
+
+    private static long rule(JsonNode g, String name) {
+        for (JsonNode r : g.get("rules")) if (r.get("name").asText().equals(name)) return r.get("packets").asLong();
+        throw new AssertionError("no rule " + name + " in " + g);
+    }
+
+    @Test
+    void rulesAreEnforcedReloadedAndStayInForceUntilStopped(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("rules.yaml");
+        Files.writeString(rules, RULES.formatted(Traffic.UDP_PORT));
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run("guard", "-i", b.namespace() + "/" + b.ifname(),
+                    "--rules", rules.toString(), "--pin", mount.toString(), "--no-metrics", "--duration", "6"));
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            while (!b.exec("ip", "-d", "link", "show", b.ifname()).contains("prog/xdp")) {
+                assertThat(System.nanoTime()).as("attached within 20 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            long denied = Traffic.udp(a, b, false, 30, 20).packets(); // to the denied port: none arrive
+            assertThat(denied).isEqualTo(30);
+            Traffic.udp(a, b, false, 20, 20, 9100); // allowed
+            JsonNode g = status();
+            assertThat(rule(g, "no-9000")).isEqualTo(30);
+            assertThat(g.get("generation").asLong()).isEqualTo(1);
+
+            // a changed file is reloaded at the next poll; a bad one is refused and the rules in force stay
+            Files.writeString(rules, RULES.formatted(9100).replace("no-9000", "no-9100"));
+            Files.setLastModifiedTime(rules, FileTime.from(Instant.now().plusSeconds(1)));
+            awaitGeneration(2);
+            Traffic.udp(a, b, false, 10, 20, 9100);
+            assertThat(rule(status(), "no-9100")).isEqualTo(10);
+            Files.writeString(rules, "rules:\n  - {action: drop}\n");
+            Files.setLastModifiedTime(rules, FileTime.from(Instant.now().plusSeconds(2)));
+            Thread.sleep(2500);
+            assertThat(status().get("generation").asLong()).as("the bad file was refused").isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("rules[0].action").contains("the rules in force stay");
+
+            assertThat(run.join()).isZero();
+            assertThat(out.toString(StandardCharsets.UTF_8)).contains("the guard stays in force");
+            assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("pinned: still attached").contains("prog/xdp");
+            Traffic.udp(a, b, false, 5, 20, 9100);
+            assertThat(rule(status(), "no-9100")).as("still enforcing with no process").isEqualTo(15);
+
+            out.reset();
+            assertThat(Main.run("guard", "stop", "--pin", mount.toString())).isZero();
+            assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).doesNotContain("prog/xdp");
+            assertThat(mount.resolve("guard")).doesNotExist();
+            err.reset();
+            assertThat(Main.run("guard", "status", "--pin", mount.toString())).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("no guard is pinned in");
+        }
+    }
+
+    private void awaitGeneration(long g) throws Exception {
+        long deadline = System.nanoTime() + 10_000_000_000L;
+        while (status().get("generation").asLong() < g) {
+            assertThat(System.nanoTime()).as("generation " + g + " within 10 s").isLessThan(deadline);
+            Thread.sleep(200);
+        }
+    }
+
+    @Test
+    void aBadRulesFileIsRefusedWithItsKeyAndLineAndNothingIsAttached(@TempDir Path dir) throws Exception {
+        Path rules = dir.resolve("bad.yaml");
+        Files.writeString(rules, "rules:\n  - {action: deny, protocol: tcp, destination-port: 99999}\n");
+        try (Lab lab = Lab.create()) {
+            Host b = lab.b();
+            assertThat(Main.run("guard", "-i", b.namespace() + "/" + b.ifname(), "--rules", rules.toString(), "--pin", mount.toString())).isEqualTo(2);
+            assertThat(err.toString(StandardCharsets.UTF_8)).contains("rules[0].destination-port").contains("(line 2)");
+            assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).doesNotContain("prog/xdp");
+            assertThat(mount.resolve("guard")).doesNotExist();
+        }
+    }
+}
