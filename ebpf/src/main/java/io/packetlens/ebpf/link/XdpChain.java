@@ -54,7 +54,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * the next time any process opens or changes the chain. The dispatcher's link is pinned while the chain has a pinned
  * member; otherwise only the processes that have the chain open hold it, so when the last of them dies nothing stays
  * attached. A chain with no members left is removed (dispatcher detached, pins and directory deleted) when the last
- * handle of the process that emptied it closes, or by the next process that opens it.
+ * handle of the process that emptied it closes (a handle another process still has open puts it back at its next
+ * change), or, if its last holders died, by the next process that opens it.
  *
  * <p>Every change happens under an flock of the root directory. A handle is used from one thread at a time.
  *
@@ -634,7 +635,8 @@ public final class XdpChain implements AutoCloseable {
                 }
                 c.link = findLink(dir, linkId, dispatcherId, ifindex, ifname);
                 c.cleanDead();
-                if (c.memberCount() == 0) {
+                if (c.memberCount() == 0 && c.link == null) {
+                    // no members and nobody holds the dispatcher's link (so no process has the chain open): leftovers
                     c.teardown();
                     c.closeFds();
                     return null;

@@ -203,4 +203,214 @@ class XdpChainTest {
             Leftovers.assertNothingAttached(b);
         }
     }
+
+    // ---------------------------------------------------------------- another process
+
+    /** A JVM running {@link ChainChild} in b's namespace, with this JVM's class path plus the library and its tests. */
+    private Process child(int slot, int dropPort, XdpChain.Lifetime lifetime, Path pinDir) throws Exception {
+        String java = ProcessHandle.current().info().command().orElse(System.getProperty("java.home") + "/bin/java");
+        String classPath = String.join(File.pathSeparator, System.getProperty("java.class.path"), location(ObjectSpec.class),
+                location(ChainChild.class));
+        List<String> cmd = List.of("nsenter", "--net=/run/netns/" + b.namespace(), java, "--enable-native-access=ALL-UNNAMED",
+                "-cp", classPath, ChainChild.class.getName(), options.root().toString(), "veth0", String.valueOf(slot),
+                String.valueOf(dropPort), lifetime.name(), pinDir.toString());
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        children.add(p);
+        return p;
+    }
+
+    private static String location(Class<?> c) throws Exception {
+        return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+    }
+
+    /** The child's {@code joined <member id> <dispatcher id>} line; fails with the child's output if it never comes. */
+    private static int[] awaitJoined(Process p) throws Exception {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream()));
+        StringBuilder seen = new StringBuilder();
+        CompletableFuture<int[]> line = CompletableFuture.supplyAsync(() -> {
+            try {
+                for (String l; (l = r.readLine()) != null; ) {
+                    seen.append(l).append('\n');
+                    if (l.startsWith("joined ")) return Arrays.stream(l.substring(7).split(" ")).mapToInt(Integer::parseInt).toArray();
+                }
+            } catch (IOException e) {
+                // reported below with what was seen
+            }
+            return null;
+        });
+        int[] ids = line.get(60, TimeUnit.SECONDS);
+        if (ids == null) throw new AssertionError("child never joined:\n" + seen);
+        return ids;
+    }
+
+    private static Path pinDir(String name) throws IOException {
+        return Files.createDirectories(bpffs.resolve("child-" + name));
+    }
+
+    @Test
+    void aMemberInAnotherProcessJoinsTheChainAndStopsTheMomentItIsKilled() throws Exception {
+        Path pins = pinDir("kill");
+        try (XdpChain.Member guard = join(XdpChain.SLOT_GUARD, GUARD_PORT, XdpChain.Lifetime.PINNED)) {
+            Process p = child(XdpChain.SLOT_FLOW, MONITOR_PORT, XdpChain.Lifetime.PROCESS, pins);
+            int[] ids = awaitJoined(p);
+            XdpChain chain = guard.chain();
+            assertThat(ids[1]).as("both processes share one dispatcher").isEqualTo(chain.dispatcherId());
+            assertThat(chain.slots()).extracting(XdpChain.SlotInfo::slot, XdpChain.SlotInfo::kind, XdpChain.SlotInfo::pid)
+                    .containsExactly(org.assertj.core.groups.Tuple.tuple(10, XdpChain.SlotKind.PINNED, 0),
+                            org.assertj.core.groups.Tuple.tuple(20, XdpChain.SlotKind.PROCESS, (int) p.pid()),
+                            org.assertj.core.groups.Tuple.tuple(21, XdpChain.SlotKind.END, 0));
+            try (BpfMap theirs = BpfMap.openPinned(pins.resolve("chain_verdicts"))) {
+                assertThat(Datagrams.exchange(a, b, GUARD_PORT, 20)).isZero();
+                assertThat(Datagrams.exchange(a, b, MONITOR_PORT, 15)).isZero();
+                assertThat(Datagrams.exchange(a, b, PASS_PORT, 10)).isEqualTo(10);
+                assertThat(count(guard, DROPPED)).isEqualTo(20);
+                assertThat(count(theirs, DROPPED)).isEqualTo(15);
+                assertThat(count(theirs, PASSED) + count(theirs, DROPPED)).as("the other process's member sees what the guard passed")
+                        .isEqualTo(count(guard, PASSED)).isEqualTo(25);
+
+                p.destroyForcibly(); // SIGKILL: no close(), no shutdown hook
+                assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+                long before = count(theirs, PASSED) + count(theirs, DROPPED);
+                // the kernel emptied the killed member's prog array with its last fd: what it dropped now passes at once
+                awaitArrives(MONITOR_PORT);
+                assertThat(Datagrams.exchange(a, b, MONITOR_PORT, 12)).isEqualTo(12);
+                assertThat(count(theirs, PASSED) + count(theirs, DROPPED)).as("the killed member ran no more").isEqualTo(before);
+                assertThat(Datagrams.exchange(a, b, GUARD_PORT, 5)).as("the guard still runs").isZero();
+
+                // its stub is still in slot 20 (passing packets on) until a process opens or changes the chain
+                assertThat(chain.slots()).filteredOn(si -> si.slot() == 20).singleElement()
+                        .satisfies(si -> assertThat(si.alive()).isFalse());
+                try (XdpChain again = b.call(() -> XdpChain.open("veth0", options))) {
+                    assertThat(again.slots()).extracting(XdpChain.SlotInfo::slot).containsExactly(10, 11);
+                }
+            }
+            guard.remove();
+        }
+    }
+
+    /** Polls until a datagram to {@code port} gets through (the kernel empties a dead process's prog array in a work item). */
+    private static void awaitArrives(int port) throws Exception {
+        for (int i = 0; i < 50; i++) {
+            if (Datagrams.exchange(a, b, port, 1) == 1) return;
+        }
+        throw new AssertionError("UDP to " + port + " still dropped");
+    }
+
+    @Test
+    void whenTheLastProcessHoldingTheChainIsKilledNothingStaysAttached() throws Exception {
+        Path pins = pinDir("alone");
+        Process p = child(XdpChain.SLOT_FLOW, MONITOR_PORT, XdpChain.Lifetime.PROCESS, pins);
+        int[] ids = awaitJoined(p);
+        assertThat(b.call(() -> XdpLink.query("veth0")).programId(XdpMode.DRIVER)).contains(ids[1]);
+        assertThat(Datagrams.exchange(a, b, MONITOR_PORT, 5)).isZero();
+        p.destroyForcibly();
+        assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+        // its fds were the only references to the dispatcher's link (no pinned member, so no pin): detached
+        for (int i = 0; i < 100 && !b.call(() -> XdpLink.query("veth0")).isEmpty(); i++) Thread.sleep(20);
+        Leftovers.assertNothingAttached(b);
+        assertThat(Datagrams.exchange(a, b, MONITOR_PORT, 5)).isEqualTo(5);
+        // the pins stay (nothing attached to them) until the next open, which finds no members and removes them
+        assertThat(chainDirectories()).hasSize(1);
+        b.run(() -> XdpChain.open("veth0", options).close());
+        assertThat(chainDirectories()).isEmpty();
+    }
+
+    @Test
+    void aPinnedMemberOutlivesItsProcessUntilRemoved() throws Exception {
+        Path pins = pinDir("pinned");
+        Process p = child(XdpChain.SLOT_GUARD, GUARD_PORT, XdpChain.Lifetime.PINNED, pins);
+        int[] ids = awaitJoined(p);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isZero();
+        try (BpfMap theirs = BpfMap.openPinned(pins.resolve("chain_verdicts"))) {
+            assertThat(b.call(() -> XdpLink.query("veth0")).programId(XdpMode.DRIVER)).contains(ids[1]);
+            assertThat(Datagrams.exchange(a, b, GUARD_PORT, 8)).isZero();
+            assertThat(count(theirs, DROPPED)).isEqualTo(8);
+            try (XdpChain chain = b.call(() -> XdpChain.open("veth0", options))) {
+                assertThat(Files.exists(chain.directory().resolve("link"))).as("the link is pinned while a pinned member exists").isTrue();
+                assertThat(chain.slots()).extracting(XdpChain.SlotInfo::slot, XdpChain.SlotInfo::kind, XdpChain.SlotInfo::programId)
+                        .containsExactly(org.assertj.core.groups.Tuple.tuple(10, XdpChain.SlotKind.PINNED, ids[0]),
+                                org.assertj.core.groups.Tuple.tuple(11, XdpChain.SlotKind.END, chain.slots().get(1).programId()));
+                chain.remove(XdpChain.SLOT_GUARD);
+                assertThat(chain.slots()).isEmpty();
+                assertThat(Files.exists(chain.directory().resolve("link"))).isFalse();
+            }
+        }
+        assertThat(Datagrams.exchange(a, b, GUARD_PORT, 4)).isEqualTo(4);
+    }
+
+    @Test
+    void aProcessScopedMemberInAnotherProcessTakesOutOnlyItsSlotOnClose() throws Exception {
+        Path pins = pinDir("close");
+        try (XdpChain.Member guard = join(XdpChain.SLOT_GUARD, GUARD_PORT, XdpChain.Lifetime.PROCESS)) {
+            Process p = child(XdpChain.SLOT_FLOW, MONITOR_PORT, XdpChain.Lifetime.PROCESS, pins);
+            awaitJoined(p);
+            assertThat(guard.chain().slots()).extracting(XdpChain.SlotInfo::slot).containsExactly(10, 20, 21);
+            try (OutputStream in = p.getOutputStream()) {
+                in.write("close\n".getBytes(StandardCharsets.UTF_8));
+            }
+            assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isZero();
+            assertThat(guard.chain().slots()).extracting(XdpChain.SlotInfo::slot).containsExactly(10, 11);
+            assertThat(Datagrams.exchange(a, b, MONITOR_PORT, 6)).isEqualTo(6);
+            assertThat(Datagrams.exchange(a, b, GUARD_PORT, 6)).isZero();
+        }
+        // the guard was the last member: closing it removed everything (checked after each test)
+    }
+
+    // ---------------------------------------------------------------- errors
+
+    @Test
+    void aDirectlyAttachedProgramKeepsTheChainOutWithAClearError() throws Exception {
+        try (BpfObject other = ObjectSpec.fromResource(XdpChainTest.class, "/bpf/xdp_test.bpf.o").load();
+             XdpLink direct = b.call(() -> XdpLink.attach(other.program("xdp_pass_all"), "veth0", XdpMode.DRIVER))) {
+            assertThatThrownBy(() -> b.call(() -> XdpChain.open("veth0", options)))
+                    .isInstanceOf(BpfException.class)
+                    .hasMessageContaining("cannot attach the XDP chain dispatcher to veth0")
+                    .hasMessageContaining("taken by program 'xdp_pass_all'")
+                    .hasMessageContaining("put that program into the chain too");
+            assertThat(chainDirectories()).as("nothing half made").isEmpty();
+            assertThat(b.call(() -> XdpLink.query("veth0")).programId(XdpMode.DRIVER)).contains(direct.programId());
+        }
+    }
+
+    @Test
+    void theChainKeepsDirectAttachmentsOutAndRefusesWronglyLoadedMembers() throws Exception {
+        try (XdpChain chain = b.call(() -> XdpChain.open("veth0", options));
+             BpfObject other = ObjectSpec.fromResource(XdpChainTest.class, "/bpf/xdp_test.bpf.o").load();
+             XdpChain.Member guard = join(XdpChain.SLOT_GUARD, GUARD_PORT, XdpChain.Lifetime.PROCESS)) {
+            // the hook is the dispatcher's
+            assertThatThrownBy(() -> b.call(() -> XdpLink.attach(other.program("xdp_pass_all"), "veth0", XdpMode.DRIVER)))
+                    .isInstanceOf(BpfException.class).hasMessageContaining("taken by program 'pl_xdp_disp'");
+            // a taken slot names its member and owner
+            assertThatThrownBy(() -> join(XdpChain.SLOT_GUARD, 0, XdpChain.Lifetime.PROCESS))
+                    .isInstanceOf(BpfException.class)
+                    .hasMessageContaining("slot 10 of the XDP chain of veth0 is taken by chain_drop_port")
+                    .hasMessageContaining("pid " + ProcessHandle.current().pid());
+            // loaded for slot 10, installed in 30: its PL_XDP_CHAIN_NEXT would start at the wrong place
+            try (BpfObject for10 = XdpChain.prepare(member(0), 10).load(chain.loadOptions(LoadOptions.defaults()))) {
+                assertThatThrownBy(() -> chain.install(for10.program("chain_drop_port"), 30, XdpChain.Lifetime.PROCESS))
+                        .isInstanceOf(BpfException.class).hasMessageContaining("was loaded for slot 10, not slot 30");
+            }
+            // prepared but loaded with its own pl_xdp_chain instead of the chain's
+            try (BpfObject own = XdpChain.prepare(member(0), 30).load()) {
+                assertThatThrownBy(() -> chain.install(own.program("chain_drop_port"), 30, XdpChain.Lifetime.PROCESS))
+                        .isInstanceOf(BpfException.class).hasMessageContaining("loaded with another pl_xdp_chain");
+            }
+            // not prepared at all
+            try (BpfObject unprepared = member(0).load(chain.loadOptions(LoadOptions.defaults()))) {
+                assertThatThrownBy(() -> chain.install(unprepared.program("chain_drop_port"), 30, XdpChain.Lifetime.PROCESS))
+                        .isInstanceOf(BpfException.class).hasMessageContaining("was loaded for no slot");
+            }
+            // an object built without the header
+            assertThatThrownBy(() -> XdpChain.prepare(ObjectSpec.fromResource(XdpChainTest.class, "/bpf/xdp_test.bpf.o"), 30))
+                    .isInstanceOf(BpfException.class).hasMessageContaining("declares no map pl_xdp_chain")
+                    .hasMessageContaining("packetlens_chain.h");
+            assertThatThrownBy(() -> chain.install(other.program("xdp_pass_all"), 64, XdpChain.Lifetime.PROCESS))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..63");
+            // none of that changed the chain
+            assertThat(chain.slots()).extracting(XdpChain.SlotInfo::slot).containsExactly(10, 11);
+            assertThat(Datagrams.exchange(a, b, GUARD_PORT, 3)).isZero();
+        }
+    }
 }
