@@ -262,6 +262,18 @@ public final class XdpChain implements AutoCloseable {
 
     /** Loads {@code spec} for {@code slot} with this chain's map and installs {@code program}; the member owns the object. */
     public Member join(ObjectSpec spec, LoadOptions load, String program, int slot, Lifetime lifetime) {
+        return load(spec, load, program, slot, lifetime, false);
+    }
+
+    /**
+     * {@link #join(ObjectSpec, LoadOptions, String, int, Lifetime)} that takes the slot even if another member holds it,
+     * in one step (see {@link #replace(BpfProgram, int, Lifetime)}).
+     */
+    public Member replace(ObjectSpec spec, LoadOptions load, String program, int slot, Lifetime lifetime) {
+        return load(spec, load, program, slot, lifetime, true);
+    }
+
+    private Member load(ObjectSpec spec, LoadOptions load, String program, int slot, Lifetime lifetime, boolean replace) {
         if (!spec.programs().containsKey(program)) {
             throw new BpfException.NotFoundException("object " + spec.name() + " has no program " + program + " (it has "
                     + spec.programs().keySet() + ")");
@@ -269,7 +281,7 @@ public final class XdpChain implements AutoCloseable {
         prepare(spec, slot);
         BpfObject object = spec.load(loadOptions(load));
         try {
-            return put(object.program(program), slot, lifetime, false, object);
+            return put(object.program(program), slot, lifetime, replace, object);
         } catch (RuntimeException e) {
             object.close();
             throw e;
