@@ -117,6 +117,8 @@ public final class BpfAttr {
     public static final class ProgInfo {
         /** nr_map_ids is in and out (room given, maps used); map_ids points at a u32 array the kernel fills. */
         public static final int TYPE = 0, ID = 4, TAG = 8, NR_MAP_IDS = 52, MAP_IDS = 56, NAME = 64, BTF_ID = 128;
+        /** Kernel time and runs counted while BPF statistics are on (BPF_ENABLE_STATS or kernel.bpf_stats_enabled). */
+        public static final int RUN_TIME_NS = 192, RUN_CNT = 200;
         public static final int SIZE = 232;
         private ProgInfo() {}
     }
