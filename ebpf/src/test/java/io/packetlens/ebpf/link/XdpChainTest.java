@@ -381,7 +381,8 @@ class XdpChainTest {
              XdpChain.Member guard = join(XdpChain.SLOT_GUARD, GUARD_PORT, XdpChain.Lifetime.PROCESS)) {
             // the hook is the dispatcher's
             assertThatThrownBy(() -> b.call(() -> XdpLink.attach(other.program("xdp_pass_all"), "veth0", XdpMode.DRIVER)))
-                    .isInstanceOf(BpfException.class).hasMessageContaining("taken by program 'pl_xdp_disp'");
+                    .isInstanceOf(BpfException.class).hasMessageContaining("taken by program 'pl_xdp_disp'")
+                    .hasMessageContaining("put the program into the chain");
             // a taken slot names its member and owner
             assertThatThrownBy(() -> join(XdpChain.SLOT_GUARD, 0, XdpChain.Lifetime.PROCESS))
                     .isInstanceOf(BpfException.class)
