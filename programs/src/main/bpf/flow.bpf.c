@@ -6,6 +6,7 @@
 // (-mcpu=v3 above: compare-and-swap and fetch-or for the shared flow table.)
 #include "packetlens_flow.h"
 #include "packetlens_events.h"
+#include "packetlens_chain.h"
 #include <linux/pkt_cls.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -338,7 +339,10 @@ int flow_xdp(struct xdp_md *ctx)
     pl_flow_key(&p);
     int r = pl_flow_account(&p, reason, len, now);
     pl_flow_events(ctx, 1, &p, reason, r > 0, r < 0, len, now);
-    return XDP_PASS;
+    /* XDP_PASS, or, in a slot of an interface's XDP chain (io.packetlens.ebpf.link.XdpChain),
+     * on to the next member: the verdict stays the chain's. Loaded outside a chain (the slot
+     * constant unset) the verifier drops the tail calls and this is XDP_PASS. */
+    return PL_XDP_CHAIN_NEXT(ctx);
 }
 
 /* Headers the TC parser may need in the linear part of the skb. */

@@ -62,6 +62,25 @@ public final class BpfMap implements AutoCloseable {
         }
     }
 
+    /**
+     * Opens a map by its kernel id (BPF_MAP_GET_FD_BY_ID, needs CAP_SYS_ADMIN), e.g. one another process created and
+     * recorded somewhere; empty if no map has that id any more.
+     */
+    public static Optional<BpfMap> openById(int id) {
+        MemorySegment a = Bpf.attr();
+        a.set(JAVA_INT, BpfAttr.GetId.ID, id);
+        int r = Syscalls.bpf(BpfCmd.MAP_GET_FD_BY_ID, a, BpfAttr.GetId.SIZE);
+        if (r == -Errno.ENOENT) return Optional.empty();
+        if (r < 0) throw BpfException.of("open map id " + id, -r);
+        Fd fd = new Fd(r);
+        try {
+            return Optional.of(fromFd(fd, "map id " + id));
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
+        }
+    }
+
     /** Wraps an fd that refers to a map (taking ownership); {@code what} names it in messages. */
     static BpfMap fromFd(Fd fd, String what) {
         // OBJ_GET_INFO_BY_FD answers for programs and links too, with another struct: check first

@@ -41,11 +41,27 @@ public final class BpfProgram implements AutoCloseable {
 
     /** Opens a program pinned in bpffs. */
     public static BpfProgram openPinned(Path path) {
-        Fd fd = new Fd(Bpf.objGet(path.toString()));
+        return fromFd(new Fd(Bpf.objGet(path.toString())), "pinned object " + path);
+    }
+
+    /**
+     * Opens a program by its kernel id (BPF_PROG_GET_FD_BY_ID, needs CAP_SYS_ADMIN), e.g. one attached by another
+     * process, to test-run or inspect it; empty if no program has that id any more.
+     */
+    public static java.util.Optional<BpfProgram> openById(int id) {
+        MemorySegment a = Bpf.attr();
+        a.set(JAVA_INT, BpfAttr.GetId.ID, id);
+        int r = Syscalls.bpf(BpfCmd.PROG_GET_FD_BY_ID, a, BpfAttr.GetId.SIZE);
+        if (r == -Errno.ENOENT) return java.util.Optional.empty();
+        if (r < 0) throw BpfException.of("open program id " + id, -r);
+        return java.util.Optional.of(fromFd(new Fd(r), "program id " + id));
+    }
+
+    private static BpfProgram fromFd(Fd fd, String what) {
         try (Arena arena = Arena.ofConfined()) {
             // OBJ_GET_INFO_BY_FD answers for maps and links too, with another struct: check first
             String kind = fd.kind();
-            if (!kind.equals("bpf-prog")) throw new BpfException("pinned object " + path + " is a " + kind + ", not a BPF program");
+            if (!kind.equals("bpf-prog")) throw new BpfException(what + " is a " + kind + ", not a BPF program");
             MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
             Bpf.info(fd.get(), info);
             byte[] n = info.asSlice(BpfAttr.ProgInfo.NAME, 16).toArray(JAVA_BYTE);

@@ -17,9 +17,12 @@ import java.util.Set;
  * @param hooks          the entry points loaded (all by default); each one costs a pass of the verifier at load
  * @param pinDirectory   a bpffs directory where the tables and links are pinned so that a restarted process carries
  *                       on counting (see {@link FlowPins}), or null (the default) to have them die with this process
+ * @param xdpSharing     whether the XDP entry point attaches to the interface directly or joins its XDP chain (shared
+ *                       with other programs, e.g. the guard); default {@link XdpSharing#AUTO}
  */
 public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize, Set<EventKind> events, int sampleEvery,
-                         int eventRingBytes, Set<FlowProgram.Hook> hooks, java.nio.file.Path pinDirectory) {
+                         int eventRingBytes, Set<FlowProgram.Hook> hooks, java.nio.file.Path pinDirectory,
+                         XdpSharing xdpSharing) {
     public static final int DEFAULT_TABLE_SIZE = 65_536;
     public static final int DEFAULT_OTHER_TABLE_SIZE = 1024;
     public static final int DEFAULT_EVENT_RING_BYTES = 256 * 1024;
@@ -36,6 +39,7 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
 
     public FlowConfig {
         Objects.requireNonNull(tableKind, "tableKind");
+        Objects.requireNonNull(xdpSharing, "xdpSharing");
         events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
         if (hooks == null || hooks.isEmpty()) throw new IllegalArgumentException("at least one hook must be loaded");
         hooks = Set.copyOf(EnumSet.copyOf(hooks));
@@ -50,41 +54,49 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
 
     public static FlowConfig defaults() {
         return new FlowConfig(DEFAULT_TABLE_SIZE, TableKind.SHARED, DEFAULT_OTHER_TABLE_SIZE, Set.of(), 0,
-                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null);
+                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null, XdpSharing.AUTO);
     }
 
     public FlowConfig tableSize(int n) {
-        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory);
+        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
     }
 
     public FlowConfig tableKind(TableKind k) {
-        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory);
+        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
     }
 
     public FlowConfig otherTableSize(int n) {
-        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory);
+        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
     }
 
     public FlowConfig events(Set<EventKind> kinds) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
     }
 
     public FlowConfig sampleEvery(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory, xdpSharing);
     }
 
     public FlowConfig eventRingBytes(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory, xdpSharing);
+    }
+
+    /** Pins the tables and links under {@code dir} (null: nothing pinned). */
+    public FlowConfig pinDirectory(java.nio.file.Path dir) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir, xdpSharing);
     }
 
     /** Loads only these entry points, e.g. {@code EnumSet.of(Hook.XDP)} for a monitor attached at XDP only. */
-    /** Pins the tables and links under {@code dir} (null: nothing pinned). */
-    public FlowConfig pinDirectory(java.nio.file.Path dir) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir);
+    public FlowConfig hooks(Set<FlowProgram.Hook> h) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory, xdpSharing);
     }
 
-    public FlowConfig hooks(Set<FlowProgram.Hook> h) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory);
+    /**
+     * {@link XdpSharing#CHAIN}: always join the interface's XDP chain; {@link XdpSharing#DIRECT}: always attach alone;
+     * {@link XdpSharing#AUTO}: join the chain if the interface has one, else attach alone.
+     */
+    public FlowConfig xdpSharing(XdpSharing s) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, s);
     }
 
     /** Checks what single withers cannot (they may be called in any order); called before load. */

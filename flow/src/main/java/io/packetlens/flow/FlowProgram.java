@@ -12,6 +12,7 @@ import io.packetlens.ebpf.Pinning;
 import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.events.EventChannels;
 import io.packetlens.ebpf.link.Link;
+import io.packetlens.ebpf.link.XdpChain;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 
@@ -22,6 +23,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,6 +43,11 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * <p>With {@link FlowConfig#pinDirectory()} set, the tables are pinned there ({@link FlowPins}), reused when an earlier
  * process left them, and {@link #attachPinned} pins each link or, if the earlier process left one for the same hook and
  * interface, puts this program behind it: counting never stops across a restart.
+ *
+ * <p>At XDP the program can share an interface with other programs through the interface's {@link XdpChain}
+ * ({@link #attachXdpChained}, or {@link #attachXdpShared} following {@link FlowConfig#xdpSharing()}): a copy of the XDP
+ * entry point, loaded for the chain's flow slot and with this object's maps, becomes the chain's flow member. It counts
+ * what the members before it (the guard) pass and passes every packet on.
  */
 public final class FlowProgram implements AutoCloseable {
     /** Resource path of the compiled object in the programs jar. */
@@ -73,19 +80,25 @@ public final class FlowProgram implements AutoCloseable {
 
     private final BpfObject object;
     private final FlowConfig config;
+    /** How flow_events was set up at load: the chain copies of the XDP entry point must match. */
+    private final EventChannelConfig channelConfig;
     private final FlowPins pins;
     private final boolean reusedTables;
     private final EventChannels channels;
     private final List<Link> links = new ArrayList<>();
     /** Links this instance pinned anew (not taken over from an earlier process): what a failed start must undo. */
     private final Map<Path, Link> newlyPinned = new LinkedHashMap<>();
+    /** The same for pinned chain members that took a free slot. */
+    private final List<XdpChain.Member> newMembers = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
     private final MemorySegment slot = arena.allocate(4, 4);
     private final MemorySegment perCpuCount;
 
-    private FlowProgram(BpfObject object, FlowConfig config, EventChannels channels, FlowPins pins, boolean reusedTables) {
+    private FlowProgram(BpfObject object, FlowConfig config, EventChannelConfig channelConfig, EventChannels channels, FlowPins pins,
+                        boolean reusedTables) {
         this.object = object;
         this.config = config;
+        this.channelConfig = channelConfig;
         this.pins = pins;
         this.reusedTables = reusedTables;
         this.channels = channels;
@@ -134,7 +147,7 @@ public final class FlowProgram implements AutoCloseable {
     public static FlowProgram load(FlowConfig config, EventChannelConfig channel) {
         ObjectSpec spec = spec(config);
         EventChannels channels = EventChannels.configure(spec, channel);
-        if (config.pinDirectory() == null) return new FlowProgram(spec.load(), config, channels, null, false);
+        if (config.pinDirectory() == null) return new FlowProgram(spec.load(), config, channel, channels, null, false);
         FlowPins pins = new FlowPins(config.pinDirectory());
         pins.check(config);
         boolean reused = pins.exist();
@@ -145,7 +158,7 @@ public final class FlowProgram implements AutoCloseable {
             object.close();
             throw e;
         }
-        return new FlowProgram(object, config, channels, pins, reused);
+        return new FlowProgram(object, config, channel, channels, pins, reused);
     }
 
     /** The loaded object (maps and programs by name). */
@@ -193,6 +206,64 @@ public final class FlowProgram implements AutoCloseable {
 
     public XdpLink attachXdp(int ifindex, XdpMode mode) {
         return attach(Hook.XDP, p -> XdpLink.attach(p, ifindex, mode));
+    }
+
+    /**
+     * Attaches the XDP entry point to {@code ifname} as {@link FlowConfig#xdpSharing()} says: alone (an {@link XdpLink}),
+     * or as the flow member of the interface's {@link XdpChain} ({@link XdpSharing.Policy#AUTO}: if it has one). With a
+     * pin directory the link is pinned, or the chain member pinned, and an earlier process's is taken over.
+     * {@code netns} names the interface's network namespace for pinned links (null: the caller's); the caller runs this
+     * in that namespace.
+     */
+    public synchronized Link attachXdpShared(String netns, String ifname, XdpMode mode) {
+        if (chains(ifname)) return attachXdpChained(ifname, mode);
+        return attachPinned(Hook.XDP, netns, ifname, p -> XdpLink.attach(p, ifname, mode));
+    }
+
+    /** Whether the XDP entry point goes into {@code ifname}'s chain under the configured sharing policy. */
+    public boolean chains(String ifname) {
+        XdpSharing s = config.xdpSharing();
+        return switch (s.policy()) {
+            case CHAIN -> true;
+            case DIRECT -> false;
+            case AUTO -> XdpChain.exists(ifname, s.chain().root());
+        };
+    }
+
+    /**
+     * Puts the XDP entry point into {@code ifname}'s {@link XdpChain} (calling thread's network namespace; created in
+     * {@code mode} if the interface has none) at {@link XdpChain#SLOT_FLOW}: a copy of the entry point loaded for that
+     * slot and with this program's maps, so its counts land in the same tables. The member is process-scoped, or with a
+     * pin directory pinned (taking over the slot an earlier process left). Closing this program takes it out again
+     * (pinned: {@link #detachAll()} does).
+     */
+    public synchronized XdpChain.Member attachXdpChained(String ifname, XdpMode mode) {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("flow program is closed");
+        program(Hook.XDP); // loaded with the XDP entry point?
+        XdpChain chain = XdpChain.open(ifname, config.xdpSharing().chain().mode(mode));
+        try {
+            ObjectSpec copy = spec(config);
+            EventChannels.configure(copy, channelConfig);
+            copy.retainPrograms(List.of(Hook.XDP.programName()));
+            // every map is this object's except the read-only data (which holds the slot) and the chain itself
+            Map<String, BpfMap> shared = new HashMap<>();
+            for (String name : copy.maps().keySet()) {
+                if (!name.startsWith(".rodata") && !name.equals(XdpChain.CHAIN_MAP)) shared.put(name, object.map(name));
+            }
+            LoadOptions load = LoadOptions.defaults().replaceMaps(shared);
+            if (pins == null) {
+                XdpChain.Member m = chain.join(copy, load, Hook.XDP.programName(), XdpChain.SLOT_FLOW, XdpChain.Lifetime.PROCESS);
+                links.add(m);
+                return m;
+            }
+            boolean takeOver = chain.slots().stream().anyMatch(si -> si.slot() == XdpChain.SLOT_FLOW && si.kind() == XdpChain.SlotKind.PINNED);
+            XdpChain.Member m = chain.replace(copy, load, Hook.XDP.programName(), XdpChain.SLOT_FLOW, XdpChain.Lifetime.PINNED);
+            links.add(m);
+            if (!takeOver) newMembers.add(m);
+            return m;
+        } finally {
+            chain.close(); // the member holds the chain
+        }
     }
 
     /**
@@ -266,6 +337,7 @@ public final class FlowProgram implements AutoCloseable {
                 throw new UncheckedIOException("cannot remove pin " + pin, e);
             }
         });
+        newMembers.forEach(XdpChain.Member::remove);
         releaseLinks();
         newlyPinned.clear();
         if (!reusedTables) pins.remove();
@@ -279,6 +351,7 @@ public final class FlowProgram implements AutoCloseable {
         links.forEach(Link::close);
         links.clear();
         newlyPinned.clear();
+        newMembers.clear();
     }
 
     /**
@@ -288,7 +361,8 @@ public final class FlowProgram implements AutoCloseable {
     public synchronized void detachAll() {
         for (Link l : links) {
             try {
-                if (pins != null && l.isBpfLink()) l.detach();
+                if (l instanceof XdpChain.Member m) m.remove(); // pinned members stay in their slot until removed
+                else if (pins != null && l.isBpfLink()) l.detach();
             } finally {
                 l.close();
             }

@@ -120,7 +120,8 @@ public final class FlowMonitor implements AutoCloseable {
             out.add(program.attachPinned(FlowProgram.Hook.TC_INGRESS, netns, ifname, p -> TcLink.attach(p, ifname, TcDirection.INGRESS)));
             out.add(program.attachPinned(FlowProgram.Hook.TC_EGRESS, netns, ifname, p -> TcLink.attach(p, ifname, TcDirection.EGRESS)));
         } else {
-            out.add(program.attachPinned(FlowProgram.Hook.XDP, netns, ifname, p -> XdpLink.attach(p, ifname, config.xdpMode())));
+            // alone, or in the interface's XDP chain (FlowConfig.xdpSharing: by default if it has one)
+            out.add(program.attachXdpShared(netns, ifname, config.xdpMode()));
         }
         ifNames.put(ifindex, ifname);
         return out;

@@ -151,9 +151,12 @@ public final class XdpLink extends Link {
         } catch (RuntimeException e) {
             there = "(could not query: " + e.getMessage() + ")";
         }
+        String advice = there.contains("'" + ChainPrograms.DISPATCHER + "'")
+                ? "; that is the dispatcher of the interface's XdpChain, which shares the hook: put the program into the chain "
+                  + "(XdpChain.join, with PL_XDP_CHAIN_NEXT of packetlens_chain.h) instead of attaching it alone"
+                : "; detach it first, or replace it on purpose with XdpOptions.replacing(program)";
         return BpfException.of("attach " + what + ": the XDP hook of ifindex " + ifindex + " is taken by " + there
-                + (kernelSays != null ? " (kernel says \"" + kernelSays + "\")" : "")
-                + "; detach it first, or replace it on purpose with XdpOptions.replacing(program)", errno);
+                + (kernelSays != null ? " (kernel says \"" + kernelSays + "\")" : "") + advice, errno);
     }
 
     private static String note(List<String> notes) {

@@ -115,14 +115,28 @@ public final class BpfAttr {
 
     /** struct bpf_prog_info (OBJ_GET_INFO_BY_FD on a program), the leading fields used here. */
     public static final class ProgInfo {
-        public static final int TYPE = 0, ID = 4, TAG = 8, NAME = 64;
+        /** nr_map_ids is in and out (room given, maps used); map_ids points at a u32 array the kernel fills. */
+        public static final int TYPE = 0, ID = 4, TAG = 8, NR_MAP_IDS = 52, MAP_IDS = 56, NAME = 64, BTF_ID = 128;
+        /** Kernel time and runs counted while BPF statistics are on (BPF_ENABLE_STATS or kernel.bpf_stats_enabled). */
+        public static final int RUN_TIME_NS = 192, RUN_CNT = 200;
         public static final int SIZE = 232;
         private ProgInfo() {}
+    }
+
+    /** struct bpf_btf_info (OBJ_GET_INFO_BY_FD on a BTF object): btf points at a buffer of btf_size bytes. */
+    public static final class BtfInfo {
+        public static final int BTF = 0, BTF_SIZE = 8, ID = 12;
+        public static final int SIZE = 32;
+        private BtfInfo() {}
     }
 
     /** struct bpf_link_info, the leading fields used here. */
     public static final class LinkInfo {
         public static final int TYPE = 0, ID = 4, PROG_ID = 8, UNION = 16;
+        /** The union for BPF_LINK_TYPE_XDP: {@code struct { __u32 ifindex; } xdp} (0 once the device is gone). */
+        public static final int XDP_IFINDEX = UNION;
+        /** enum bpf_link_type: BPF_LINK_TYPE_XDP. */
+        public static final int TYPE_XDP = 6;
         public static final int SIZE = 64;
         private LinkInfo() {}
     }
