@@ -8,6 +8,7 @@
 #include "packetlens_parse.h"
 #include "packetlens_guard.h"
 #include "packetlens_events.h"
+#include "packetlens_chain.h"
 #include <linux/pkt_cls.h>
 
 char LICENSE[] SEC("license") = "GPL";
@@ -866,12 +867,12 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
 /* ---- entry points ---- */
 
 /* ==== PASS POINT =======================================================================
- * The one place where a packet guard lets through leaves the XDP program. The tail-call
- * chain (packetlens_chain.h) replaces this return by PL_XDP_CHAIN_NEXT(ctx), so the next
- * program on the interface sees the packet; until then the packet goes to the stack. */
+ * The one place where a packet guard lets through leaves the XDP program: on to the next
+ * member of the interface's chain (packetlens_chain.h: the flow monitor after the guard),
+ * or to the stack when none follows. */
 static __always_inline int pl_guard_xdp_pass(struct xdp_md *ctx)
 {
-    return XDP_PASS;
+    return PL_XDP_CHAIN_NEXT(ctx);
 }
 /* ==== end of PASS POINT ================================================================ */
 

@@ -90,18 +90,15 @@ public final class Agent implements AutoCloseable {
         }
         GuardConfig gc = config.guard();
         List<InterfaceSpec> guardInterfaces = gc == null ? List.of() : gc.interfacesOr(config.interfaces());
-        if (gc != null && config.runsFlows() && gc.hook() == io.packetlens.guard.GuardProgram.Hook.XDP
-                && config.flows().hook() == MonitorConfig.Hook.XDP) {
-            for (InterfaceSpec i : guardInterfaces) {
-                if (config.interfaces().contains(i)) {
-                    throw new IllegalArgumentException("the guard and the flow monitor both want XDP on " + i
-                            + ", which holds one program: run the flow monitor at TC (flows.hook: tc) or the guard at TC (guard.hook: tc)");
-                }
-            }
-        }
-        if (gc != null) guard = GuardPart.load(gc, config.guardPin());
+        // both at XDP on one interface: the guard first in the interface's XDP chain, the flow monitor behind it
+        boolean share = gc != null && config.runsFlows() && gc.hook() == io.packetlens.guard.GuardProgram.Hook.XDP
+                && config.flows().hook() == MonitorConfig.Hook.XDP && guardInterfaces.stream().anyMatch(config.interfaces()::contains);
+        if (gc != null) guard = GuardPart.load(gc, config.guardPin(), config.chainRoot());
         if (config.runsFlows()) {
             MonitorConfig mc = config.monitorConfig();
+            io.packetlens.flow.XdpSharing sharing = share && mc.xdpSharing().policy() == io.packetlens.flow.XdpSharing.Policy.AUTO
+                    ? io.packetlens.flow.XdpSharing.CHAIN : mc.xdpSharing();
+            mc = mc.withXdpSharing(sharing.root(config.chainRoot()));
             if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
             if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
             monitor = new FlowMonitor(mc, FlowClock.system());

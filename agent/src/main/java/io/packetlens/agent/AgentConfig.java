@@ -78,6 +78,11 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
         return pin == null ? GuardConfig.DEFAULT_PIN : pin.resolve(GUARD_PIN);
     }
 
+    /** Where interfaces' XDP chains (the guard and the flow monitor sharing a hook) are pinned. */
+    public Path chainRoot() {
+        return pin == null ? io.packetlens.ebpf.link.XdpChain.DEFAULT_ROOT : pin.resolve("xdp");
+    }
+
     public AgentConfig withFlowsEnabled(boolean v) {
         return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard);
     }

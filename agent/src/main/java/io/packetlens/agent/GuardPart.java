@@ -41,9 +41,9 @@ final class GuardPart implements AutoCloseable {
     }
 
     /** Loads the guard with the configured rules (pinned under {@code pin} unless process-scoped); attaches nothing yet. */
-    static GuardPart load(GuardConfig config, Path pin) {
+    static GuardPart load(GuardConfig config, Path pin, Path chainRoot) {
         GuardOptions options = config.processScoped() ? GuardOptions.unpinned() : GuardOptions.pinned(pin);
-        options = options.sampleEvery(config.sampleEvery());
+        options = options.sampleEvery(config.sampleEvery()).chainRoot(chainRoot);
         boolean existed = !config.processScoped() && Files.exists(pin.resolve("guard_active"));
         GuardProgram p = GuardProgram.load(config.effective(config.rules()), options);
         return new GuardPart(config, p, existed);
@@ -57,7 +57,7 @@ final class GuardPart implements AutoCloseable {
     void attach(List<InterfaceSpec> interfaces) {
         for (InterfaceSpec i : interfaces) {
             Runnable attach = () -> {
-                if (config.hook() == GuardProgram.Hook.XDP) program.attachXdp(i.name(), config.xdpMode());
+                if (config.hook() == GuardProgram.Hook.XDP) program.attachXdp(i.netns(), i.name(), config.xdpMode());
                 else program.attachTc(i.name());
             };
             if (i.netns() == null) {

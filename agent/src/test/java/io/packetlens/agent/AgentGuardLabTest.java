@@ -60,7 +60,7 @@ class AgentGuardLabTest {
                 assertThat(fin.guard().dropped()).isEqualTo(40);
             }
             assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("the pinned guard stays in force").contains("prog/xdp");
-            assertThat(GuardProgram.removePinned(mount.resolve("guard"))).isPositive();
+            assertThat(GuardProgram.removePinned(mount.resolve("guard"), mount.resolve("xdp"))).isPositive();
             assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).doesNotContain("prog/xdp");
         } finally {
             Bpffs.unmount(mount);
@@ -69,13 +69,40 @@ class AgentGuardLabTest {
     }
 
     @Test
-    void theGuardAndTheMonitorCannotBothHaveXdpOnOneInterfaceYet() throws Exception {
+    void bothAtXdpShareTheHookThroughTheChainTheGuardFirst() throws Exception {
+        Path mount = Path.of("/tmp/pl-agentguard2-" + ProcessHandle.current().pid());
+        Bpffs.mountPrivate(mount);
         try (Lab lab = Lab.create()) {
-            InterfaceSpec veth = new InterfaceSpec(lab.b().ifname(), lab.b().namespace());
-            GuardConfig guard = new GuardConfig(List.of(), GuardProgram.Hook.XDP, XdpMode.AUTO, null, RulesReader.parse(RULES), false, true, 0);
-            AgentConfig c = AgentConfig.defaults().withInterfaces(List.of(veth)).withMetrics(null).withGuard(guard);
-            assertThatThrownBy(() -> Agent.start(c, new Agent.Listener() {})).hasMessageContaining("both want XDP");
-            assertThat(lab.b().exec("ip", "-d", "link", "show", lab.b().ifname())).doesNotContain("prog/xdp");
+            Host a = lab.a(), b = lab.b();
+            InterfaceSpec veth = new InterfaceSpec(b.ifname(), b.namespace());
+            GuardConfig guard = new GuardConfig(List.of(), GuardProgram.Hook.XDP, XdpMode.AUTO, null, RulesReader.parse(RULES), false, false, 0);
+            AgentConfig c = AgentConfig.defaults().withInterfaces(List.of(veth))
+                    .withFlows(MonitorConfig.defaults().withPollInterval(Duration.ofSeconds(1)))
+                    .withMetrics(null).withGuard(guard).withPin(mount);
+            try (Agent agent = Agent.start(c, new Agent.Listener() {})) {
+                Traffic.udp(a, b, false, 40, 30);          // dropped by the guard
+                Traffic.udp(a, b, false, 25, 30, 9100);    // passed, then counted by the monitor behind it
+                AgentSnapshot fin = agent.stop();
+                var udpIn = fin.flows().traffic().get(new TrafficLabels(b.ifname(), "ingress", "udp"));
+                assertThat(udpIn.packets()).as("the monitor in the chain after the guard saw the passed datagrams only").isEqualTo(25);
+                assertThat(fin.guard().rules().of("no-udp-9000").packets()).isEqualTo(40);
+            }
+            assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("pinned, both stay in force").contains("prog/xdp");
+            Traffic.udp(a, b, false, 10, 30); // no agent: the pinned guard drops them
+            Traffic.udp(a, b, false, 5, 30, 9100); // and the pinned monitor counts these
+            try (Agent next = Agent.start(c, new Agent.Listener() {})) {
+                AgentSnapshot fin = next.stopAndUnpin();
+                assertThat(fin.guard().reasons().get(io.packetlens.guard.DropReason.RULE).packets()).as("drops across both agents").isEqualTo(50);
+                long udp = fin.flows().traffic().get(new TrafficLabels(b.ifname(), "ingress", "udp")).packets();
+                // the first agent reported none of the port-9100 flow (not due yet); the second drains all of it
+                assertThat(udp).as("the 25 passed under the first agent and the 5 while none ran").isEqualTo(30);
+                assertThat(fin.flows().totals().records()).isPositive();
+            }
+            assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("unpinned: the chain is gone with its members").doesNotContain("prog/xdp");
+            assertThat(mount.resolve("guard")).doesNotExist();
+        } finally {
+            Bpffs.unmount(mount);
+            Files.deleteIfExists(mount);
         }
     }
 }

@@ -132,7 +132,7 @@ final class GuardCommand implements Callable<Integer> {
         public Integer call() {
             Privileges.requireNetworkBpf("guard stop");
             Path dir = guardPin(pin);
-            int n = GuardProgram.removePinned(dir);
+            int n = GuardProgram.removePinned(dir, pin == null ? io.packetlens.ebpf.link.XdpChain.DEFAULT_ROOT : pin.toAbsolutePath().resolve("xdp"));
             if (n == 0) throw new UserException("no guard is pinned in " + dir);
             System.out.println("guard removed: " + n + " pins in " + dir + " (links detached)");
             return 0;

@@ -1,6 +1,7 @@
 package io.packetlens.guard;
 
 import io.packetlens.ebpf.events.EventChannelConfig;
+import io.packetlens.ebpf.link.XdpChain;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -22,10 +23,12 @@ import java.util.Objects;
  * @param perCpuBuckets       each CPU its own buckets (PERCPU_HASH) instead of shared ones; see docs/GUARD.md
  * @param bucketIdle          buckets unused this long are removed by {@link GuardProgram#expire()}
  * @param events              the sample event channel (ring buffer or perf buffer)
+ * @param chainRoot           where interfaces' XDP chains are pinned ({@link io.packetlens.ebpf.link.XdpChain}): at XDP the
+ *                            guard is the chain's first member, so that the flow monitor can run behind it
  */
 public record GuardOptions(Path pinDirectory, boolean processScoped, int prefixCapacity, int bucketTableSize, int banTableSize,
                            int dropSourceTableSize, long bucketInsertsPerSecond, long bucketInsertBurst, int sampleEvery,
-                           boolean perCpuBuckets, Duration bucketIdle, EventChannelConfig events) {
+                           boolean perCpuBuckets, Duration bucketIdle, EventChannelConfig events, Path chainRoot) {
     public GuardOptions {
         if (!processScoped) Objects.requireNonNull(pinDirectory, "a pin directory, or GuardOptions.unpinned()");
         if (prefixCapacity < 16 || bucketTableSize < 1 || banTableSize < 1 || dropSourceTableSize < 1) {
@@ -34,45 +37,54 @@ public record GuardOptions(Path pinDirectory, boolean processScoped, int prefixC
         if (bucketInsertsPerSecond < 0 || sampleEvery < 0) throw new IllegalArgumentException("negative rate");
     }
 
-    /** Pinned under {@code dir} (a bpffs directory), with the default sizes. */
+    /**
+     * Pinned under {@code dir} (a bpffs directory), with the default sizes; interfaces' XDP chains beside it, in
+     * {@code dir/../xdp} (for the default {@code /sys/fs/bpf/packetlens/guard}: the library's default chain root).
+     */
     public static GuardOptions pinned(Path dir) {
+        Path root = dir.toAbsolutePath().getParent() == null ? XdpChain.DEFAULT_ROOT : dir.toAbsolutePath().getParent().resolve("xdp");
         return new GuardOptions(dir, false, 4096, 65536, 16384, 4096, 10_000, 1_000, 0, false, Duration.ofMinutes(5),
-                EventChannelConfig.fromEnvironment());
+                EventChannelConfig.fromEnvironment(), root);
     }
 
     /** Nothing pinned: detached when closed or when the process dies. */
     public static GuardOptions unpinned() {
         return new GuardOptions(null, true, 4096, 65536, 16384, 4096, 10_000, 1_000, 0, false, Duration.ofMinutes(5),
-                EventChannelConfig.fromEnvironment());
+                EventChannelConfig.fromEnvironment(), XdpChain.DEFAULT_ROOT);
+    }
+
+    public GuardOptions chainRoot(Path root) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, root);
     }
 
     public GuardOptions prefixCapacity(int n) {
         return new GuardOptions(pinDirectory, processScoped, n, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot);
     }
 
     public GuardOptions bucketTableSize(int n) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, n, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot);
     }
 
     public GuardOptions bucketInserts(long perSecond, long burst) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                perSecond, burst, sampleEvery, perCpuBuckets, bucketIdle, events);
+                perSecond, burst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot);
     }
 
     public GuardOptions sampleEvery(int n) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, n, perCpuBuckets, bucketIdle, events);
+                bucketInsertsPerSecond, bucketInsertBurst, n, perCpuBuckets, bucketIdle, events, chainRoot);
     }
 
     public GuardOptions perCpuBuckets(boolean v) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, v, bucketIdle, events);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, v, bucketIdle, events, chainRoot);
     }
 
     public GuardOptions bucketIdle(Duration d) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, d, events);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, d, events, chainRoot);
     }
 }

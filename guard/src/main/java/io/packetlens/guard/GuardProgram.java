@@ -15,6 +15,8 @@ import io.packetlens.ebpf.events.EventSource;
 import io.packetlens.ebpf.link.Link;
 import io.packetlens.ebpf.link.TcDirection;
 import io.packetlens.ebpf.link.TcLink;
+import io.packetlens.ebpf.link.XdpChain;
+import io.packetlens.ebpf.link.XdpChainOptions;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.guard.rules.Rule;
@@ -36,6 +38,7 @@ import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
@@ -82,6 +85,8 @@ public final class GuardProgram implements AutoCloseable {
     private final BpfObject object;
     private final GuardOptions options;
     private final EventChannels channels;
+    /** The spec as this program was loaded from: the XDP chain member is a copy of its entry point. */
+    private final java.util.function.Supplier<ObjectSpec> configuredSpec;
     private final boolean createdPins;
     private final List<Link> links = new ArrayList<>();
     private final Arena arena = Arena.ofShared();
@@ -95,7 +100,9 @@ public final class GuardProgram implements AutoCloseable {
     private long generation;
     private long lastFlipNanos;
 
-    private GuardProgram(BpfObject object, GuardOptions options, EventChannels channels, boolean createdPins) {
+    private GuardProgram(BpfObject object, GuardOptions options, EventChannels channels, boolean createdPins,
+                         java.util.function.Supplier<ObjectSpec> configuredSpec) {
+        this.configuredSpec = configuredSpec;
         this.object = object;
         this.options = options;
         this.channels = channels;
@@ -124,21 +131,7 @@ public final class GuardProgram implements AutoCloseable {
      */
     public static GuardProgram load(RuleSet initial, GuardOptions options) {
         CompiledRuleSet compiled = GuardCompiler.compile(initial);
-        ObjectSpec spec = spec();
-        int prefixes = Math.max(options.prefixCapacity(), 2 * Math.max(compiled.sources().size(), compiled.destinations().size()) + 16);
-        spec.map(GuardLayout.SRC).maxEntries(prefixes);
-        spec.map(GuardLayout.DST).maxEntries(prefixes);
-        spec.map(GuardLayout.FRAGS).maxEntries(initial.fragments().tableSize());
-        spec.map(GuardLayout.BUCKETS).maxEntries(options.bucketTableSize())
-                .type(options.perCpuBuckets() ? MapType.PERCPU_HASH : MapType.HASH);
-        spec.map(GuardLayout.BANS).maxEntries(options.banTableSize());
-        spec.map(GuardLayout.DROP_SOURCES).maxEntries(options.dropSourceTableSize());
-        spec.variable("cfg_percpu_buckets").set(options.perCpuBuckets());
-        long interval = options.bucketInsertsPerSecond() > 0 ? Math.max(1, 1_000_000_000L / options.bucketInsertsPerSecond()) : 0;
-        spec.variable("cfg_insert_interval_ns").set(interval);
-        spec.variable("cfg_insert_window_ns").set(interval * Math.max(1, options.bucketInsertBurst()));
-        spec.variable("cfg_sample_every").set(options.sampleEvery());
-        if (options.sampleEvery() == 0) spec.map(GuardLayout.EVENTS).maxEntries(4096);
+        ObjectSpec spec = configured(compiled, initial, options);
         EventChannels channels = EventChannels.configure(spec, options.events());
         BpfObject object;
         boolean created = false;
@@ -155,7 +148,7 @@ public final class GuardProgram implements AutoCloseable {
             for (String m : PINNED_MAPS) spec.map(m).pinning(Pinning.BY_NAME);
             object = spec.load(LoadOptions.defaults().pinPath(dir));
         }
-        GuardProgram g = new GuardProgram(object, options, channels, created);
+        GuardProgram g = new GuardProgram(object, options, channels, created, () -> configured(compiled, initial, options));
         try {
             g.resume();
             g.install(compiled);
@@ -164,6 +157,26 @@ public final class GuardProgram implements AutoCloseable {
             g.undoLoad();
             throw e;
         }
+    }
+
+    /** The object with the table sizes and switches for {@code initial} and {@code options} applied. */
+    private static ObjectSpec configured(CompiledRuleSet compiled, RuleSet initial, GuardOptions options) {
+        ObjectSpec spec = spec();
+        int prefixes = Math.max(options.prefixCapacity(), 2 * Math.max(compiled.sources().size(), compiled.destinations().size()) + 16);
+        spec.map(GuardLayout.SRC).maxEntries(prefixes);
+        spec.map(GuardLayout.DST).maxEntries(prefixes);
+        spec.map(GuardLayout.FRAGS).maxEntries(initial.fragments().tableSize());
+        spec.map(GuardLayout.BUCKETS).maxEntries(options.bucketTableSize())
+                .type(options.perCpuBuckets() ? MapType.PERCPU_HASH : MapType.HASH);
+        spec.map(GuardLayout.BANS).maxEntries(options.banTableSize());
+        spec.map(GuardLayout.DROP_SOURCES).maxEntries(options.dropSourceTableSize());
+        spec.variable("cfg_percpu_buckets").set(options.perCpuBuckets());
+        long interval = options.bucketInsertsPerSecond() > 0 ? Math.max(1, 1_000_000_000L / options.bucketInsertsPerSecond()) : 0;
+        spec.variable("cfg_insert_interval_ns").set(interval);
+        spec.variable("cfg_insert_window_ns").set(interval * Math.max(1, options.bucketInsertBurst()));
+        spec.variable("cfg_sample_every").set(options.sampleEvery());
+        if (options.sampleEvery() == 0) spec.map(GuardLayout.EVENTS).maxEntries(4096);
+        return spec;
     }
 
     /** Pinned maps of an earlier process: carry on from its active slot and generation. */
@@ -209,9 +222,40 @@ public final class GuardProgram implements AutoCloseable {
 
     // ---- attach ----
 
-    /** Attaches at XDP on an interface of the calling thread's network namespace. */
+    /** {@link #attachXdp(String, String, XdpMode)} in the caller's own namespace. */
     public synchronized Link attachXdp(String ifname, XdpMode mode) {
-        return attach(Hook.XDP, ifname, p -> XdpLink.attach(p, ifname, mode));
+        return attachXdp(null, ifname, mode);
+    }
+
+    /**
+     * Attaches at XDP on an interface of the calling thread's network namespace ({@code netns} names it, null for the
+     * process's own; the caller runs this in it): as the first member ({@link XdpChain#SLOT_GUARD}) of the interface's
+     * XDP chain, created in {@code mode} if it has none, so that the flow monitor (and others) can run behind the
+     * guard. The member is a copy of the XDP entry point with this program's maps: pinned (it stays in force; the
+     * attachment is recorded for {@link #removePinned}) unless the options are process-scoped.
+     */
+    public synchronized Link attachXdp(String netns, String ifname, XdpMode mode) {
+        if (!arena.scope().isAlive()) throw new IllegalStateException("the guard program is closed");
+        XdpChain chain = XdpChain.open(ifname, XdpChainOptions.defaults().root(options.chainRoot()).mode(mode));
+        try {
+            ObjectSpec copy = configuredSpec.get();
+            EventChannels.configure(copy, options.events());
+            copy.retainPrograms(List.of(Hook.XDP.programName()));
+            // every map is this object's except the read-only data (which holds the slot) and the chain itself
+            Map<String, BpfMap> shared = new HashMap<>();
+            for (String name : copy.maps().keySet()) {
+                if (!name.startsWith(".rodata") && !name.equals(XdpChain.CHAIN_MAP)) shared.put(name, object.map(name));
+            }
+            LoadOptions load = LoadOptions.defaults().replaceMaps(shared);
+            XdpChain.Member m = options.processScoped()
+                    ? chain.join(copy, load, Hook.XDP.programName(), XdpChain.SLOT_GUARD, XdpChain.Lifetime.PROCESS)
+                    : chain.replace(copy, load, Hook.XDP.programName(), XdpChain.SLOT_GUARD, XdpChain.Lifetime.PINNED);
+            links.add(m);
+            if (!options.processScoped()) GuardAttachments.record(options.pinDirectory(), netns, ifname);
+            return m;
+        } finally {
+            chain.close(); // the member holds the chain
+        }
     }
 
     /** Attaches at TC ingress (tcx, or clsact where there is none) on an interface of the calling thread's namespace. */
@@ -266,7 +310,8 @@ public final class GuardProgram implements AutoCloseable {
     public synchronized void detach() {
         for (Link l : links) {
             try {
-                if (l.isBpfLink()) l.detach();
+                if (l instanceof XdpChain.Member m) m.remove(); // a pinned member stays in its slot until removed
+                else if (l.isBpfLink()) l.detach();
             } catch (RuntimeException ignored) {
                 // gone already
             } finally {
@@ -275,6 +320,7 @@ public final class GuardProgram implements AutoCloseable {
         }
         links.clear();
         if (options.processScoped()) return;
+        GuardAttachments.leaveChains(options.pinDirectory(), options.chainRoot());
         try (var s = Files.list(options.pinDirectory())) {
             for (Path p : s.filter(p -> p.getFileName().toString().startsWith("link_")).toList()) {
                 try (Link stale = Link.openPinned(p)) {
@@ -294,7 +340,14 @@ public final class GuardProgram implements AutoCloseable {
         try {
             detach();
         } finally {
-            if (!options.processScoped()) removeMapPins();
+            if (!options.processScoped()) {
+                removeMapPins();
+                try (var left = Files.list(options.pinDirectory())) {
+                    if (left.findAny().isEmpty()) Files.delete(options.pinDirectory());
+                } catch (IOException ignored) {
+                    // other pins live there too: the directory stays
+                }
+            }
             close();
         }
     }
@@ -304,8 +357,13 @@ public final class GuardProgram implements AutoCloseable {
      * {@code dir} and removes the pins of links and maps. Returns how many pins were removed (0: there was no guard).
      */
     public static int removePinned(Path dir) {
+        return removePinned(dir, XdpChain.DEFAULT_ROOT);
+    }
+
+    /** {@link #removePinned(Path)} with the XDP chains pinned under {@code chainRoot}. */
+    public static int removePinned(Path dir, Path chainRoot) {
         if (!Files.isDirectory(dir)) return 0;
-        int n = 0;
+        int n = GuardAttachments.leaveChains(dir, chainRoot);
         try (var s = Files.list(dir)) {
             for (Path p : s.toList()) {
                 String name = p.getFileName().toString();
@@ -315,7 +373,7 @@ public final class GuardProgram implements AutoCloseable {
                     } catch (RuntimeException gone) {
                         // a pin whose link is defunct: removed all the same
                     }
-                } else if (!PINNED_MAPS.contains(name)) {
+                } else if (!PINNED_MAPS.contains(name) && !name.equals(GuardAttachments.MAP)) {
                     continue;
                 }
                 Files.delete(p);
@@ -333,6 +391,11 @@ public final class GuardProgram implements AutoCloseable {
     }
 
     private void removeMapPins() {
+        try {
+            Files.deleteIfExists(options.pinDirectory().resolve(GuardAttachments.MAP));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot remove pin " + GuardAttachments.MAP, e);
+        }
         for (String m : PINNED_MAPS) {
             try {
                 Files.deleteIfExists(options.pinDirectory().resolve(m));

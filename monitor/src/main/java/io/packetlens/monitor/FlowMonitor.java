@@ -69,7 +69,8 @@ public final class FlowMonitor implements AutoCloseable {
         Set<FlowProgram.Hook> hooks = config.hook() == MonitorConfig.Hook.TC
                 ? EnumSet.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS) : EnumSet.of(FlowProgram.Hook.XDP);
         this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize())
-                .events(config.events()).sampleEvery(config.sampleEvery()).hooks(hooks).pinDirectory(config.pinDirectory()));
+                .events(config.events()).sampleEvery(config.sampleEvery()).hooks(hooks).pinDirectory(config.pinDirectory())
+                .xdpSharing(config.xdpSharing()));
         FlowEvents ev = null;
         try {
             ev = config.events().isEmpty() ? null : FlowEvents.open(program, this::onEvent);

@@ -2,6 +2,7 @@ package io.packetlens.monitor.config;
 
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.flow.EventKind;
+import io.packetlens.flow.XdpSharing;
 import io.packetlens.monitor.alert.AlertType;
 
 import java.nio.file.Path;
@@ -27,10 +28,11 @@ import java.util.Set;
  * @param events       flow program events to subscribe to (none by default): new flows, TCP open/close, samples, overflow
  * @param sampleEvery  with {@link EventKind#SAMPLE}: one packet in this many (0 when sampling is off)
  * @param pinDirectory bpffs directory where the tables and links are pinned to outlive the process, or null
+ * @param xdpSharing   at XDP: alone on the interface, or in its XDP chain behind the guard ({@code flows.xdp-sharing})
  */
 public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode, int tableSize, Duration activeTimeout,
                             Duration idleTimeout, Duration pollInterval, View view, List<AlertRuleConfig> alerts,
-                            Set<EventKind> events, int sampleEvery, Path pinDirectory) {
+                            Set<EventKind> events, int sampleEvery, Path pinDirectory, XdpSharing xdpSharing) {
     /** Attach point of the flow program. */
     public enum Hook { XDP, TC }
 
@@ -50,7 +52,7 @@ public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode,
 
     public static MonitorConfig defaults() {
         return new MonitorConfig(List.of(), Hook.XDP, XdpMode.AUTO, 65_536, Duration.ofSeconds(60), Duration.ofSeconds(15),
-                null, new View(20, View.SortBy.BYTES), List.of(), Set.of(), 0, null);
+                null, new View(20, View.SortBy.BYTES), List.of(), Set.of(), 0, null, XdpSharing.AUTO);
     }
 
     /** The automatic poll interval when something shows per-second figures: the live view, alert rules. */
@@ -72,44 +74,49 @@ public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode,
     }
 
     public MonitorConfig withInterfaces(List<String> v) {
-        return new MonitorConfig(v, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(v, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withHook(Hook v) {
-        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withXdpMode(XdpMode v) {
-        return new MonitorConfig(interfaces, hook, v, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, hook, v, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withTableSize(int v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, v, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, hook, xdpMode, v, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withTimeouts(Duration active, Duration idle) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, view, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withPollInterval(Duration v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, view, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withView(View v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, alerts, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, alerts, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     public MonitorConfig withAlerts(List<AlertRuleConfig> v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, v, events, sampleEvery, pinDirectory);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, v, events, sampleEvery, pinDirectory, xdpSharing);
     }
 
     /** Subscribes to flow program events; {@code every} applies to {@link EventKind#SAMPLE}. */
     public MonitorConfig withEvents(Set<EventKind> kinds, int every) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, kinds, every, pinDirectory);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, kinds, every, pinDirectory, xdpSharing);
+    }
+
+    /** Whether the XDP entry point joins the interface's XDP chain (shared with the guard) or attaches alone. */
+    public MonitorConfig withXdpSharing(XdpSharing v) {
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, v);
     }
 
     /** Pins the tables and links under {@code dir} so that they outlive the process (null: nothing pinned). */
     public MonitorConfig withPinDirectory(Path dir) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, dir);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, dir, xdpSharing);
     }
 }

@@ -4,6 +4,7 @@ import io.packetlens.config.ConfigException;
 import io.packetlens.config.ConfigNode;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.flow.EventKind;
+import io.packetlens.flow.XdpSharing;
 import io.packetlens.monitor.alert.AlertType;
 
 import java.nio.file.Path;
@@ -21,8 +22,8 @@ import java.util.Set;
  */
 public final class MonitorConfigReader {
     /** The keys of the {@code flows:} section ({@code enabled} is the agent's: whether the monitor runs at all). */
-    public static final Set<String> FLOWS_KEYS = Set.of("enabled", "hook", "xdp-mode", "table-size", "timeouts", "poll-interval", "events",
-            "sample-every");
+    public static final Set<String> FLOWS_KEYS = Set.of("enabled", "hook", "xdp-mode", "xdp-sharing", "table-size", "timeouts", "poll-interval",
+            "events", "sample-every");
 
     private MonitorConfigReader() {}
 
@@ -32,6 +33,15 @@ public final class MonitorConfigReader {
         MonitorConfig c = base;
         if (flows.has("hook")) c = c.withHook(flows.child("hook").oneOf(MonitorConfig.Hook.class));
         if (flows.has("xdp-mode")) c = c.withXdpMode(xdpMode(flows.child("xdp-mode")));
+        if (flows.has("xdp-sharing")) {
+            String v = flows.child("xdp-sharing").string();
+            c = c.withXdpSharing(switch (v) {
+                case "auto" -> XdpSharing.AUTO;
+                case "chain" -> XdpSharing.CHAIN;
+                case "direct" -> XdpSharing.DIRECT;
+                default -> throw flows.error("xdp-sharing", "expected auto (join the interface's XDP chain if it has one), chain or direct, got '" + v + "'");
+            });
+        }
         if (flows.has("table-size")) c = c.withTableSize((int) flows.child("table-size").integer(1, 1L << 26));
         if (flows.has("timeouts")) {
             ConfigNode t = flows.child("timeouts").allow("active", "idle");
