@@ -167,7 +167,7 @@ class BadInputTest {
     @Test
     void aLoadThatFailsPartWayLeavesNoFdsAndNoPins() throws Exception {
         ObjectSpec spec = TestObjects.loaderTest();
-        assertThat(spec.programs().keySet()).containsExactly("xdp_filter", "xdp_magic", "tc_pass");
+        assertThat(spec.programs().keySet()).containsExactly("xdp_filter", "xdp_magic", "xdp_loop", "tc_pass");
         // a sysctl program must return 0 or 1; xdp_magic returns XDP_PASS or XDP_TX
         spec.program("xdp_magic").type(ProgramType.CGROUP_SYSCTL).attachType(null);
         failsCleanly(() -> spec.load(LoadOptions.defaults().pinPath(bpffs)), t -> assertThat(t)
