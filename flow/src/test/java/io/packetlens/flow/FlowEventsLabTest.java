@@ -196,8 +196,10 @@ class FlowEventsLabTest {
     @EnumSource(ChannelKind.class)
     void theRawReaderAllocatesNothingPerRecord(ChannelKind kind) throws Exception {
         long[] sampled = new long[1];
-        FlowConfig config = FlowConfig.defaults().events(EnumSet.of(EventKind.SAMPLE)).sampleEvery(1).eventRingBytes(1 << 22);
-        EventChannelConfig ch = channel(kind).perf(PerfBufferOptions.defaults().pagesPerCpu(512));
+        FlowConfig config = FlowConfig.defaults().events(EnumSet.of(EventKind.SAMPLE)).sampleEvery(1).eventRingBytes(1 << 23);
+        // room for the whole measured burst (20,000 samples of ~200 B) even if the reader is kept off the CPU: the check is
+        // about allocation, and a loss would spoil the count of records it divides by
+        EventChannelConfig ch = channel(kind).perf(PerfBufferOptions.defaults().pagesPerCpu(2048));
         com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (Lab lab = Lab.create(); FlowProgram flows = FlowProgram.load(config, ch);
              FlowEvents sub = FlowEvents.openRaw(flows, r -> {
