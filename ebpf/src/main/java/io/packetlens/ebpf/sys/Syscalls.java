@@ -26,6 +26,7 @@ public final class Syscalls {
     public static final long SYS_BPF = 321;
     public static final long SYS_PERF_EVENT_OPEN = 298;
     public static final long SYS_SETNS = 308;
+    public static final long SYS_READ = 0;
 
     private static final Linker LINKER = Linker.nativeLinker();
     private static final SymbolLookup LIBC = LINKER.defaultLookup();
@@ -135,6 +136,16 @@ public final class Syscalls {
         } catch (Throwable t) {
             throw new IllegalStateException("open", t);
         }
+    }
+
+    /** read(2) of up to {@code length} bytes into {@code buf}; returns the count (0 at end of file) or {@code -errno}. */
+    public static long read(int fd, MemorySegment buf, long length) {
+        if (length > buf.byteSize()) throw new IllegalArgumentException("read of " + length + " bytes into " + buf.byteSize());
+        long r;
+        do {
+            r = syscall(SYS_READ, fd, buf.address(), length, 0, 0);
+        } while (r == -Errno.EINTR);
+        return r;
     }
 
     /** Interface index of {@code name} in the calling thread's network namespace, or 0 if there is none. */
