@@ -1,6 +1,10 @@
 package io.packetlens.ops.doctor;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.ProgramSpec;
+import io.packetlens.ebpf.ProgramType;
+import io.packetlens.ebpf.asm.Insn;
 import io.packetlens.ebpf.MapType;
 import io.packetlens.ebpf.features.Capabilities;
 import io.packetlens.ebpf.features.Features;
@@ -42,10 +46,10 @@ public final class Doctor {
         List<Check> out = new ArrayList<>();
         out.add(kernel());
         out.add(btf());
-        out.add(jit());
         Capabilities caps = Capabilities.current();
-        out.add(capabilities(caps));
         boolean privileged = caps.has(Capabilities.CAP_SYS_ADMIN) || caps.has(Capabilities.CAP_BPF);
+        out.add(jit(privileged));
+        out.add(capabilities(caps));
         out.add(fileSystem("bpffs", KernelFileSystems.BPF, "pinning (--pin) keeps flow tables across restarts",
                 "mount -t bpf bpf /sys/fs/bpf (or add `bpffs /sys/fs/bpf bpf defaults 0 0` to /etc/fstab)"));
         out.add(tracefs());
@@ -114,20 +118,36 @@ public final class Doctor {
                 "a kernel built with CONFIG_DEBUG_INFO_BTF=y (every major distribution's since 2021)");
     }
 
-    static Check jit() {
+    /**
+     * The JIT: net.core.bpf_jit_enable where this network namespace shows it (only the initial one does), and in any
+     * case whether a probe program actually came out JIT-compiled ({@code jited_prog_len} of its info).
+     */
+    static Check jit(boolean privileged) {
         Optional<String> v = read(JIT);
-        if (v.isEmpty()) {
-            return new Check("jit", Check.Status.INFO, null, JIT + " missing (JIT always on, or no JIT in this kernel)", null);
-        }
         String harden = read(JIT_HARDEN).orElse("0");
         String hardened = harden.equals("0") ? "" : ", constant blinding on (bpf_jit_harden=" + harden + ": a little slower)";
-        return switch (v.get()) {
-            case "1" -> Check.ok("jit", true, "BPF JIT on" + hardened);
-            case "2" -> new Check("jit", Check.Status.WARN, true, "BPF JIT on with debug output (bpf_jit_enable=2)" + hardened,
+        Boolean jited = null;
+        if (privileged) {
+            try (BpfProgram p = BpfProgram.load(ProgramSpec.of("pl_jit_probe", ProgramType.SOCKET_FILTER, "GPL",
+                    Insn.program(Insn.movImm(0, 0), Insn.exit())))) {
+                jited = p.info().jited();
+            } catch (BpfException e) {
+                jited = null;
+            }
+        }
+        String sysctl = v.map(x -> "bpf_jit_enable=" + x).orElse("bpf_jit_enable not visible in this network namespace");
+        if (Boolean.FALSE.equals(jited) || v.filter(x -> x.equals("0")).isPresent()) {
+            return new Check("jit", Check.Status.WARN, false, "BPF JIT off (" + sysctl + "): programs run in the interpreter, several times slower",
+                    "sysctl -w net.core.bpf_jit_enable=1 (in the initial network namespace)");
+        }
+        if (jited == null && v.isEmpty()) {
+            return new Check("jit", Check.Status.WARN, null, "not probed (" + sysctl + "; loading a probe program needs CAP_BPF)", "run packetlens doctor as root");
+        }
+        if (v.filter(x -> x.equals("2")).isPresent()) {
+            return new Check("jit", Check.Status.WARN, true, "BPF JIT on with debug output (" + sysctl + ")" + hardened,
                     "sysctl -w net.core.bpf_jit_enable=1");
-            default -> new Check("jit", Check.Status.WARN, false, "BPF JIT off: programs run in the interpreter, several times slower",
-                    "sysctl -w net.core.bpf_jit_enable=1");
-        };
+        }
+        return Check.ok("jit", true, "BPF JIT on (" + (jited != null ? "a probe program was JIT-compiled; " : "") + sysctl + ")" + hardened);
     }
 
     static Check capabilities(Capabilities caps) {
@@ -190,7 +210,7 @@ public final class Doctor {
         List<Check> out = new ArrayList<>();
         List<XdpInfo> links;
         try {
-            links = XdpLink.queryAll();
+            links = XdpLink.queryAllInterfaces();
         } catch (BpfException e) {
             out.add(new Check("interfaces", Check.Status.WARN, null, "interfaces not listed: " + e.getMessage(), "run as root"));
             return out;

@@ -1,7 +1,5 @@
 package io.packetlens.ops.dump;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.Errno;
@@ -14,20 +12,21 @@ import io.packetlens.ebpf.info.KernelObjects;
 import io.packetlens.ebpf.info.MapInfo;
 
 import java.io.IOException;
-import java.io.Writer;
+import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Set;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
 /**
- * {@code inspect map}: every entry of a map, keys and values formatted from the map's BTF ({@link Formatter}), read
+ * {@code inspect map}: every entry of a map, keys and values formatted from the map's BTF ({@link Plan}), read
  * with BPF_MAP_LOOKUP_BATCH (thousands of entries per system call) and, for map types or kernels without batch
  * lookup (LPM tries ...), with GET_NEXT_KEY + LOOKUP per entry. Per-CPU values are listed per possible CPU. Output
  * is JSON (an array of {@code {"key":..,"value":..}}, per-CPU {@code "values":[{"cpu":N,"value":..}]}) or one text
  * line per entry.
  */
 public final class MapDump {
-    private static final JsonFactory JSON = new JsonFactory();
     /** Map types whose entries are not readable as key/value pairs. */
     private static final Set<MapType> NOT_DUMPABLE = Set.of(MapType.RINGBUF, MapType.USER_RINGBUF, MapType.PERF_EVENT_ARRAY,
             MapType.QUEUE, MapType.STACK, MapType.BLOOM_FILTER, MapType.STRUCT_OPS, MapType.ARENA, MapType.SK_STORAGE,
@@ -39,21 +38,19 @@ public final class MapDump {
 
     private final BpfMap map;
     private final MapInfo info;
-    private final Formatter key;
-    private final Formatter value;
+    private final Btf btf;
     private final boolean formatted;
     private final String note;
 
-    private MapDump(BpfMap map, MapInfo info, Formatter key, Formatter value, boolean formatted, String note) {
+    private MapDump(BpfMap map, MapInfo info, Btf btf, boolean formatted, String note) {
         this.map = map;
         this.info = info;
-        this.key = key;
-        this.value = value;
+        this.btf = btf;
         this.formatted = formatted;
         this.note = note;
     }
 
-    /** Prepares a dump of {@code map}: reads its BTF (if it has one) and compiles the key and value formatters. */
+    /** Prepares a dump of {@code map}: reads its BTF, if it has one. */
     public static MapDump of(BpfMap map) {
         MapType t = map.type();
         if (NOT_DUMPABLE.contains(t)) {
@@ -73,8 +70,7 @@ public final class MapDump {
             note = "it has no BTF";
         }
         boolean formatted = btf != null && (info.btfKeyTypeId() != 0 || info.btfValueTypeId() != 0);
-        return new MapDump(map, info, Formatter.of(btf, info.btfKeyTypeId(), map.keySize()),
-                Formatter.of(btf, info.btfValueTypeId(), map.valueSize()), formatted,
+        return new MapDump(map, info, btf, formatted,
                 formatted ? null : "keys and values in hex: " + (note != null ? note : "its BTF does not describe them"));
     }
 
@@ -82,75 +78,86 @@ public final class MapDump {
         return info;
     }
 
-    /** Writes every entry as a JSON array to {@code out}. */
-    public Result writeJson(Writer out) throws IOException {
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartArray();
-            Sink s = new Sink.Json(g);
-            Result r = walk((k, koff, v, voff) -> {
-                g.writeStartObject();
-                g.writeFieldName("key");
-                key.write(k, koff, s);
-                writeValue(v, voff, s, true);
-                g.writeEndObject();
-                g.writeRaw('\n');
-            });
-            g.writeEndArray();
-            g.writeRaw('\n');
-            return r;
-        }
+    private static byte[] ascii(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.US_ASCII);
     }
 
-    /** Writes one line per entry: {@code key: ...  value: ...}. */
-    public Result writeText(Writer out) throws IOException {
-        Sink.Text s = new Sink.Text(out);
+    /** Writes every entry as a JSON array, one entry per line, to {@code out} (not closed). */
+    public Result writeJson(OutputStream os) throws IOException {
+        Out out = new Out(os);
+        Plan key = Plan.of(btf, info.btfKeyTypeId(), map.keySize(), true), value = Plan.of(btf, info.btfValueTypeId(), map.valueSize(), true);
+        byte[] open = ascii("{\"key\":"), mid = ascii(map.type().isPerCpu() ? ",\"values\":" : ",\"value\":"), close = ascii("}");
+        byte[] first = ascii("\n"), next = ascii(",\n");
+        long[] n = {0};
+        out.lit(ascii("["));
         Result r = walk((k, koff, v, voff) -> {
-            s.reset();
-            out.write("key: ");
-            key.write(k, koff, s);
-            s.reset();
-            out.write("  value: ");
-            writeValue(v, voff, s, false);
-            out.write('\n');
+            out.lit(n[0]++ == 0 ? first : next);
+            out.lit(open);
+            key.write(k, koff, out);
+            out.lit(mid);
+            writeValue(v, voff, value, out, true);
+            out.lit(close);
         });
-        out.write(r.entries() + " entries" + (note != null ? " (" + note + ")" : "") + "\n");
+        out.lit(ascii("\n]\n"));
+        out.flush();
+        os.flush();
         return r;
     }
 
-    private void writeValue(MemorySegment v, long voff, Sink s, boolean json) throws IOException {
+    /** Writes one line per entry, {@code key: ...  value: ...}, then a count line, to {@code out} (not closed). */
+    public Result writeText(OutputStream os) throws IOException {
+        Out out = new Out(os);
+        Plan key = Plan.of(btf, info.btfKeyTypeId(), map.keySize(), false), value = Plan.of(btf, info.btfValueTypeId(), map.valueSize(), false);
+        byte[] open = ascii("key: "), mid = ascii("  value: "), nl = ascii("\n");
+        Result r = walk((k, koff, v, voff) -> {
+            out.lit(open);
+            key.write(k, koff, out);
+            out.lit(mid);
+            writeValue(v, voff, value, out, false);
+            out.lit(nl);
+        });
+        out.ascii(r.entries() + " entries" + (note != null ? " (" + note + ")" : "") + "\n");
+        out.flush();
+        os.flush();
+        return r;
+    }
+
+    private void writeValue(byte[] v, int voff, Plan value, Out out, boolean json) throws IOException {
         if (!map.type().isPerCpu()) {
-            if (json) s.field("value");
-            value.write(v, voff, s);
+            value.write(v, voff, out);
             return;
         }
         int stride = PerCpu.stride(map.valueSize());
-        if (json) s.field("values");
-        s.startArray();
+        out.lit(ascii("["));
         for (int cpu = 0; cpu < PerCpu.cpus(); cpu++) {
-            s.startObject();
-            s.field("cpu");
-            s.number(cpu);
-            s.field("value");
-            value.write(v, voff + (long) cpu * stride, s);
-            s.endObject();
+            if (cpu > 0) out.lit(ascii(json ? "," : ", "));
+            out.ascii(json ? "{\"cpu\":" : "{cpu: ");
+            out.signed(cpu);
+            out.ascii(json ? ",\"value\":" : ", value: ");
+            value.write(v, voff + cpu * stride, out);
+            out.lit(ascii("}"));
         }
-        s.endArray();
+        out.lit(ascii("]"));
     }
 
     @FunctionalInterface
     private interface EntryWriter {
-        void entry(MemorySegment keys, long keyOffset, MemorySegment values, long valueOffset) throws IOException;
+        void entry(byte[] keys, int keyOffset, byte[] values, int valueOffset) throws IOException;
     }
 
     private Result walk(EntryWriter w) throws IOException {
         int ks = map.keySize(), vs = map.lookupValueSize();
         int capacity = (int) Math.max(1, Math.min(4096, BATCH_BYTES / Math.max(1, ks + vs)));
+        byte[] keys = new byte[capacity * ks], values = new byte[capacity * vs];
         long n = 0;
         try (MapBatch batch = map.batch(capacity)) {
             try {
                 int got;
                 while ((got = batch.lookupNext()) > 0) {
-                    for (int i = 0; i < got; i++) w.entry(batch.keys(), (long) i * ks, batch.values(), (long) i * vs);
+                    // one bulk copy per batch, then plain array reads
+                    MemorySegment.copy(batch.keys(), JAVA_BYTE, 0, keys, 0, got * ks);
+                    MemorySegment.copy(batch.values(), JAVA_BYTE, 0, values, 0, got * vs);
+                    for (int i = 0; i < got; i++) w.entry(keys, i * ks, values, i * vs);
                     n += got;
                 }
                 return new Result(n, true, formatted, note);
@@ -167,7 +174,9 @@ public final class MapDump {
                 first = false;
                 MemorySegment.copy(next, 0, cur, 0, ks);
                 if (!map.lookup(cur, val)) continue; // deleted between the two calls
-                w.entry(cur, 0, val, 0);
+                MemorySegment.copy(cur, JAVA_BYTE, 0, keys, 0, ks);
+                MemorySegment.copy(val, JAVA_BYTE, 0, values, 0, vs);
+                w.entry(keys, 0, values, 0);
                 n++;
             }
         }

@@ -49,7 +49,7 @@ public final class Hooks {
 
     private static List<Interface> scanHere(Namespace ns, List<String> notes) {
         List<Interface> out = new ArrayList<>();
-        for (XdpInfo x : XdpLink.queryAll()) {
+        for (XdpInfo x : XdpLink.queryAllInterfaces()) {
             TcInfo in = null, eg = null;
             try {
                 in = TcLink.query(x.ifindex(), TcDirection.INGRESS);

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.io.StringWriter;
+import java.io.ByteArrayOutputStream;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -39,9 +39,9 @@ class MapDumpTest {
     }
 
     private static JsonNode dumpJson(BpfMap map, MapDump.Result[] result) throws Exception {
-        StringWriter w = new StringWriter();
+        ByteArrayOutputStream w = new ByteArrayOutputStream();
         result[0] = MapDump.of(map).writeJson(w);
-        return Bpftool.JSON.readTree(w.toString());
+        return Bpftool.JSON.readTree(w.toByteArray());
     }
 
     /** Our formatted key -> value, and bpftool's, from {@code bpftool -j map dump}'s "formatted" member. */
@@ -138,7 +138,7 @@ class MapDumpTest {
             assertThat(ours).hasSize(1);
             assertThat(ours.get(0).get("key").asText()).isEqualTo("02 00 00 00");
             assertThat(ours.get(0).get("value").asText()).isEqualTo("01 00 00 00");
-            StringWriter w = new StringWriter();
+            ByteArrayOutputStream w = new ByteArrayOutputStream();
             MapDump.of(dev).writeText(w);
             assertThat(w.toString()).isEqualTo("key: 02 00 00 00  value: 01 00 00 00\n1 entries (keys and values in hex: it has no BTF)\n");
         }
@@ -150,7 +150,7 @@ class MapDumpTest {
         JsonNode rodata = dumpJson(obj.map(".rodata"), r);
         assertThat(rodata).hasSize(1);
         assertThat(rodata.get(0).get("value").get("ops_marker").asInt()).isEqualTo(0x5eed);
-        StringWriter w = new StringWriter();
+        ByteArrayOutputStream w = new ByteArrayOutputStream();
         MapDump.Result t = MapDump.of(obj.map("ops_hash")).writeText(w);
         String[] lines = w.toString().split("\n");
         assertThat(lines).hasSize(N + 1);
