@@ -12,6 +12,7 @@ module io.packetlens.ebpf {
     exports io.packetlens.ebpf.elf;
     exports io.packetlens.ebpf.events;
     exports io.packetlens.ebpf.features;
+    exports io.packetlens.ebpf.info;
     exports io.packetlens.ebpf.link;
     exports io.packetlens.ebpf.netlink;
     exports io.packetlens.ebpf.netns;

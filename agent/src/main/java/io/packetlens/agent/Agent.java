@@ -111,7 +111,10 @@ public final class Agent implements AutoCloseable {
             });
             monitor.onAlert(this::alert);
         }
-        if (config.metrics() != null) metrics = new MetricsServer(config.metrics(), this::snapshot);
+        if (config.metrics() != null) {
+            metrics = new MetricsServer(config.metrics(), this::snapshot);
+            metrics.programStats(this::programIds, config.programStats());
+        }
         // the firewall first: in force before anything else runs on the interfaces
         if (guard != null) {
             guard.attach(guardInterfaces);
@@ -125,6 +128,21 @@ public final class Agent implements AutoCloseable {
                     ? ", carrying on with the tables pinned in " + monitor.program().pins().directory() : ""));
         }
         last = snapshot();
+    }
+
+    /** The kernel ids of packetlens's programs in this agent: loaded objects and the XDP chain members made from them. */
+    private synchronized List<Integer> programIds() {
+        List<Integer> ids = new ArrayList<>();
+        if (stopped) return ids; // the programs are gone or no longer this agent's
+        if (monitor != null) {
+            monitor.program().object().programs().values().forEach(p -> ids.add(p.id()));
+            for (var l : monitor.program().links()) if (l instanceof io.packetlens.ebpf.link.XdpChain.Member m) ids.add(m.programId());
+        }
+        if (guard != null) {
+            guard.program().object().programs().values().forEach(p -> ids.add(p.id()));
+            for (var l : guard.program().links()) if (l instanceof io.packetlens.ebpf.link.XdpChain.Member m) ids.add(m.programId());
+        }
+        return ids;
     }
 
     /** Reloads the guard's rules file at the next poll (SIGHUP does this), waking the loop. */

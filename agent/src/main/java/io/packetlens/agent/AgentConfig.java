@@ -20,9 +20,12 @@ import java.util.List;
  * @param observationDomain the IPFIX observation domain id of this agent
  * @param flowsEnabled      whether the flow monitor runs ({@code flows: {enabled: false}} turns it off: a guard alone)
  * @param guard             the firewall ({@code guard:}), or null
+ * @param programStats      turn the kernel's BPF statistics on while the agent runs ({@code metrics.program-stats}), so
+ *                          that packetlens's own programs' run counts and times are metrics (a few ns per program run)
  */
 public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, List<ExporterSpec> exporters,
-                          InetSocketAddress metrics, Path pin, long observationDomain, boolean flowsEnabled, GuardConfig guard) {
+                          InetSocketAddress metrics, Path pin, long observationDomain, boolean flowsEnabled, GuardConfig guard,
+                          boolean programStats) {
     /** Prometheus's default for packetlens: loopback only. */
     public static final InetSocketAddress DEFAULT_METRICS = new InetSocketAddress("127.0.0.1", 9464);
     /** The flow tables' place under {@link #pin}. */
@@ -36,7 +39,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public static AgentConfig defaults() {
-        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null);
+        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null, false);
     }
 
     /** The flow monitor's configuration with the agent's pin directory applied. */
@@ -46,15 +49,15 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withInterfaces(List<InterfaceSpec> v) {
-        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard);
+        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats);
     }
 
     public AgentConfig withFlows(MonitorConfig v) {
-        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard);
+        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats);
     }
 
     public AgentConfig withExporters(List<ExporterSpec> v) {
-        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard);
+        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard, programStats);
     }
 
     /** This configuration with one more exporter (for example standard output for {@code --json}). */
@@ -65,7 +68,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withMetrics(InetSocketAddress v) {
-        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard);
+        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard, programStats);
     }
 
     /** Whether the flow monitor runs: it is enabled and there are interfaces for it. */
@@ -84,14 +87,18 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withFlowsEnabled(boolean v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard, programStats);
     }
 
     public AgentConfig withGuard(GuardConfig v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v, programStats);
+    }
+
+    public AgentConfig withProgramStats(boolean v) {
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, v);
     }
 
     public AgentConfig withPin(Path v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard);
+        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard, programStats);
     }
 }

@@ -61,11 +61,12 @@ public final class AgentConfigReader {
         if (top.has("view")) flows = flows.withView(MonitorConfigReader.view(top.child("view"), flows.view()));
         if (top.has("alerts")) flows = flows.withAlerts(MonitorConfigReader.alerts(top.child("alerts")));
         InetSocketAddress metrics = top.has("metrics") ? metrics(top.child("metrics")) : d.metrics();
+        boolean programStats = top.has("metrics") && top.child("metrics").optional("program-stats", ConfigNode::bool, false);
         Path pin = top.optional("pin", MonitorConfigReader::pinDirectory, null);
         long domain = top.optional("observation-domain", n -> n.integer(0, 0xffff_ffffL), 0L);
         List<ExporterSpec> exporters = top.has("exporters") ? ExporterConfigs.read(top.child("exporters")) : List.of();
         GuardConfig guard = top.optional("guard", AgentConfigReader::guard, null);
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard, programStats);
     }
 
     static List<InterfaceSpec> interfaces(ConfigNode list) {
@@ -93,7 +94,7 @@ public final class AgentConfigReader {
 
     /** {@code metrics: {enabled: true, address: HOST:PORT}}; null when disabled. */
     static InetSocketAddress metrics(ConfigNode m) {
-        m.allow("enabled", "address");
+        m.allow("enabled", "address", "program-stats");
         if (!m.optional("enabled", ConfigNode::bool, true)) return null;
         if (!m.has("address")) return AgentConfig.DEFAULT_METRICS;
         ConfigNode a = m.child("address");

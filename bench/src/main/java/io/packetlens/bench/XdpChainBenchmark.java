@@ -98,9 +98,9 @@ public final class XdpChainBenchmark implements Callable<Integer> {
                 XdpChain empty = b.call(() -> XdpChain.open("bench0", chains.mode(XdpMode.GENERIC)));
                 XdpChain.Member p = b.call(() -> process.attachXdpChained("veth0", XdpMode.DRIVER));
                 XdpChain.Member q = a.call(() -> pinned.attachXdpChained("veth0", XdpMode.DRIVER));
-                try (BpfProgram emptyDisp = BpfProgram.openById(empty.dispatcherId()).orElseThrow();
-                     BpfProgram processDisp = BpfProgram.openById(p.chain().dispatcherId()).orElseThrow();
-                     BpfProgram pinnedDisp = BpfProgram.openById(q.chain().dispatcherId()).orElseThrow()) {
+                try (BpfProgram emptyDisp = BpfProgram.openById(empty.dispatcherId());
+                     BpfProgram processDisp = BpfProgram.openById(p.chain().dispatcherId());
+                     BpfProgram pinnedDisp = BpfProgram.openById(q.chain().dispatcherId())) {
                     Map<String, BpfProgram> cases = new LinkedHashMap<>();
                     cases.put("bare XDP_PASS program (harness floor)", pass);
                     cases.put("empty chain: dispatcher, 64 empty slots", emptyDisp);
@@ -139,7 +139,7 @@ public final class XdpChainBenchmark implements Callable<Integer> {
                     }
                     try (FlowProgram chained = FlowProgram.load(xdpOnly.xdpSharing(new XdpSharing(XdpSharing.Policy.CHAIN, chains)));
                          XdpChain.Member m = b.call(() -> chained.attachXdpChained("veth0", XdpMode.DRIVER));
-                         BpfProgram d = BpfProgram.openById(m.chain().dispatcherId()).orElseThrow()) {
+                         BpfProgram d = BpfProgram.openById(m.chain().dispatcherId())) {
                         stats.get("flow_xdp chained, process-scoped (dispatcher's stats: the whole chain)")[r] = perRun(d, a, b);
                     }
                 }

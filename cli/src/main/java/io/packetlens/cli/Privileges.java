@@ -30,6 +30,13 @@ final class Privileges {
         }
     }
 
+    /** Throws unless the process has CAP_SYS_ADMIN, saying what needs it. */
+    static void requireSysAdmin(String command, String why) {
+        if (!has(effectiveCaps(), CAP_SYS_ADMIN)) {
+            throw new UserException(command + " needs CAP_SYS_ADMIN for " + why + " (run as root, e.g. sudo ./packetlens " + command + ")");
+        }
+    }
+
     private static boolean has(long caps, int cap) {
         return (caps & (1L << cap)) != 0;
     }

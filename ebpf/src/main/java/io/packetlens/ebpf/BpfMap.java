@@ -1,6 +1,9 @@
 package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.cpu.Cpus;
+import io.packetlens.ebpf.info.KernelObjects;
+import io.packetlens.ebpf.info.MapInfo;
+import io.packetlens.ebpf.info.ObjectKind;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
@@ -35,6 +38,7 @@ public final class BpfMap implements AutoCloseable {
     private final int valueSize;
     private final int maxEntries;
     private final int flags;
+    private volatile int id;
 
     BpfMap(Fd fd, String name, MapType type, int keySize, int valueSize, int maxEntries, int flags) {
         this.fd = fd;
@@ -66,7 +70,7 @@ public final class BpfMap implements AutoCloseable {
      * Opens a map by its kernel id (BPF_MAP_GET_FD_BY_ID, needs CAP_SYS_ADMIN), e.g. one another process created and
      * recorded somewhere; empty if no map has that id any more.
      */
-    public static Optional<BpfMap> openById(int id) {
+    public static Optional<BpfMap> findById(int id) {
         MemorySegment a = Bpf.attr();
         a.set(JAVA_INT, BpfAttr.GetId.ID, id);
         int r = Syscalls.bpf(BpfCmd.MAP_GET_FD_BY_ID, a, BpfAttr.GetId.SIZE);
@@ -86,16 +90,23 @@ public final class BpfMap implements AutoCloseable {
         // OBJ_GET_INFO_BY_FD answers for programs and links too, with another struct: check first
         String kind = fd.kind();
         if (!kind.equals("bpf-map")) throw new BpfException(what + " is a " + kind + ", not a BPF map");
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.MapInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
-            byte[] n = info.asSlice(BpfAttr.MapInfo.NAME, 16).toArray(JAVA_BYTE);
-            int len = 0;
-            while (len < n.length && n[len] != 0) len++;
-            int typeValue = info.get(JAVA_INT, BpfAttr.MapInfo.TYPE);
-            return new BpfMap(fd, new String(n, 0, len, StandardCharsets.UTF_8), MapType.of(typeValue),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.KEY_SIZE), info.get(JAVA_INT, BpfAttr.MapInfo.VALUE_SIZE),
-                    info.get(JAVA_INT, BpfAttr.MapInfo.MAX_ENTRIES), info.get(JAVA_INT, BpfAttr.MapInfo.MAP_FLAGS));
+        MapInfo info = MapInfo.ofFd(fd.get());
+        MapType type = MapType.find(info.type())
+                .orElseThrow(() -> new BpfException(what + " is a map of type " + info.type() + ", which this library does not know"));
+        BpfMap m = new BpfMap(fd, info.name(), type, info.keySize(), info.valueSize(), info.maxEntries(), info.flags());
+        m.id = info.id();
+        return m;
+    }
+
+    /** Opens the map the kernel numbers {@code id} (BPF_MAP_GET_FD_BY_ID; needs CAP_SYS_ADMIN), reading its shape. */
+    public static BpfMap openById(int id) {
+        Fd fd = KernelObjects.open(ObjectKind.MAP, id)
+                .orElseThrow(() -> new BpfException.NotFoundException("no BPF map with id " + id + " (see `packetlens inspect`)"));
+        try {
+            return fromFd(fd, "map id " + id);
+        } catch (RuntimeException e) {
+            fd.close();
+            throw e;
         }
     }
 
@@ -117,13 +128,16 @@ public final class BpfMap implements AutoCloseable {
         return type.isPerCpu() ? PerCpu.size(valueSize) : valueSize;
     }
 
-    /** Kernel id of the map (from BPF_OBJ_GET_INFO_BY_FD). */
+    /** Kernel id of the map (read with the first info call and kept: it never changes). */
     public int id() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.MapInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
-            return info.get(JAVA_INT, BpfAttr.MapInfo.ID);
-        }
+        int i = id;
+        if (i == 0) id = i = info().id();
+        return i;
+    }
+
+    /** What the kernel says about the map (one BPF_OBJ_GET_INFO_BY_FD): its BTF ids, flags, ifindex ... */
+    public MapInfo info() {
+        return MapInfo.ofFd(fd.get());
     }
 
     private void checkKey(MemorySegment key) {

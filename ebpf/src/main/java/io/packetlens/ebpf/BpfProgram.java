@@ -1,5 +1,8 @@
 package io.packetlens.ebpf;
 
+import io.packetlens.ebpf.info.KernelObjects;
+import io.packetlens.ebpf.info.ObjectKind;
+import io.packetlens.ebpf.info.ProgramInfo;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
@@ -9,7 +12,6 @@ import io.packetlens.ebpf.sys.Syscalls;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
-import java.util.HexFormat;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -25,6 +27,10 @@ public final class BpfProgram implements AutoCloseable {
     private final String name;
     private final ProgramType type;
     private final AttachType attachType;
+    /** id and tag, immutable for the program's life: read with the first info call and kept. */
+    private volatile Identity identity;
+
+    private record Identity(int id, String tag) {}
 
     BpfProgram(Fd fd, String name, ProgramType type, AttachType attachType) {
         this.fd = fd;
@@ -44,30 +50,28 @@ public final class BpfProgram implements AutoCloseable {
         return fromFd(new Fd(Bpf.objGet(path.toString())), "pinned object " + path);
     }
 
-    /**
-     * Opens a program by its kernel id (BPF_PROG_GET_FD_BY_ID, needs CAP_SYS_ADMIN), e.g. one attached by another
-     * process, to test-run or inspect it; empty if no program has that id any more.
-     */
-    public static java.util.Optional<BpfProgram> openById(int id) {
-        MemorySegment a = Bpf.attr();
-        a.set(JAVA_INT, BpfAttr.GetId.ID, id);
-        int r = Syscalls.bpf(BpfCmd.PROG_GET_FD_BY_ID, a, BpfAttr.GetId.SIZE);
-        if (r == -Errno.ENOENT) return java.util.Optional.empty();
-        if (r < 0) throw BpfException.of("open program id " + id, -r);
-        return java.util.Optional.of(fromFd(new Fd(r), "program id " + id));
+    /** The program the kernel numbers {@code id}, or empty if there is none (any more). */
+    public static java.util.Optional<BpfProgram> findById(int id) {
+        return KernelObjects.open(ObjectKind.PROGRAM, id).map(fd -> fromFd(fd, "program id " + id));
     }
 
+    /** Opens the program the kernel numbers {@code id} (BPF_PROG_GET_FD_BY_ID; needs CAP_SYS_ADMIN). */
+    public static BpfProgram openById(int id) {
+        Fd fd = KernelObjects.open(ObjectKind.PROGRAM, id)
+                .orElseThrow(() -> new BpfException.NotFoundException("no BPF program with id " + id + " (see `packetlens inspect`)"));
+        return fromFd(fd, "program id " + id);
+    }
+
+    /** Wraps an fd that refers to a program (taking ownership), with its identity from one info read. */
     private static BpfProgram fromFd(Fd fd, String what) {
-        try (Arena arena = Arena.ofConfined()) {
+        try {
             // OBJ_GET_INFO_BY_FD answers for maps and links too, with another struct: check first
             String kind = fd.kind();
             if (!kind.equals("bpf-prog")) throw new BpfException(what + " is a " + kind + ", not a BPF program");
-            MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
-            byte[] n = info.asSlice(BpfAttr.ProgInfo.NAME, 16).toArray(JAVA_BYTE);
-            int len = 0;
-            while (len < n.length && n[len] != 0) len++;
-            return new BpfProgram(fd, new String(n, 0, len), ProgramType.of(info.get(JAVA_INT, BpfAttr.ProgInfo.TYPE)), null);
+            ProgramInfo info = ProgramInfo.ofFd(fd.get());
+            BpfProgram p = new BpfProgram(fd, info.name(), ProgramType.of(info.type()), null);
+            p.identity = new Identity(info.id(), info.tag());
+            return p;
         } catch (RuntimeException e) {
             fd.close();
             throw e;
@@ -83,22 +87,33 @@ public final class BpfProgram implements AutoCloseable {
         return fd.get();
     }
 
-    /** The kernel's id for the program. */
+    /** The kernel's id for the program (read once with {@link #info()}'s call and kept: it never changes). */
     public int id() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
-            return info.get(JAVA_INT, BpfAttr.ProgInfo.ID);
-        }
+        return identity().id();
     }
 
-    /** The program's tag (hash of its instructions) as hex, as bpftool shows it. */
+    /** The program's tag (hash of its instructions) as hex, as bpftool shows it; read once with the id. */
     public String tag() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
-            return HexFormat.of().formatHex(info.asSlice(BpfAttr.ProgInfo.TAG, 8).toArray(JAVA_BYTE));
+        return identity().tag();
+    }
+
+    /**
+     * What the kernel says about the program now (one BPF_OBJ_GET_INFO_BY_FD): load time, maps, run statistics ...
+     * Unlike {@link #id()} and {@link #tag()}, the statistics change, so each call reads afresh.
+     */
+    public ProgramInfo info() {
+        ProgramInfo info = ProgramInfo.ofFd(fd.get());
+        if (identity == null) identity = new Identity(info.id(), info.tag());
+        return info;
+    }
+
+    private Identity identity() {
+        Identity i = identity;
+        if (i == null) {
+            info();
+            i = identity;
         }
+        return i;
     }
 
     /** Runs the program on {@code run.data()} with BPF_PROG_TEST_RUN. */

@@ -20,6 +20,17 @@ public enum MapType {
         return value;
     }
 
+    /** The map type numbered {@code value}, if this library knows it (a newer kernel may report others). */
+    public static java.util.Optional<MapType> find(int value) {
+        for (MapType t : values()) if (t.value == value) return java.util.Optional.of(t);
+        return java.util.Optional.empty();
+    }
+
+    /** The kernel's name in lower case, as libbpf and bpftool print it ({@code sched_cls}, {@code percpu_hash}); a number if unknown. */
+    public static String nameOf(int value) {
+        return find(value).map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).orElse(Integer.toString(value));
+    }
+
     public static MapType of(int value) {
         for (MapType t : values()) if (t.value == value) return t;
         throw new BpfException("unknown map type " + value);

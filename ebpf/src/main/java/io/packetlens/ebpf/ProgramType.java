@@ -19,6 +19,17 @@ public enum ProgramType {
         return value;
     }
 
+    /** The program type numbered {@code value}, if this library knows it (a newer kernel may report others). */
+    public static java.util.Optional<ProgramType> find(int value) {
+        for (ProgramType t : values()) if (t.value == value) return java.util.Optional.of(t);
+        return java.util.Optional.empty();
+    }
+
+    /** The kernel's name in lower case, as libbpf and bpftool print it ({@code sched_cls}, {@code percpu_hash}); a number if unknown. */
+    public static String nameOf(int value) {
+        return find(value).map(t -> t.name().toLowerCase(java.util.Locale.ROOT)).orElse(Integer.toString(value));
+    }
+
     public static ProgramType of(int value) {
         for (ProgramType t : values()) if (t.value == value) return t;
         throw new BpfException("unknown program type " + value);

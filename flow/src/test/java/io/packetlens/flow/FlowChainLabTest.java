@@ -144,7 +144,7 @@ class FlowChainLabTest {
                 assertThat(flows.counters()).isEqualTo(LossCounters.ZERO);
 
                 // the chain's verdict through a test-run of its dispatcher, and the flow table counts it too
-                try (BpfProgram d = BpfProgram.openById(guard.chain().dispatcherId()).orElseThrow()) {
+                try (BpfProgram d = BpfProgram.openById(guard.chain().dispatcherId())) {
                     byte[] pass = Frame.ethernet().ipv4("10.9.0.1", "10.9.0.2").udp(40000, PASS_PORT).payload(18).build();
                     byte[] drop = Frame.ethernet().ipv4("10.9.0.1", "10.9.0.2").udp(40000, DROP_PORT).payload(18).build();
                     assertThat(d.testRun(TestRun.of(pass).repeat(10)).xdpAction()).isEqualTo(XdpAction.PASS);
@@ -218,11 +218,11 @@ class FlowChainLabTest {
             // out of the running chain at once (and freed: nothing holds it any more); the guard goes on
             p.destroyForcibly();
             assertThat(p.waitFor(20, TimeUnit.SECONDS)).isTrue();
-            for (int i = 0; i < 250 && BpfProgram.openById(memberId).map(x -> {
+            for (int i = 0; i < 250 && BpfProgram.findById(memberId).map(x -> {
                 x.close();
                 return true;
             }).orElse(false); i++) Thread.sleep(20);
-            assertThat(BpfProgram.openById(memberId)).as("the killed monitor's program").isEmpty();
+            assertThat(BpfProgram.findById(memberId)).as("the killed monitor's program").isEmpty();
             Traffic.udp(a, b, false, 40, 64, DROP_PORT);
             assertThat(guardCount(guard, 1)).isEqualTo(290);
             assertThat(guard.chain().slots()).filteredOn(si -> si.slot() == 20).singleElement()

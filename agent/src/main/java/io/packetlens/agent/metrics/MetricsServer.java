@@ -20,6 +20,7 @@ public final class MetricsServer implements AutoCloseable {
     private final PrometheusRegistry registry = new PrometheusRegistry();
     private final FlowMetrics flows;
     private final HTTPServer server;
+    private volatile ProgramMetrics programs;
 
     public MetricsServer(InetSocketAddress address, Supplier<AgentSnapshot> snapshots) {
         this.flows = FlowMetrics.register(registry, snapshots);
@@ -32,6 +33,15 @@ public final class MetricsServer implements AutoCloseable {
             throw new UncheckedIOException("cannot serve /metrics on " + address.getHostString() + ":" + address.getPort() + ": "
                     + e.getMessage() + (e instanceof java.net.BindException ? " (is another agent running? choose another port with metrics.address)" : ""), e);
         }
+    }
+
+    /**
+     * Adds the run-time statistics of the programs {@code programIds} names ({@link ProgramMetrics}); with
+     * {@code enableStats} the kernel counts them while this server is open.
+     */
+    public void programStats(Supplier<? extends java.util.Collection<Integer>> programIds, boolean enableStats) {
+        if (programs != null) throw new IllegalStateException("program statistics already registered");
+        programs = ProgramMetrics.register(registry, programIds, enableStats);
     }
 
     /** Counts a fired alert under its rule's label. */
@@ -47,5 +57,6 @@ public final class MetricsServer implements AutoCloseable {
     @Override
     public void close() {
         server.close();
+        if (programs != null) programs.close();
     }
 }

@@ -18,8 +18,23 @@ import java.util.Optional;
 public final class Btf {
     public static final int MAGIC = 0xeb9f;
 
-    /** A struct or union member; {@code bitOffset} is the offset in bits. */
-    public record Member(String name, int type, int bitOffset) {}
+    /**
+     * A struct or union member; {@code bitOffset} is the offset in bits, {@code bitfieldSize} the width of a bit
+     * field in bits (0 for an ordinary member).
+     */
+    public record Member(String name, int type, int bitOffset, int bitfieldSize) {}
+
+    /** An INT's encoding ({@code BTF_INT_SIGNED} 1, {@code BTF_INT_CHAR} 2, {@code BTF_INT_BOOL} 4), bit offset and width. */
+    public record IntEncoding(int encoding, int bitOffset, int bits) {
+        public static final int SIGNED = 1, CHAR = 2, BOOL = 4;
+
+        public boolean signed() {
+            return (encoding & SIGNED) != 0;
+        }
+    }
+
+    /** One enumerator of an ENUM or ENUM64. */
+    public record Enumerator(String name, long value) {}
 
     /** A DATASEC entry ({@code struct btf_var_secinfo}); {@code position} is its byte position in {@link #bytes()}. */
     public record SecInfo(int varType, int offset, int size, int position) {}
@@ -137,7 +152,38 @@ public final class Btf {
         for (int i = 0; i < t.vlen(); i++) {
             int p = t.position() + 12 + i * 12;
             int off = buf.getInt(p + 8);
-            out.add(new Member(string(buf.getInt(p)), buf.getInt(p + 4), t.kindFlag() ? off & 0xffffff : off));
+            out.add(new Member(string(buf.getInt(p)), buf.getInt(p + 4), t.kindFlag() ? off & 0xffffff : off,
+                    t.kindFlag() ? off >>> 24 : 0));
+        }
+        return out;
+    }
+
+    /** The encoding word of an INT type. */
+    public IntEncoding intEncoding(int id) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.INT) throw new BtfException("BTF type " + id + " is not an INT");
+        int v = buf.getInt(t.position() + 12);
+        return new IntEncoding((v >>> 24) & 0x0f, (v >>> 16) & 0xff, v & 0xff);
+    }
+
+    /** The enumerators of an ENUM (signed if the kind flag says so) or ENUM64. */
+    public List<Enumerator> enumerators(int id) {
+        BtfType t = type(id);
+        List<Enumerator> out = new ArrayList<>(t.vlen());
+        if (t.kind() == BtfKind.ENUM) {
+            for (int i = 0; i < t.vlen(); i++) {
+                int p = t.position() + 12 + i * 8;
+                int v = buf.getInt(p + 4);
+                out.add(new Enumerator(string(buf.getInt(p)), t.kindFlag() ? v : Integer.toUnsignedLong(v)));
+            }
+        } else if (t.kind() == BtfKind.ENUM64) {
+            for (int i = 0; i < t.vlen(); i++) {
+                int p = t.position() + 12 + i * 12;
+                long v = Integer.toUnsignedLong(buf.getInt(p + 4)) | (long) buf.getInt(p + 8) << 32;
+                out.add(new Enumerator(string(buf.getInt(p)), v));
+            }
+        } else {
+            throw new BtfException("BTF type " + id + " is not an enum");
         }
         return out;
     }

@@ -171,6 +171,42 @@ public final class Features {
         return t;
     }
 
+    private static volatile Boolean afXdp;
+
+    /** Whether the kernel has AF_XDP sockets (CONFIG_XDP_SOCKETS): socket(AF_XDP) answers, and is closed again. */
+    public static boolean hasAfXdp() {
+        Boolean t = afXdp;
+        if (t == null) {
+            int fd = io.packetlens.ebpf.sys.XskSyscalls.socket(AF_XDP, SOCK_RAW, 0);
+            if (fd >= 0) Syscalls.close(fd);
+            if (fd == -Errno.EPERM || fd == -Errno.EACCES) throw BpfException.of("probe AF_XDP sockets", -fd);
+            afXdp = t = fd >= 0;
+        }
+        return t;
+    }
+
+    private static final int AF_XDP = 44, SOCK_RAW = 3;
+
+    /**
+     * Whether kprobes can be used: the kernel registers the {@code kprobe} perf PMU (/sys/bus/event_source/devices/kprobe)
+     * only when built with CONFIG_KPROBE_EVENTS. (The KPROBE program type loads regardless; attaching it needs this.)
+     */
+    public static boolean hasKprobes() {
+        return java.nio.file.Files.isDirectory(java.nio.file.Path.of("/sys/bus/event_source/devices/kprobe"));
+    }
+
+    /**
+     * Whether BPF memory is charged to the memory cgroup instead of RLIMIT_MEMLOCK (Linux 5.11+). Asked the way
+     * libbpf does: the bpf_ktime_get_coarse_ns helper arrived in the same release, so a program calling it loads
+     * exactly where memcg accounting exists.
+     */
+    public static boolean hasMemcgAccounting() {
+        return hasHelper(ProgramType.SOCKET_FILTER, HELPER_KTIME_GET_COARSE_NS);
+    }
+
+    /** bpf_ktime_get_coarse_ns of {@code enum bpf_func_id}. */
+    public static final int HELPER_KTIME_GET_COARSE_NS = 160;
+
     /** Loopback is interface 1 in every network namespace. */
     private static final int LOOPBACK_IFINDEX = 1;
 

@@ -59,7 +59,7 @@ final class ChainInspect {
             for (Btf.SecInfo v : b.datasec(sec.id())) {
                 if (!b.type(v.varType()).name().equals(XdpChain.SLOT_VARIABLE) || v.size() != 4) continue;
                 for (int id : mapIds) {
-                    Optional<BpfMap> m = BpfMap.openById(id);
+                    Optional<BpfMap> m = BpfMap.findById(id);
                     if (m.isEmpty()) continue;
                     try (BpfMap map = m.get(); Arena arena = Arena.ofConfined()) {
                         if (!map.name().endsWith(".rodata") || map.valueSize() < v.offset() + 4 || map.keySize() != 4) continue;

@@ -2,13 +2,15 @@ package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.Errno;
+import io.packetlens.ebpf.info.KernelObjects;
+import io.packetlens.ebpf.info.LinkInfo;
+import io.packetlens.ebpf.info.ObjectKind;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.function.Consumer;
@@ -94,11 +96,19 @@ public class Link implements AutoCloseable {
 
     /** The kernel's link id; only BPF links have one. */
     public int id() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.LinkInfo.SIZE, 8);
-            Bpf.info(requireLink("id").get(), info);
-            return info.get(JAVA_INT, BpfAttr.LinkInfo.ID);
-        }
+        return info().id();
+    }
+
+    /** What the kernel says about this BPF link (one BPF_OBJ_GET_INFO_BY_FD): its program and where it is attached. */
+    public LinkInfo info() {
+        return LinkInfo.ofFd(requireLink("info").get());
+    }
+
+    /** Opens the BPF link the kernel numbers {@code id} (BPF_LINK_GET_FD_BY_ID; needs CAP_SYS_ADMIN), to inspect or detach it. */
+    public static Link openById(int id) {
+        Fd fd = KernelObjects.open(ObjectKind.LINK, id)
+                .orElseThrow(() -> new BpfException.NotFoundException("no BPF link with id " + id + " (see `packetlens inspect`)"));
+        return new Link(fd, "link id " + id);
     }
 
     /** Pins the link: it then stays attached after this process closes it or exits. Only BPF links can be pinned. */

@@ -2,16 +2,15 @@ package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.Errno;
+import io.packetlens.ebpf.info.ProgramInfo;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
 import io.packetlens.ebpf.sys.BpfCmd;
 import io.packetlens.ebpf.sys.Fd;
 import io.packetlens.ebpf.sys.Syscalls;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 
 /** Helpers for links: naming a program by its id in messages, and holding fds of our own. */
@@ -28,13 +27,8 @@ final class Programs {
         a.set(JAVA_INT, BpfAttr.GetId.ID, id);
         int r = Syscalls.bpf(BpfCmd.PROG_GET_FD_BY_ID, a, BpfAttr.GetId.SIZE);
         if (r < 0) return "program id " + id;
-        try (Fd fd = new Fd(r); Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
-            Bpf.info(fd.get(), info);
-            byte[] n = info.asSlice(BpfAttr.ProgInfo.NAME, 16).toArray(JAVA_BYTE);
-            int len = 0;
-            while (len < n.length && n[len] != 0) len++;
-            return "program '" + new String(n, 0, len) + "' (id " + id + ")";
+        try (Fd fd = new Fd(r)) {
+            return "program '" + ProgramInfo.ofFd(fd.get()).name() + "' (id " + id + ")";
         } catch (BpfException e) {
             return "program id " + id;
         }

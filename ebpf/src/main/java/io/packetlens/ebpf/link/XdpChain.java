@@ -821,7 +821,7 @@ public final class XdpChain implements AutoCloseable {
     /** Whether a process-scoped member still runs: its prog array still holds it (the kernel empties it when the owner dies). */
     private static boolean innerAlive(Owner o) {
         if (o.innerMapId == 0) return false;
-        var m = BpfMap.openById(o.innerMapId);
+        var m = BpfMap.findById(o.innerMapId);
         if (m.isEmpty()) return false;
         try (BpfMap inner = m.get(); Arena arena = Arena.ofConfined()) {
             if (inner.type() != MapType.PROG_ARRAY) return false;
@@ -910,7 +910,7 @@ public final class XdpChain implements AutoCloseable {
         int ours = chain.id();
         if (!ids.contains(ours)) {
             for (int id : ids) {
-                var m = BpfMap.openById(id);
+                var m = BpfMap.findById(id);
                 if (m.isEmpty()) continue;
                 try (BpfMap map = m.get()) {
                     if (map.type() == MapType.PROG_ARRAY && map.name().equals(CHAIN_MAP)) {

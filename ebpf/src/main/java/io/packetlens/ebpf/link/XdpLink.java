@@ -181,6 +181,13 @@ public final class XdpLink extends Link {
         }
     }
 
+    /** Every interface of the calling thread's network namespace, with its XDP programs if it has any. */
+    public static List<XdpInfo> queryAllInterfaces() {
+        try (NetlinkSocket nl = NetlinkSocket.route()) {
+            return XdpNetlink.queryAll(nl);
+        }
+    }
+
     public int ifindex() {
         return ifindex;
     }

@@ -130,10 +130,38 @@ public final class Bpf {
 
     /** Fills {@code info} from BPF_OBJ_GET_INFO_BY_FD. */
     public static void info(int fd, MemorySegment info) {
+        int r = tryInfo(fd, info);
+        if (r < 0) throw BpfException.of(BpfCmd.name(BpfCmd.OBJ_GET_INFO_BY_FD) + " (object info)", -r);
+    }
+
+    /**
+     * BPF_OBJ_GET_INFO_BY_FD into {@code info} (whose pointer fields the caller may have set to its own
+     * buffers); returns the number of bytes the kernel filled in, or {@code -errno}.
+     */
+    public static int tryInfo(int fd, MemorySegment info) {
         MemorySegment a = attr();
         a.set(JAVA_INT, BpfAttr.Info.BPF_FD, fd);
         a.set(JAVA_INT, BpfAttr.Info.INFO_LEN, (int) info.byteSize());
         a.set(JAVA_LONG, BpfAttr.Info.INFO, info.address());
-        check(BpfCmd.OBJ_GET_INFO_BY_FD, a, BpfAttr.Info.SIZE, "object info");
+        int r = Syscalls.bpf(BpfCmd.OBJ_GET_INFO_BY_FD, a, BpfAttr.Info.SIZE);
+        return r < 0 ? r : a.get(JAVA_INT, BpfAttr.Info.INFO_LEN);
+    }
+
+    /**
+     * The id after {@code startId} of the kind that {@code cmd} walks (BPF_PROG/MAP/LINK/BTF_GET_NEXT_ID), or
+     * {@code -ENOENT} past the last one, or another {@code -errno}.
+     */
+    public static int nextId(int cmd, int startId) {
+        MemorySegment a = attr();
+        a.set(JAVA_INT, BpfAttr.GetId.START_ID, startId);
+        int r = Syscalls.bpf(cmd, a, BpfAttr.GetId.SIZE);
+        return r < 0 ? r : a.get(JAVA_INT, BpfAttr.GetId.NEXT_ID);
+    }
+
+    /** A new fd for the object {@code id} (BPF_*_GET_FD_BY_ID), or {@code -errno} (ENOENT: it is gone). */
+    public static int fdById(int cmd, int id) {
+        MemorySegment a = attr();
+        a.set(JAVA_INT, BpfAttr.GetId.ID, id);
+        return Syscalls.bpf(cmd, a, BpfAttr.GetId.SIZE);
     }
 }

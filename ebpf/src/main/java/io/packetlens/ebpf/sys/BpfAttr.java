@@ -105,40 +105,79 @@ public final class BpfAttr {
         private SingleFd() {}
     }
 
-    /** struct bpf_map_info (OBJ_GET_INFO_BY_FD on a map). */
+    /**
+     * struct bpf_map_info (OBJ_GET_INFO_BY_FD on a map), 6.18's layout. A kernel that knows fewer fields
+     * copies fewer back (info_len says how many); one that knows more leaves the rest of its struct alone.
+     */
     public static final class MapInfo {
         public static final int TYPE = 0, ID = 4, KEY_SIZE = 8, VALUE_SIZE = 12, MAX_ENTRIES = 16, MAP_FLAGS = 20,
-                NAME = 24;
-        public static final int SIZE = 88;
+                NAME = 24, IFINDEX = 40, BTF_VMLINUX_VALUE_TYPE_ID = 44, NETNS_DEV = 48, NETNS_INO = 56, BTF_ID = 64,
+                BTF_KEY_TYPE_ID = 68, BTF_VALUE_TYPE_ID = 72, BTF_VMLINUX_ID = 76, MAP_EXTRA = 80, HASH = 88, HASH_SIZE = 96;
+        public static final int SIZE = 104;
         private MapInfo() {}
     }
 
-    /** struct bpf_prog_info (OBJ_GET_INFO_BY_FD on a program), the leading fields used here. */
+    /** struct bpf_prog_info (OBJ_GET_INFO_BY_FD on a program). Array fields (map_ids ...) are user pointers with a count. */
     public static final class ProgInfo {
-        /** nr_map_ids is in and out (room given, maps used); map_ids points at a u32 array the kernel fills. */
-        public static final int TYPE = 0, ID = 4, TAG = 8, NR_MAP_IDS = 52, MAP_IDS = 56, NAME = 64, BTF_ID = 128;
-        /** Kernel time and runs counted while BPF statistics are on (BPF_ENABLE_STATS or kernel.bpf_stats_enabled). */
-        public static final int RUN_TIME_NS = 192, RUN_CNT = 200;
+        public static final int TYPE = 0, ID = 4, TAG = 8, JITED_PROG_LEN = 16, XLATED_PROG_LEN = 20, JITED_PROG_INSNS = 24,
+                XLATED_PROG_INSNS = 32, LOAD_TIME = 40, CREATED_BY_UID = 48, NR_MAP_IDS = 52, MAP_IDS = 56, NAME = 64,
+                IFINDEX = 80, GPL_COMPATIBLE = 84, NETNS_DEV = 88, NETNS_INO = 96, NR_JITED_KSYMS = 104, BTF_ID = 128,
+                NR_FUNC_INFO = 144, RUN_TIME_NS = 192, RUN_CNT = 200, RECURSION_MISSES = 208, VERIFIED_INSNS = 216,
+                ATTACH_BTF_OBJ_ID = 220, ATTACH_BTF_ID = 224;
+        /** Bit 0 of the word at GPL_COMPATIBLE (a bit field). */
+        public static final int GPL_COMPATIBLE_BIT = 1;
+        public static final int TAG_SIZE = 8;
         public static final int SIZE = 232;
         private ProgInfo() {}
     }
 
-    /** struct bpf_btf_info (OBJ_GET_INFO_BY_FD on a BTF object): btf points at a buffer of btf_size bytes. */
+    /**
+     * struct bpf_link_info: type, id, prog_id, then a union by link type (the offsets below are from the start
+     * of the struct). Name fields are user buffers: pointer and length are set before the call.
+     */
+    public static final class LinkInfo {
+        public static final int TYPE = 0, ID = 4, PROG_ID = 8, UNION = 16;
+        /** raw_tracepoint: tp_name, tp_name_len, cookie. */
+        public static final int RAW_TP_NAME = 16, RAW_TP_NAME_LEN = 24, RAW_TP_COOKIE = 32;
+        /** tracing (fentry/fexit/lsm/freplace). */
+        public static final int TRACING_ATTACH_TYPE = 16, TRACING_TARGET_OBJ_ID = 20, TRACING_TARGET_BTF_ID = 24, TRACING_COOKIE = 32;
+        public static final int CGROUP_ID = 16, CGROUP_ATTACH_TYPE = 24;
+        public static final int ITER_TARGET_NAME = 16, ITER_TARGET_NAME_LEN = 24, ITER_MAP_ID = 28;
+        public static final int NETNS_INO = 16, NETNS_ATTACH_TYPE = 20;
+        public static final int XDP_IFINDEX = 16;
+        /** enum bpf_link_type: BPF_LINK_TYPE_XDP. */
+        public static final int TYPE_XDP = 6;
+        public static final int STRUCT_OPS_MAP_ID = 16;
+        public static final int NETFILTER_PF = 16, NETFILTER_HOOKNUM = 20, NETFILTER_PRIORITY = 24, NETFILTER_FLAGS = 28;
+        public static final int KPROBE_MULTI_COUNT = 24, KPROBE_MULTI_FLAGS = 28, KPROBE_MULTI_MISSED = 32;
+        public static final int UPROBE_MULTI_PATH = 16, UPROBE_MULTI_PATH_SIZE = 48, UPROBE_MULTI_COUNT = 52,
+                UPROBE_MULTI_FLAGS = 56, UPROBE_MULTI_PID = 60;
+        /** perf_event: the perf event type, then a union by it (names are buffers). */
+        public static final int PERF_EVENT_TYPE = 16, PERF_TP_NAME = 24, PERF_TP_NAME_LEN = 32, PERF_TP_COOKIE = 40,
+                PERF_KPROBE_FUNC_NAME = 24, PERF_KPROBE_NAME_LEN = 32, PERF_KPROBE_OFFSET = 36, PERF_KPROBE_ADDR = 40,
+                PERF_KPROBE_MISSED = 48, PERF_KPROBE_COOKIE = 56, PERF_UPROBE_FILE_NAME = 24, PERF_UPROBE_NAME_LEN = 32,
+                PERF_UPROBE_OFFSET = 36, PERF_UPROBE_COOKIE = 40, PERF_EVENT_CONFIG = 24, PERF_EVENT_EVENT_TYPE = 32,
+                PERF_EVENT_COOKIE = 40;
+        public static final int TCX_IFINDEX = 16, TCX_ATTACH_TYPE = 20;
+        public static final int NETKIT_IFINDEX = 16, NETKIT_ATTACH_TYPE = 20;
+        public static final int SOCKMAP_MAP_ID = 16, SOCKMAP_ATTACH_TYPE = 20;
+        public static final int SIZE = 64;
+        private LinkInfo() {}
+    }
+
+    /** struct bpf_btf_info: the raw BTF is copied into the user buffer {@code btf} of {@code btf_size} bytes. */
     public static final class BtfInfo {
-        public static final int BTF = 0, BTF_SIZE = 8, ID = 12;
+        public static final int BTF = 0, BTF_SIZE = 8, ID = 12, NAME = 16, NAME_LEN = 24, KERNEL_BTF = 28;
         public static final int SIZE = 32;
         private BtfInfo() {}
     }
 
-    /** struct bpf_link_info, the leading fields used here. */
-    public static final class LinkInfo {
-        public static final int TYPE = 0, ID = 4, PROG_ID = 8, UNION = 16;
-        /** The union for BPF_LINK_TYPE_XDP: {@code struct { __u32 ifindex; } xdp} (0 once the device is gone). */
-        public static final int XDP_IFINDEX = UNION;
-        /** enum bpf_link_type: BPF_LINK_TYPE_XDP. */
-        public static final int TYPE_XDP = 6;
-        public static final int SIZE = 64;
-        private LinkInfo() {}
+    /** BPF_ENABLE_STATS: the stats type (BPF_STATS_RUN_TIME = 0); answers an fd that keeps stats on while open. */
+    public static final class EnableStats {
+        public static final int TYPE = 0;
+        public static final int SIZE = 4;
+        public static final int STATS_RUN_TIME = 0;
+        private EnableStats() {}
     }
 
     /** BPF_PROG_ATTACH and BPF_PROG_DETACH. */
@@ -157,7 +196,7 @@ public final class BpfAttr {
         private Query() {}
     }
 
-    /** BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID and the GET_NEXT_ID commands. */
+    /** BPF_PROG_GET_FD_BY_ID, BPF_MAP_GET_FD_BY_ID, BPF_LINK_GET_FD_BY_ID, BPF_BTF_GET_FD_BY_ID and the GET_NEXT_ID commands. */
     public static final class GetId {
         public static final int ID = 0, START_ID = 0, NEXT_ID = 4, OPEN_FLAGS = 8;
         public static final int SIZE = 12;

@@ -28,6 +28,9 @@ public final class BpfCmd {
             case PROG_ATTACH -> "BPF_PROG_ATTACH"; case PROG_DETACH -> "BPF_PROG_DETACH"; case PROG_QUERY -> "BPF_PROG_QUERY";
             case RAW_TRACEPOINT_OPEN -> "BPF_RAW_TRACEPOINT_OPEN"; case PROG_GET_FD_BY_ID -> "BPF_PROG_GET_FD_BY_ID";
             case MAP_GET_FD_BY_ID -> "BPF_MAP_GET_FD_BY_ID"; case LINK_GET_FD_BY_ID -> "BPF_LINK_GET_FD_BY_ID";
+            case BTF_GET_FD_BY_ID -> "BPF_BTF_GET_FD_BY_ID"; case PROG_GET_NEXT_ID -> "BPF_PROG_GET_NEXT_ID";
+            case MAP_GET_NEXT_ID -> "BPF_MAP_GET_NEXT_ID"; case LINK_GET_NEXT_ID -> "BPF_LINK_GET_NEXT_ID";
+            case BTF_GET_NEXT_ID -> "BPF_BTF_GET_NEXT_ID"; case ENABLE_STATS -> "BPF_ENABLE_STATS";
             default -> "bpf cmd " + cmd;
         };
     }

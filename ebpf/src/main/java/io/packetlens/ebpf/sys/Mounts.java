@@ -33,6 +33,20 @@ public final class Mounts {
         return Optional.empty();
     }
 
+    /** Every mount point of a file system of {@code type}, in /proc/self/mounts order. */
+    public static java.util.List<Path> findAll(String type) {
+        java.util.List<Path> out = new java.util.ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mounts"))) {
+                String[] f = line.split(" ");
+                if (f.length > 2 && f[2].equals(type)) out.add(Path.of(unescape(f[1])));
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        return out;
+    }
+
     /** Whether {@code dir} is itself the mount point of a file system of {@code type}. */
     public static boolean isMountPoint(Path dir, String type) {
         String target = dir.toAbsolutePath().normalize().toString();

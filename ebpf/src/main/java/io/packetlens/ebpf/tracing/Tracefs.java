@@ -2,16 +2,20 @@ package io.packetlens.ebpf.tracing;
 
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.sys.Mounts;
+import io.packetlens.ebpf.sys.Statfs;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 
 /**
  * The tracing file system, where each tracepoint has a directory
  * {@code events/<category>/<name>/} with its perf event {@code id} and its record
- * {@code format}. If the machine has not mounted it, {@link #root()} mounts it at its
+ * {@code format}, and {@code trace_pipe} carries bpf_printk output ({@link TracePipe}). It is found by its
+ * file-system magic; if the machine has not mounted it, {@link #root()} mounts it at its
  * standard place, /sys/kernel/tracing (root only); errors say how to do it by hand.
  */
 public final class Tracefs {
@@ -22,16 +26,16 @@ public final class Tracefs {
 
     private Tracefs() {}
 
-    /** The tracefs root, mounting tracefs at /sys/kernel/tracing if no tracefs is mounted anywhere. */
+    /**
+     * The tracefs root, mounting tracefs at /sys/kernel/tracing if none is mounted anywhere. A directory counts as
+     * tracefs only if statfs(2) says so (TRACEFS_MAGIC): the type column of /proc/mounts names candidates, the magic
+     * decides.
+     */
     public static Path root() {
         Path r = root;
-        if (r != null && Files.isDirectory(r.resolve("events"))) return r;
+        if (r != null && Statfs.type(r.toString()) == Statfs.TRACEFS_MAGIC) return r;
         synchronized (Tracefs.class) {
-            Optional<Path> found = Mounts.find("tracefs");
-            if (found.isEmpty()) {
-                // debugfs mounted without tracefs still shows the tracing directory
-                found = Mounts.find("debugfs").map(d -> d.resolve("tracing")).filter(d -> Files.isDirectory(d.resolve("events")));
-            }
+            Optional<Path> found = find();
             if (found.isEmpty()) {
                 if (!Files.isDirectory(STANDARD)) {
                     throw new BpfException("tracefs is not mounted and " + STANDARD + " does not exist (kernel without CONFIG_TRACING?)");
@@ -41,6 +45,9 @@ public final class Tracefs {
                 } catch (BpfException e) {
                     throw new BpfException("tracefs is not mounted, and mounting it failed: " + e.getMessage() + "; " + HOW, e);
                 }
+                if (Statfs.type(STANDARD.toString()) != Statfs.TRACEFS_MAGIC) {
+                    throw new BpfException("mounted tracefs at " + STANDARD + " but statfs does not report TRACEFS_MAGIC there; " + HOW);
+                }
                 found = Optional.of(STANDARD);
             }
             root = found.get();
@@ -48,9 +55,25 @@ public final class Tracefs {
         }
     }
 
-    /** Whether this JVM found tracefs already mounted (false if {@link #root()} had to mount it or was not called). */
+    /**
+     * Where tracefs is mounted, without mounting it: every tracefs mount point /proc/self/mounts lists, then the
+     * standard places (/sys/kernel/tracing, and debugfs's tracing directory, which the kernel mounts tracefs on when
+     * it is first visited), the first whose statfs magic is TRACEFS_MAGIC.
+     */
+    public static Optional<Path> find() {
+        List<Path> candidates = new ArrayList<>(Mounts.findAll("tracefs"));
+        Mounts.findAll("debugfs").forEach(d -> candidates.add(d.resolve("tracing")));
+        candidates.add(STANDARD);
+        candidates.add(Path.of("/sys/kernel/debug/tracing"));
+        for (Path c : candidates) {
+            if (Statfs.type(c.toString()) == Statfs.TRACEFS_MAGIC) return Optional.of(c);
+        }
+        return Optional.empty();
+    }
+
+    /** Whether tracefs is mounted somewhere (true after {@link #root()} mounted it). */
     public static boolean isMounted() {
-        return Mounts.find("tracefs").isPresent();
+        return find().isPresent();
     }
 
     private static Path event(String category, String name) {

@@ -143,7 +143,7 @@ class XdpChainTest {
             }
             assertThat(chain.slots()).isEmpty();
             assertThat(Datagrams.exchange(a, b, PASS_PORT, 40)).isEqualTo(40);
-            try (BpfProgram d = BpfProgram.openById(chain.dispatcherId()).orElseThrow()) {
+            try (BpfProgram d = BpfProgram.openById(chain.dispatcherId())) {
                 assertThat(d.name()).isEqualTo("pl_xdp_disp");
                 assertThat(d.testRun(TestRun.of(udp(PASS_PORT))).xdpAction()).isEqualTo(XdpAction.PASS);
             }
@@ -177,7 +177,7 @@ class XdpChainTest {
             assertThat(count(monitor, DROPPED)).isEqualTo(20);
 
             // the same through a test-run of the dispatcher: the verdict is the chain's
-            try (BpfProgram d = BpfProgram.openById(chain.dispatcherId()).orElseThrow()) {
+            try (BpfProgram d = BpfProgram.openById(chain.dispatcherId())) {
                 assertThat(d.testRun(TestRun.of(udp(GUARD_PORT)).repeat(7)).xdpAction()).isEqualTo(XdpAction.DROP);
                 assertThat(d.testRun(TestRun.of(udp(MONITOR_PORT)).repeat(5)).xdpAction()).isEqualTo(XdpAction.DROP);
                 assertThat(d.testRun(TestRun.of(udp(PASS_PORT)).repeat(3)).xdpAction()).isEqualTo(XdpAction.PASS);
