@@ -100,11 +100,24 @@ class GuardCliTest {
             awaitGeneration(2);
             Traffic.udp(a, b, false, 10, 20, 9100);
             assertThat(rule(status(), "no-9100")).isEqualTo(10);
-            Files.writeString(rules, "rules:\n  - {action: drop}\n");
-            Files.setLastModifiedTime(rules, FileTime.from(Instant.now().plusSeconds(2)));
-            Thread.sleep(2500);
+            // the refusal is logged (java.util.logging; its console handler may hold an older System.err: listen directly)
+            java.util.List<String> logged = new java.util.concurrent.CopyOnWriteArrayList<>();
+            java.util.logging.Handler listen = new java.util.logging.Handler() {
+                @Override public void publish(java.util.logging.LogRecord r) { logged.add(r.getMessage()); }
+                @Override public void flush() {}
+                @Override public void close() {}
+            };
+            java.util.logging.Logger guardLog = java.util.logging.Logger.getLogger("packetlens.guard");
+            guardLog.addHandler(listen);
+            try {
+                Files.writeString(rules, "rules:\n  - {action: drop}\n");
+                Files.setLastModifiedTime(rules, FileTime.from(Instant.now().plusSeconds(2)));
+                Thread.sleep(2500);
+            } finally {
+                guardLog.removeHandler(listen);
+            }
             assertThat(status().get("generation").asLong()).as("the bad file was refused").isEqualTo(2);
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("rules[0].action").contains("the rules in force stay");
+            assertThat(logged).anySatisfy(m -> assertThat(m).contains("rules[0].action").contains("the rules in force stay"));
 
             assertThat(run.join()).isZero();
             assertThat(out.toString(StandardCharsets.UTF_8)).contains("the guard stays in force");
