@@ -98,7 +98,9 @@ public final class Agent implements AutoCloseable {
             MonitorConfig mc = config.monitorConfig();
             io.packetlens.flow.XdpSharing sharing = share && mc.xdpSharing().policy() == io.packetlens.flow.XdpSharing.Policy.AUTO
                     ? io.packetlens.flow.XdpSharing.CHAIN : mc.xdpSharing();
-            mc = mc.withXdpSharing(sharing.root(config.chainRoot()));
+            // the agent's chain root unless the flows section names one of its own
+            boolean ownRoot = !sharing.chain().root().equals(io.packetlens.ebpf.link.XdpChain.DEFAULT_ROOT);
+            mc = mc.withXdpSharing(ownRoot ? sharing : sharing.root(config.chainRoot()));
             if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
             if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
             monitor = new FlowMonitor(mc, FlowClock.system());

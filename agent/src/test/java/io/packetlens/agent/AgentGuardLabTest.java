@@ -2,6 +2,7 @@ package io.packetlens.agent;
 
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.guard.GuardProgram;
+import io.packetlens.guard.GuardView;
 import io.packetlens.guard.rules.RulesReader;
 import io.packetlens.lab.Bpffs;
 import io.packetlens.lab.Host;
@@ -100,6 +101,38 @@ class AgentGuardLabTest {
             }
             assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("unpinned: the chain is gone with its members").doesNotContain("prog/xdp");
             assertThat(mount.resolve("guard")).doesNotExist();
+        } finally {
+            Bpffs.unmount(mount);
+            Files.deleteIfExists(mount);
+        }
+    }
+
+    @Test
+    void aFlowMonitorStartedLaterJoinsTheChainBehindAGuardLeftByAnotherProcess() throws Exception {
+        Path mount = Path.of("/tmp/pl-agentguard3-" + ProcessHandle.current().pid());
+        Bpffs.mountPrivate(mount);
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            // the guard of an earlier process (a `packetlens guard` that ended): pinned, in the chain, no process holds it
+            try (GuardProgram g = GuardProgram.load(RulesReader.parse(RULES), io.packetlens.guard.GuardOptions.pinned(mount.resolve("guard")))) {
+                b.call(() -> g.attachXdp(b.namespace(), b.ifname(), XdpMode.AUTO));
+            }
+            AgentConfig c = AgentConfig.defaults().withInterfaces(List.of(new InterfaceSpec(b.ifname(), b.namespace())))
+                    .withFlows(MonitorConfig.defaults().withPollInterval(Duration.ofSeconds(1))).withMetrics(null);
+            // not pinned itself: the monitor joins the chain found under the default root only if told where it is
+            c = c.withFlows(c.flows().withXdpSharing(io.packetlens.flow.XdpSharing.AUTO.root(mount.resolve("xdp"))));
+            try (Agent agent = Agent.start(c, new Agent.Listener() {})) {
+                Traffic.udp(a, b, false, 30, 30);
+                Traffic.udp(a, b, false, 20, 30, 9100);
+                AgentSnapshot fin = agent.stop();
+                assertThat(fin.flows().traffic().get(new TrafficLabels(b.ifname(), "ingress", "udp")).packets())
+                        .as("behind the other process's guard: what it passed").isEqualTo(20);
+            }
+            try (GuardView v = GuardView.openPinned(mount.resolve("guard"))) {
+                assertThat(v.ruleCounters().of("no-udp-9000").packets()).isEqualTo(30);
+            }
+            assertThat(GuardProgram.removePinned(mount.resolve("guard"), mount.resolve("xdp"))).isPositive();
+            assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).doesNotContain("prog/xdp");
         } finally {
             Bpffs.unmount(mount);
             Files.deleteIfExists(mount);
