@@ -31,6 +31,8 @@ want procps
 for p in hping3 nftables; do want "$p"; done
 # the guard benchmark (scripts/bench-guard.sh): the legitimate TCP stream during the flood is iperf3's
 want iperf3
+# ethtool: GRO on a lab veth, which gives it the NAPI that xdp_frames from the live-frame generator need
+want ethtool
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then

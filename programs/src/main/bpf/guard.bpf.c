@@ -137,11 +137,14 @@ struct {
 
 /* Dropped packets per source, for "top dropped sources": LRU, since it only reports. */
 struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, 4096);
-    __type(key, struct pl_guard_source_key);
-    __type(value, struct pl_guard_count);
+    __type(key, __u32);
+    __type(value, struct pl_guard_source);
 } guard_drop_sources SEC(".maps");
+
+/* log2 of guard_drop_sources' slots (user space sizes the map to a power of two). */
+const volatile __u32 cfg_source_bits = 12;
 
 PL_EVENTS(guard_events, 256 * 1024);
 
@@ -702,24 +705,54 @@ static __noinline void pl_tiny_fragment(struct pl_guard_set *set, struct pl_pack
 
 /* ---- reporting ---- */
 
+static __always_inline void pl_guard_count_n(__u32 slot, __u64 packets, __u64 bytes)
+{
+    struct pl_guard_count *c = bpf_map_lookup_elem(&guard_counters, &slot);
+    if (c) {
+        c->packets += packets;
+        c->bytes += bytes;
+    }
+}
+
+/* Records a drop against its source in this CPU's slot of the source's hash (see struct
+ * pl_guard_source): one array slot, no lock, no atomic, where a hash table would take an
+ * insert or an LRU eviction for every new spoofed source. */
 static __noinline void pl_drop_source(struct pl_packet *p, __u32 len)
 {
-    struct pl_guard_source_key k = {};
-    k.family = p->family;
-    pl_guard_addr(k.addr, p->src, p->family);
-    struct pl_guard_count *c = bpf_map_lookup_elem(&guard_drop_sources, &k);
-    if (!c) {
-        struct pl_guard_count first = { .packets = 1, .bytes = len };
-        if (!bpf_map_update_elem(&guard_drop_sources, &k, &first, BPF_NOEXIST))
-            return;
-        c = bpf_map_lookup_elem(&guard_drop_sources, &k);
-        if (!c) {
-            pl_guard_count(PL_GC_SOURCES_FULL, len);
-            return;
-        }
+    __u32 a[4];
+    pl_guard_addr((__u8 *)a, p->src, p->family);
+    __u32 w0 = a[0], w1 = a[1], w2 = a[2], w3 = a[3];
+    __u32 bits = cfg_source_bits;
+    if (bits < 1 || bits > 24)
+        bits = 12;
+    __u32 key = ((w0 ^ w1 ^ w2 ^ w3 ^ p->family) * 0x9E3779B1u) >> (32 - bits);
+    struct pl_guard_source *s = bpf_map_lookup_elem(&guard_drop_sources, &key);
+    if (!s) {
+        pl_guard_count(PL_GC_SOURCES_FULL, len);
+        return;
     }
-    __sync_fetch_and_add(&c->packets, 1);
-    __sync_fetch_and_add(&c->bytes, len);
+    __u32 *h = (__u32 *)s->addr;
+    if (s->packets && s->family == p->family && h[0] == w0 && h[1] == w1 && h[2] == w2 && h[3] == w3) {
+        s->packets += 1;
+        s->bytes += len;
+        return;
+    }
+    if (s->packets && ++s->contest <= s->packets) {
+        pl_guard_count(PL_GC_SOURCES_FULL, len);
+        return;
+    }
+    /* empty, or the holder drew fewer drops than its rivals: the newcomer takes the slot, and
+     * the holder's drops leave the table into the unrecorded count */
+    if (s->packets)
+        pl_guard_count_n(PL_GC_SOURCES_FULL, s->packets, s->bytes);
+    s->family = p->family;
+    s->contest = 0;
+    h[0] = w0;
+    h[1] = w1;
+    h[2] = w2;
+    h[3] = w3;
+    s->packets = 1;
+    s->bytes = len;
 }
 
 /* Fills a sample's header (a function of its own also puts struct pl_guard_event into the

@@ -99,9 +99,9 @@ public final class GuardLayout {
         public static final int SIZE = 16, EXPIRES_NS = 0, TAG = 8;
     }
 
-    /** {@code struct pl_guard_source_key}, 20 bytes. */
-    public static final class SourceKey {
-        public static final int SIZE = 20, FAMILY = 0, ADDR = 4;
+    /** {@code struct pl_guard_source}, 40 bytes: a per-CPU slot of the dropped-source table. */
+    public static final class Source {
+        public static final int SIZE = 40, FAMILY = 0, CONTEST = 4, ADDR = 8, PACKETS = 24, BYTES = 32;
     }
 
     /** {@code struct pl_guard_event}, 160 bytes. */
@@ -138,7 +138,8 @@ public final class GuardLayout {
                 "dropped", Bucket.DROPPED));
         m.put("pl_guard_ban_key", of("prefixlen", BanKey.PREFIXLEN, "family", BanKey.FAMILY, "addr", BanKey.ADDR));
         m.put("pl_guard_ban", of("expires_ns", Ban.EXPIRES_NS, "tag", Ban.TAG));
-        m.put("pl_guard_source_key", of("family", SourceKey.FAMILY, "addr", SourceKey.ADDR));
+        m.put("pl_guard_source", of("family", Source.FAMILY, "contest", Source.CONTEST, "addr", Source.ADDR, "packets", Source.PACKETS,
+                "bytes", Source.BYTES));
         m.put("pl_guard_event", of("ts_ns", Event.TS_NS, "generation", Event.GENERATION, "pkt_len", Event.PKT_LEN,
                 "rule", Event.RULE, "reason", Event.REASON, "slot", Event.SLOT, "cap_len", Event.CAP_LEN, "family", Event.FAMILY,
                 "proto", Event.PROTO, "ifindex", Event.IFINDEX, "data", Event.DATA));
@@ -158,9 +159,9 @@ public final class GuardLayout {
         m.put("pl_guard_frag", Frag.SIZE);
         m.put("pl_guard_bucket_key", BucketKey.SIZE);
         m.put("pl_guard_bucket", Bucket.SIZE);
+        m.put("pl_guard_source", Source.SIZE);
         m.put("pl_guard_ban_key", BanKey.SIZE);
         m.put("pl_guard_ban", Ban.SIZE);
-        m.put("pl_guard_source_key", SourceKey.SIZE);
         m.put("pl_guard_event", Event.SIZE);
         m.put("pl_guard_rule_name", RuleName.SIZE);
         return m;

@@ -44,6 +44,8 @@ public final class SourceFrames implements FrameSource {
     private final int l4ChecksumOffset;
     /** Ones'-complement sums of the IPv4 header and of pseudo-header + transport segment, source address and port zero. */
     private final long ipSum, l4Sum;
+    /** The template with source address, source port and both checksums zero. */
+    private final byte[] zeroed;
 
     /**
      * @param kind    UDP or SYN
@@ -86,6 +88,7 @@ public final class SourceFrames implements FrameSource {
         byte[] z = template.clone();
         z[IP_CHECKSUM] = z[IP_CHECKSUM + 1] = 0;
         z[l4ChecksumOffset] = z[l4ChecksumOffset + 1] = 0;
+        zeroed = z;
         ipSum = Checksums.sum(z, ETH, 20, 0);
         l4Sum = Checksums.sum(z, L4, l4len, Checksums.pseudoHeader(zero, dst.getAddress(), protocol, l4len));
         // the template itself is frame 0, so that a buffer holding only the template is already a valid frame
@@ -95,6 +98,31 @@ public final class SourceFrames implements FrameSource {
 
     private static int toInt(byte[] a) {
         return (a[0] & 0xff) << 24 | (a[1] & 0xff) << 16 | (a[2] & 0xff) << 8 | (a[3] & 0xff);
+    }
+
+    /** A copy of the template with source address, source port and both checksums zero: what every frame is stamped from. */
+    public byte[] zeroedTemplate() {
+        return zeroed.clone();
+    }
+
+    /** The ones'-complement sum (big-endian 16-bit words, unfolded) of the zeroed template's IPv4 header. */
+    public long ipHeaderSum() {
+        return ipSum;
+    }
+
+    /** The same sum over what the transport checksum covers (pseudo-header and segment) in the zeroed template. */
+    public long transportSum() {
+        return l4Sum;
+    }
+
+    /** Where the transport checksum lies in the frame. */
+    public int transportChecksumOffset() {
+        return l4ChecksumOffset;
+    }
+
+    /** Source ports per address. */
+    public int ports() {
+        return frames / sources;
     }
 
     public Kind kind() {
