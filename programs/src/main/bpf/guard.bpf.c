@@ -456,10 +456,16 @@ static __noinline void pl_evaluate(struct pl_state *st, struct pl_guard_set *set
     key.slot = slot;
     key.family = p->family;
     key.prefixlen = 16 + (p->family == 4 ? 32 : 128);
-    pl_guard_addr(key.addr, p->src, p->family);
-    struct pl_guard_bits *sb = bpf_map_lookup_elem(&guard_src, &key);
-    pl_guard_addr(key.addr, p->dst, p->family);
-    struct pl_guard_bits *db = bpf_map_lookup_elem(&guard_dst, &key);
+    /* a trie lookup is a helper call and a walk: skipped when no rule of the set lists prefixes there */
+    struct pl_guard_bits *sb = 0, *db = 0;
+    if (set->lookup_src) {
+        pl_guard_addr(key.addr, p->src, p->family);
+        sb = bpf_map_lookup_elem(&guard_src, &key);
+    }
+    if (set->lookup_dst) {
+        pl_guard_addr(key.addr, p->dst, p->family);
+        db = bpf_map_lookup_elem(&guard_dst, &key);
+    }
 #pragma unroll
     for (int i = 0; i < PL_GUARD_WORDS; i++) {
         __u64 s = set->src_any[i] | (sb ? sb->w[i] : 0);

@@ -66,6 +66,12 @@ final class TrafficgenCommand implements Callable<Integer> {
     @Option(names = "--bind", defaultValue = "auto", description = "AF_XDP binding: auto, copy, zerocopy")
     String bind;
 
+    @Option(names = "--engine", defaultValue = "af-xdp", description = "af-xdp (an AF_XDP TX ring, default) or live: an XDP program run by "
+            + "BPF_PROG_TEST_RUN in live-frame mode writes each frame in the kernel and redirects it out of the interface (xdp_frames, "
+            + "as a NIC delivers them; on veth the peer needs NAPI: GRO on or an XDP program). live sends --sources or syn frames, "
+            + "at full speed, on this CPU.")
+    String engine;
+
     @Override
     public Integer call() throws Exception {
         if (count <= 0) throw new UserException("--count must be > 0");
@@ -100,6 +106,8 @@ final class TrafficgenCommand implements Callable<Integer> {
             throw new UserException("no network interface named '" + iface + "' here (" + e.getMessage() + ")");
         }
         Privileges.requireNetworkBpf("trafficgen");
+        if (engine.equalsIgnoreCase("live")) return live(frames, p);
+        if (!engine.equalsIgnoreCase("af-xdp")) throw new UserException("--engine must be af-xdp or live, not '" + engine + "'");
         try (Shutdown shutdown = Shutdown.install(); TrafficGenerator gen = shutdown.register(TrafficGenerator.open(iface, queue, frames, b))) {
             System.err.printf("packetlens trafficgen: %d %s frames of %d bytes over %d %s out of %s queue %d (%s), %s%n",
                     count, p.toUpperCase(), size, frames.frames(), sources != null ? "frame(s) from " + sources : "flow(s)", iface, queue, gen.socket().zeroCopy() ? "zero-copy" : "copy mode",
@@ -107,6 +115,25 @@ final class TrafficgenCommand implements Callable<Integer> {
             TrafficGenerator.Result r = gen.run(count, rate, shutdown::requested);
             System.out.printf("sent %d frames in %.3f s: %.0f frames/s, %d back-pressure waits, %d invalid descriptors%n",
                     r.sent(), r.elapsedNanos() / 1e9, r.packetsPerSecond(), r.backPressure(), r.kernel().txInvalidDescs());
+        }
+        return 0;
+    }
+
+    private int live(FrameSource frames, String p) throws Exception {
+        if (!(frames instanceof SourceFrames sf)) throw new UserException("--engine live sends --sources or --proto syn frames (IPv4 from many sources)");
+        if (rate != 0) throw new UserException("--engine live sends as fast as the path takes frames: --rate is for af-xdp");
+        if (sf.size() > 128) throw new UserException("--engine live sends frames of at most 128 bytes, not " + sf.size());
+        int ifindex = io.packetlens.ebpf.link.Interfaces.index(iface);
+        try (Shutdown shutdown = Shutdown.install();
+             io.packetlens.trafficgen.LiveFrameGenerator gen = shutdown.register(io.packetlens.trafficgen.LiveFrameGenerator.open(ifindex,
+                     java.util.List.of(sf), java.util.List.of(1)))) {
+            System.err.printf("packetlens trafficgen: %d %s frames of %d bytes (%d distinct) out of %s, in the kernel (live frames), as fast as possible%n",
+                    count, p.toUpperCase(), size, frames.frames(), iface);
+            long t0 = System.nanoTime();
+            long sent = gen.run(count, shutdown::requested);
+            double secs = (System.nanoTime() - t0) / 1e9;
+            System.out.printf("wrote %d frames in %.3f s: %.0f frames/s (frames a full peer ring refused are counted by the device: ethtool -S %s)%n",
+                    sent, secs, sent / Math.max(secs, 1e-9), iface);
         }
         return 0;
     }

@@ -107,6 +107,34 @@ class CaptureCliTest {
     }
 
     @Test
+    void theLiveEngineSendsTheSameFloodFromTheKernel() throws Exception {
+        Path file = dir.resolve("live.pcapng");
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            // the capture's XDP program gives b's veth the NAPI that xdp_frames need
+            FutureTask<Integer> capture = new FutureTask<>(() -> b.call(() ->
+                    Main.run("capture", "-i", b.ifname(), "-w", file.toString(), "-c", "640", "--duration", "30", "tcp", "dst", "port", "7002")));
+            Thread.ofPlatform().start(capture);
+            for (int i = 0; i < 100 && !b.exec("bpftool", "-j", "net", "show").contains("\"xdp\":[{"); i++) Thread.sleep(100);
+            int gen = a.call(() -> Main.run("trafficgen", "-i", a.ifname(), "--engine", "live", "--count", "640", "--proto", "syn",
+                    "--sources", "10.77.2.0/26", "--flows", "320", "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7002"));
+            assertThat(gen).isZero();
+            assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
+            assertThat(stdout()).contains("wrote 640 frames");
+            Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
+                    "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "tcp.flags", "-e", "tcp.checksum.status", "-e", "ip.checksum.status",
+                    "-e", "frame.len").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var rows = new String(p.getInputStream().readAllBytes()).lines().toList();
+            assertThat(p.waitFor()).isZero();
+            assertThat(rows).hasSize(640);
+            assertThat(rows).allMatch(r -> r.matches("10\\.77\\.2\\.\\d+\t\\d+\t0x0*2\t1\t1\t60"), "SYN from 10.77.2.0/26, checksums good (tshark: 1)");
+            assertThat(rows.stream().map(r -> r.split("\t")[0] + ":" + r.split("\t")[1]).distinct().count()).isEqualTo(320);
+            assertThat(Main.run("trafficgen", "-i", "lo", "--engine", "live", "--count", "1", "--proto", "udp")).isEqualTo(2);
+            assertThat(stderr()).contains("--engine live sends --sources or --proto syn frames");
+        }
+    }
+
+    @Test
     void badInputIsAClearErrorAndLeaksNothing() throws Exception {
         int fds = OpenFds.count();
         Path file = dir.resolve("x.pcapng");
