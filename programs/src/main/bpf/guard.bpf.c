@@ -343,6 +343,16 @@ struct pl_state {
     __u8 pad[7];
 };
 
+/* The clock, read once per packet and only when something needs it (rate limits, fragments,
+ * bans found, samples): most packets need none, and a clock read is a helper call. */
+static __always_inline __u64 pl_now(struct pl_state *st)
+{
+    if (!st->now)
+        st->now = bpf_ktime_get_ns();
+    return st->now;
+}
+
+
 static __noinline void pl_ban(struct pl_guard_limit *l, struct pl_guard_bucket_key *bk, __u64 now)
 {
     struct pl_guard_ban_key key = {};
@@ -360,7 +370,7 @@ static __noinline void pl_ban(struct pl_guard_limit *l, struct pl_guard_bucket_k
 static __noinline int pl_rate_limit(struct pl_state *st, __u32 limit_index, struct pl_walk *w)
 {
     struct pl_packet *p = &st->p;
-    __u64 now = st->now;
+    __u64 now = pl_now(st);
     __u32 len = st->len;
     __u32 lk = st->slot * PL_GUARD_MAX_LIMITS + (limit_index & (PL_GUARD_MAX_LIMITS - 1));
     struct pl_guard_limit *l = bpf_map_lookup_elem(&guard_limits, &lk);
@@ -686,14 +696,14 @@ static __noinline void pl_first_fragment(struct pl_guard_set *set, struct pl_pac
 }
 
 /* Whether the source is banned now. */
-static __noinline int pl_banned(struct pl_packet *p, __u64 now)
+static __noinline int pl_banned(struct pl_packet *p)
 {
     struct pl_guard_ban_key bk = {};
     bk.prefixlen = 8 + (p->family == 4 ? 32 : 128);
     bk.family = p->family;
     pl_guard_addr(bk.addr, p->src, p->family);
     struct pl_guard_ban *ban = bpf_map_lookup_elem(&guard_bans, &bk);
-    return ban && ban->expires_ns > now;
+    return ban && ban->expires_ns > bpf_ktime_get_ns();
 }
 
 /* A tiny first fragment: its datagram is remembered as dropped, so that its followers are too. */
@@ -767,7 +777,7 @@ static __noinline void pl_event_fill(struct pl_guard_event *ev, struct pl_state 
 {
     if (!ev)
         return;
-    ev->ts_ns = st->now;
+    ev->ts_ns = pl_now(st);
     ev->generation = st->generation;
     ev->pkt_len = st->len;
     ev->rule = st->v.rule;
@@ -827,7 +837,7 @@ __noinline int pl_judge(struct pl_state *st)
         /* the frame ends inside the first fragment's headers: a tiny fragment */
         v->drop = 1;
         v->reason = PL_GC_DROP_FRAG_TINY;
-        pl_tiny_fragment(set, p, st->now);
+        pl_tiny_fragment(set, p, pl_now(st));
     } else if (status == PL_PARSE_TRUNCATED) {
         v->drop = 1;
         v->reason = PL_GC_DROP_TRUNCATED;
@@ -837,21 +847,21 @@ __noinline int pl_judge(struct pl_state *st)
     } else if (status == PL_PARSE_EXT_LIMIT) {
         v->drop = 1;
         v->reason = PL_GC_DROP_EXT_LIMIT;
-    } else if (pl_banned(p, st->now)) {
+    } else if (pl_banned(p)) {
         /* a banned source is dropped whatever it sends */
         v->drop = 1;
         v->reason = PL_GC_DROP_BANNED;
     } else if (p->later_fragment) {
-        pl_later_fragment(set, p, st->now, v);
+        pl_later_fragment(set, p, pl_now(st), v);
     } else if (first_fragment && (__u32)p->l4_off + pl_l4_min(p) > (__u32)p->l3_off + p->ip_len) {
         /* the frame holds the header, but the fragment's own length says it does not */
         v->drop = 1;
         v->reason = PL_GC_DROP_FRAG_TINY;
-        pl_tiny_fragment(set, p, st->now);
+        pl_tiny_fragment(set, p, pl_now(st));
     } else {
         pl_evaluate(st, set);
         if (first_fragment)
-            pl_first_fragment(set, p, st->now, v);
+            pl_first_fragment(set, p, pl_now(st), v);
     }
     st->generation = set->generation;
     st->dry_run = set->dry_run;
@@ -874,7 +884,6 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
         sc->bytes += len;
     }
     struct pl_state st = {};
-    st.now = bpf_ktime_get_ns();
     st.slot = slot;
     st.len = len;
     st.ifindex = ifindex;
