@@ -53,7 +53,7 @@ public final class GuardBenchmark implements Callable<Integer> {
     int floodCpu;
     @Option(names = "--stream-cpu", defaultValue = "1", description = "CPU of iperf3's client and server (default: ${DEFAULT-VALUE}).")
     int streamCpu;
-    @Option(names = "--syn-per-second", defaultValue = "100", description = "SYN rate limit per source (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--syn-per-second", defaultValue = "10", description = "SYN rate limit per source (default: ${DEFAULT-VALUE}).")
     long synPerSecond;
     @Option(names = "--prefixes", split = ",", defaultValue = "10,1000,100000", description = "Prefix counts for the test-run part (default: ${DEFAULT-VALUE}).")
     List<Integer> prefixes;
@@ -69,6 +69,8 @@ public final class GuardBenchmark implements Callable<Integer> {
     boolean bpfStats;
     @Option(names = "--skip-flood", description = "Only the test-run part.")
     boolean skipFlood;
+    @Option(names = "--skip-test-run", description = "Only the flood part.")
+    boolean skipTestRun;
 
     private static final String UDP_PREFIX = "10.198.0.0/16";
     private static final String UDP_FIRST = "10.198.0.0";
@@ -105,7 +107,7 @@ public final class GuardBenchmark implements Callable<Integer> {
         System.out.println("nftables: " + run("nft", "--version") + "; iperf3: " + run("iperf3", "--version").lines().findFirst().orElse("?"));
         GuardFirewalls.Rules rules = new GuardFirewalls.Rules(UDP_PREFIX, synPerSecond, synPerSecond * 2);
         if (!skipFlood) flood(rules);
-        testRuns(rules);
+        if (!skipTestRun) testRuns(rules);
         return 0;
     }
 
@@ -118,6 +120,7 @@ public final class GuardBenchmark implements Callable<Integer> {
             b.exec("ip", "route", "add", "10.192.0.0/11", "dev", b.ifname());
             // NAPI and GRO on the receiving veth, as a NIC driver has them; xdp_frames need NAPI to land at all
             b.exec("ethtool", "-K", b.ifname(), "gro", "on");
+            queuePerCpu(a, b);
             Iperf3 iperf = new Iperf3(b, a, IPERF_PORT, streamCpu, streamCpu);
             iperf.startServer();
             System.out.printf(Locale.ROOT, "flood: %d-byte frames, UDP from %s (65,536 sources) and SYN from %s (%,d sources) 3:1, "
@@ -256,14 +259,38 @@ public final class GuardBenchmark implements Callable<Integer> {
         return new long[] {softirq, busy};
     }
 
+    /**
+     * One queue per CPU on both ends, and XPS on the sender mapping each CPU to its own queue. Without XDP, veth
+     * receives into the sending CPU's backlog, so the flood (sent from one CPU) and the stream (from the other) never
+     * share a queue; with an XDP program, veth receives into its own rings instead, and with one ring the flood would
+     * fill the stream's ring too. A queue per sending CPU gives every variant the same separation, as a NIC's RSS
+     * spreads flows over queues.
+     */
+    private static void queuePerCpu(Host a, Host b) throws Exception {
+        int n = Cpus.online().length;
+        for (Host h : List.of(a, b)) h.exec("ethtool", "-L", h.ifname(), "rx", Integer.toString(n), "tx", Integer.toString(n));
+        StringBuilder xps = new StringBuilder();
+        for (int i = 0; i < n; i++) {
+            xps.append("echo ").append(Long.toHexString(1L << Cpus.online()[i])).append(" > /sys/class/net/").append(a.ifname())
+                    .append("/queues/tx-").append(i).append("/xps_cpus; ");
+        }
+        a.exec("sh", "-c", xps.toString());
+    }
+
     /** Frames a's veth0 sent: as skbs (tx_packets) or as xdp_frames (its XDP transmit count). */
     private long offered(Host a) throws Exception {
         if (!engine.equals("live")) return a.linkStats().txPackets();
+        long n = 0;
+        boolean found = false;
         for (String line : a.exec("ethtool", "-S", a.ifname()).lines().toList()) {
             String t = line.strip();
-            if (t.startsWith("tx_queue_0_xdp_xmit:")) return Long.parseLong(t.substring(t.indexOf(':') + 1).strip());
+            if (t.matches("tx_queue_\\d+_xdp_xmit:.*")) {
+                n += Long.parseLong(t.substring(t.indexOf(':') + 1).strip());
+                found = true;
+            }
         }
-        throw new IllegalStateException("no tx_queue_0_xdp_xmit in ethtool -S " + a.ifname());
+        if (!found) throw new IllegalStateException("no tx_queue_N_xdp_xmit in ethtool -S " + a.ifname());
+        return n;
     }
 
     private static List<SourceFrames> floodParts(Host a, Host b) throws Exception {

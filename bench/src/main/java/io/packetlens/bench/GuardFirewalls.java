@@ -61,7 +61,7 @@ final class GuardFirewalls {
         Drops drops() throws Exception;
 
         /** run_time_ns and run_cnt of its BPF program (counted while BPF statistics are on), or null for nftables. */
-        default long[] programStats() {
+        default long[] programStats() throws Exception {
             return null;
         }
 
@@ -105,8 +105,15 @@ final class GuardFirewalls {
             }
 
             @Override
-            public long[] programStats() {
-                var info = io.packetlens.ebpf.info.ProgramInfo.ofFd(g.program(xdp ? GuardProgram.Hook.XDP : GuardProgram.Hook.TC_INGRESS).fd());
+            public long[] programStats() throws Exception {
+                // at XDP the guard runs behind the chain's dispatcher by tail call, which the kernel counts as the dispatcher's run
+                if (xdp) {
+                    try (io.packetlens.ebpf.BpfProgram d = io.packetlens.ebpf.BpfProgram.openById(xdpProgramId(host, ifname))) {
+                        var info = io.packetlens.ebpf.info.ProgramInfo.ofFd(d.fd());
+                        return new long[] {info.runTimeNs(), info.runCount()};
+                    }
+                }
+                var info = io.packetlens.ebpf.info.ProgramInfo.ofFd(g.program(GuardProgram.Hook.TC_INGRESS).fd());
                 return new long[] {info.runTimeNs(), info.runCount()};
             }
 
@@ -195,6 +202,14 @@ final class GuardFirewalls {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** The id of the program attached at XDP to the interface, from {@code ip -j link}. */
+    static int xdpProgramId(Host host, String ifname) throws IOException {
+        JsonNode link = JSON.readTree(host.exec("ip", "-j", "-d", "link", "show", "dev", ifname)).path(0);
+        JsonNode prog = link.path("xdp").path("prog");
+        if (prog.isMissingNode()) throw new IllegalStateException("no XDP program on " + ifname + ": " + link.path("xdp"));
+        return prog.path("id").asInt();
+    }
 
     /** The packets of each rule's counter, in rule order, from {@code nft -j list table ...}. */
     static List<Long> nftCounters(String json) throws IOException {
