@@ -847,8 +847,8 @@ __noinline int pl_judge(struct pl_state *st)
     } else if (status == PL_PARSE_EXT_LIMIT) {
         v->drop = 1;
         v->reason = PL_GC_DROP_EXT_LIMIT;
-    } else if (pl_banned(p)) {
-        /* a banned source is dropped whatever it sends */
+    } else if (set->bans && pl_banned(p)) {
+        /* a banned source is dropped whatever it sends (while the ruleset in force bans at all) */
         v->drop = 1;
         v->reason = PL_GC_DROP_BANNED;
     } else if (p->later_fragment) {

@@ -88,7 +88,8 @@ struct pl_guard_set {
     __u8 frag_fail_closed;
     __u8 lookup_src;   /* some rule lists source prefixes: look the source up in guard_src */
     __u8 lookup_dst;   /* the same for destinations and guard_dst */
-    __u8 pad[3];
+    __u8 bans;         /* some limiter of the set bans: look the source up in guard_bans */
+    __u8 pad[2];
 };
 
 /* The active slot: guard_active[0]. 16 bytes: 0 u32 slot (0 or 1), 4 u32 pad, 8 u64 generation.

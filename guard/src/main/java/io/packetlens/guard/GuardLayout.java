@@ -41,7 +41,7 @@ public final class GuardLayout {
     /** {@code struct pl_guard_set}, 96 bytes. */
     public static final class Set {
         public static final int SIZE = 96, SRC_ANY = 0, DST_ANY = 32, GENERATION = 64, FRAG_TIMEOUT_NS = 72, NRULES = 80,
-                DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90, LOOKUP_SRC = 91, LOOKUP_DST = 92;
+                DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90, LOOKUP_SRC = 91, LOOKUP_DST = 92, BANS = 93;
     }
 
     /** {@code struct pl_guard_active}, 16 bytes. */
@@ -120,7 +120,8 @@ public final class GuardLayout {
         m.put("pl_guard_set", of("src_any", Set.SRC_ANY, "dst_any", Set.DST_ANY, "generation", Set.GENERATION,
                 "frag_timeout_ns", Set.FRAG_TIMEOUT_NS, "nrules", Set.NRULES, "default_action", Set.DEFAULT_ACTION,
                 "dry_run", Set.DRY_RUN, "frag_fail_closed", Set.FRAG_FAIL_CLOSED,
-                "lookup_src", Set.LOOKUP_SRC, "lookup_dst", Set.LOOKUP_DST));
+                "lookup_src", Set.LOOKUP_SRC, "lookup_dst", Set.LOOKUP_DST,
+                "bans", Set.BANS));
         m.put("pl_guard_active", of("slot", Active.SLOT, "generation", Active.GENERATION));
         m.put("pl_guard_limit", of("pkt_interval_ns", Limit.PKT_INTERVAL_NS, "pkt_window_ns", Limit.PKT_WINDOW_NS,
                 "byte_interval_q16", Limit.BYTE_INTERVAL_Q16, "byte_window_ns", Limit.BYTE_WINDOW_NS, "ban_ns", Limit.BAN_NS,

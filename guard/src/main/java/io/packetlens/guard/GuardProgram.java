@@ -495,6 +495,7 @@ public final class GuardProgram implements AutoCloseable {
         set.set(JAVA_BYTE, GuardLayout.Set.FRAG_FAIL_CLOSED, (byte) (c.fragmentFailClosed() ? 1 : 0));
         set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_SRC, (byte) (c.sources().isEmpty() ? 0 : 1));
         set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_DST, (byte) (c.destinations().isEmpty() ? 0 : 1));
+        set.set(JAVA_BYTE, GuardLayout.Set.BANS, (byte) (c.limiters().stream().anyMatch(l -> l.banNs() > 0) ? 1 : 0));
         key4.set(JAVA_INT, 0, idle);
         object.map(GuardLayout.SETS).update(key4, set);
         // the swap: one store of the slot the program reads once per packet
