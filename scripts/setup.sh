@@ -3,7 +3,7 @@
 # tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
 # (bpftool, iproute2, ping, tcpdump, tshark), the capture benchmark's peers (netsniff-ng), the
 # flow benchmark's (softflowd), the IPFIX exporter's collectors (nfdump, libfixbuf-tools, socat),
-# and Maven, then checks for JDK 25. Needs root for apt.
+# the guard benchmark's iperf3, and Maven, then checks for JDK 25. Needs root for apt.
 set -euo pipefail
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
@@ -29,6 +29,10 @@ dpkg-query -W -f='${Status}' prometheus 2>/dev/null | grep -q "install ok instal
 want procps
 # the guard's tests: hping3 floods SYNs from a lab host, nftables counts on the sender what the guard counts
 for p in hping3 nftables; do want "$p"; done
+# the guard benchmark (scripts/bench-guard.sh): the legitimate TCP stream during the flood is iperf3's
+want iperf3
+# ethtool: GRO on a lab veth, which gives it the NAPI that xdp_frames from the live-frame generator need
+want ethtool
 
 if [ ${#need_pkgs[@]} -gt 0 ]; then
   if [ "$(id -u)" != 0 ]; then
@@ -39,6 +43,8 @@ if [ ${#need_pkgs[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   # wireshark-common asks whether non-root users may capture; answer no without a prompt
   echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  # iperf3 asks whether to run a daemon at boot: no (the benchmark starts its own servers)
+  echo "iperf3 iperf3/start_daemon boolean false" | debconf-set-selections
   apt-get update -qq >/dev/null
   apt-get install -y -qq "${need_pkgs[@]}" >/dev/null
 fi

@@ -137,11 +137,14 @@ struct {
 
 /* Dropped packets per source, for "top dropped sources": LRU, since it only reports. */
 struct {
-    __uint(type, BPF_MAP_TYPE_LRU_HASH);
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
     __uint(max_entries, 4096);
-    __type(key, struct pl_guard_source_key);
-    __type(value, struct pl_guard_count);
+    __type(key, __u32);
+    __type(value, struct pl_guard_source);
 } guard_drop_sources SEC(".maps");
+
+/* log2 of guard_drop_sources' slots (user space sizes the map to a power of two). */
+const volatile __u32 cfg_source_bits = 12;
 
 PL_EVENTS(guard_events, 256 * 1024);
 
@@ -340,6 +343,16 @@ struct pl_state {
     __u8 pad[7];
 };
 
+/* The clock, read once per packet and only when something needs it (rate limits, fragments,
+ * bans found, samples): most packets need none, and a clock read is a helper call. */
+static __always_inline __u64 pl_now(struct pl_state *st)
+{
+    if (!st->now)
+        st->now = bpf_ktime_get_ns();
+    return st->now;
+}
+
+
 static __noinline void pl_ban(struct pl_guard_limit *l, struct pl_guard_bucket_key *bk, __u64 now)
 {
     struct pl_guard_ban_key key = {};
@@ -357,7 +370,7 @@ static __noinline void pl_ban(struct pl_guard_limit *l, struct pl_guard_bucket_k
 static __noinline int pl_rate_limit(struct pl_state *st, __u32 limit_index, struct pl_walk *w)
 {
     struct pl_packet *p = &st->p;
-    __u64 now = st->now;
+    __u64 now = pl_now(st);
     __u32 len = st->len;
     __u32 lk = st->slot * PL_GUARD_MAX_LIMITS + (limit_index & (PL_GUARD_MAX_LIMITS - 1));
     struct pl_guard_limit *l = bpf_map_lookup_elem(&guard_limits, &lk);
@@ -453,10 +466,16 @@ static __noinline void pl_evaluate(struct pl_state *st, struct pl_guard_set *set
     key.slot = slot;
     key.family = p->family;
     key.prefixlen = 16 + (p->family == 4 ? 32 : 128);
-    pl_guard_addr(key.addr, p->src, p->family);
-    struct pl_guard_bits *sb = bpf_map_lookup_elem(&guard_src, &key);
-    pl_guard_addr(key.addr, p->dst, p->family);
-    struct pl_guard_bits *db = bpf_map_lookup_elem(&guard_dst, &key);
+    /* a trie lookup is a helper call and a walk: skipped when no rule of the set lists prefixes there */
+    struct pl_guard_bits *sb = 0, *db = 0;
+    if (set->lookup_src) {
+        pl_guard_addr(key.addr, p->src, p->family);
+        sb = bpf_map_lookup_elem(&guard_src, &key);
+    }
+    if (set->lookup_dst) {
+        pl_guard_addr(key.addr, p->dst, p->family);
+        db = bpf_map_lookup_elem(&guard_dst, &key);
+    }
 #pragma unroll
     for (int i = 0; i < PL_GUARD_WORDS; i++) {
         __u64 s = set->src_any[i] | (sb ? sb->w[i] : 0);
@@ -677,14 +696,14 @@ static __noinline void pl_first_fragment(struct pl_guard_set *set, struct pl_pac
 }
 
 /* Whether the source is banned now. */
-static __noinline int pl_banned(struct pl_packet *p, __u64 now)
+static __noinline int pl_banned(struct pl_packet *p)
 {
     struct pl_guard_ban_key bk = {};
     bk.prefixlen = 8 + (p->family == 4 ? 32 : 128);
     bk.family = p->family;
     pl_guard_addr(bk.addr, p->src, p->family);
     struct pl_guard_ban *ban = bpf_map_lookup_elem(&guard_bans, &bk);
-    return ban && ban->expires_ns > now;
+    return ban && ban->expires_ns > bpf_ktime_get_ns();
 }
 
 /* A tiny first fragment: its datagram is remembered as dropped, so that its followers are too. */
@@ -702,24 +721,54 @@ static __noinline void pl_tiny_fragment(struct pl_guard_set *set, struct pl_pack
 
 /* ---- reporting ---- */
 
+static __always_inline void pl_guard_count_n(__u32 slot, __u64 packets, __u64 bytes)
+{
+    struct pl_guard_count *c = bpf_map_lookup_elem(&guard_counters, &slot);
+    if (c) {
+        c->packets += packets;
+        c->bytes += bytes;
+    }
+}
+
+/* Records a drop against its source in this CPU's slot of the source's hash (see struct
+ * pl_guard_source): one array slot, no lock, no atomic, where a hash table would take an
+ * insert or an LRU eviction for every new spoofed source. */
 static __noinline void pl_drop_source(struct pl_packet *p, __u32 len)
 {
-    struct pl_guard_source_key k = {};
-    k.family = p->family;
-    pl_guard_addr(k.addr, p->src, p->family);
-    struct pl_guard_count *c = bpf_map_lookup_elem(&guard_drop_sources, &k);
-    if (!c) {
-        struct pl_guard_count first = { .packets = 1, .bytes = len };
-        if (!bpf_map_update_elem(&guard_drop_sources, &k, &first, BPF_NOEXIST))
-            return;
-        c = bpf_map_lookup_elem(&guard_drop_sources, &k);
-        if (!c) {
-            pl_guard_count(PL_GC_SOURCES_FULL, len);
-            return;
-        }
+    __u32 a[4];
+    pl_guard_addr((__u8 *)a, p->src, p->family);
+    __u32 w0 = a[0], w1 = a[1], w2 = a[2], w3 = a[3];
+    __u32 bits = cfg_source_bits;
+    if (bits < 1 || bits > 24)
+        bits = 12;
+    __u32 key = ((w0 ^ w1 ^ w2 ^ w3 ^ p->family) * 0x9E3779B1u) >> (32 - bits);
+    struct pl_guard_source *s = bpf_map_lookup_elem(&guard_drop_sources, &key);
+    if (!s) {
+        pl_guard_count(PL_GC_SOURCES_FULL, len);
+        return;
     }
-    __sync_fetch_and_add(&c->packets, 1);
-    __sync_fetch_and_add(&c->bytes, len);
+    __u32 *h = (__u32 *)s->addr;
+    if (s->packets && s->family == p->family && h[0] == w0 && h[1] == w1 && h[2] == w2 && h[3] == w3) {
+        s->packets += 1;
+        s->bytes += len;
+        return;
+    }
+    if (s->packets && ++s->contest <= s->packets) {
+        pl_guard_count(PL_GC_SOURCES_FULL, len);
+        return;
+    }
+    /* empty, or the holder drew fewer drops than its rivals: the newcomer takes the slot, and
+     * the holder's drops leave the table into the unrecorded count */
+    if (s->packets)
+        pl_guard_count_n(PL_GC_SOURCES_FULL, s->packets, s->bytes);
+    s->family = p->family;
+    s->contest = 0;
+    h[0] = w0;
+    h[1] = w1;
+    h[2] = w2;
+    h[3] = w3;
+    s->packets = 1;
+    s->bytes = len;
 }
 
 /* Fills a sample's header (a function of its own also puts struct pl_guard_event into the
@@ -728,7 +777,7 @@ static __noinline void pl_event_fill(struct pl_guard_event *ev, struct pl_state 
 {
     if (!ev)
         return;
-    ev->ts_ns = st->now;
+    ev->ts_ns = pl_now(st);
     ev->generation = st->generation;
     ev->pkt_len = st->len;
     ev->rule = st->v.rule;
@@ -788,7 +837,7 @@ __noinline int pl_judge(struct pl_state *st)
         /* the frame ends inside the first fragment's headers: a tiny fragment */
         v->drop = 1;
         v->reason = PL_GC_DROP_FRAG_TINY;
-        pl_tiny_fragment(set, p, st->now);
+        pl_tiny_fragment(set, p, pl_now(st));
     } else if (status == PL_PARSE_TRUNCATED) {
         v->drop = 1;
         v->reason = PL_GC_DROP_TRUNCATED;
@@ -798,21 +847,21 @@ __noinline int pl_judge(struct pl_state *st)
     } else if (status == PL_PARSE_EXT_LIMIT) {
         v->drop = 1;
         v->reason = PL_GC_DROP_EXT_LIMIT;
-    } else if (pl_banned(p, st->now)) {
-        /* a banned source is dropped whatever it sends */
+    } else if (set->bans && pl_banned(p)) {
+        /* a banned source is dropped whatever it sends (while the ruleset in force bans at all) */
         v->drop = 1;
         v->reason = PL_GC_DROP_BANNED;
     } else if (p->later_fragment) {
-        pl_later_fragment(set, p, st->now, v);
+        pl_later_fragment(set, p, pl_now(st), v);
     } else if (first_fragment && (__u32)p->l4_off + pl_l4_min(p) > (__u32)p->l3_off + p->ip_len) {
         /* the frame holds the header, but the fragment's own length says it does not */
         v->drop = 1;
         v->reason = PL_GC_DROP_FRAG_TINY;
-        pl_tiny_fragment(set, p, st->now);
+        pl_tiny_fragment(set, p, pl_now(st));
     } else {
         pl_evaluate(st, set);
         if (first_fragment)
-            pl_first_fragment(set, p, st->now, v);
+            pl_first_fragment(set, p, pl_now(st), v);
     }
     st->generation = set->generation;
     st->dry_run = set->dry_run;
@@ -835,7 +884,6 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
         sc->bytes += len;
     }
     struct pl_state st = {};
-    st.now = bpf_ktime_get_ns();
     st.slot = slot;
     st.len = len;
     st.ifindex = ifindex;

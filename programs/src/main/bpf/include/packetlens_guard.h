@@ -86,7 +86,10 @@ struct pl_guard_set {
     __u8 default_action;
     __u8 dry_run;
     __u8 frag_fail_closed;
-    __u8 pad[5];
+    __u8 lookup_src;   /* some rule lists source prefixes: look the source up in guard_src */
+    __u8 lookup_dst;   /* the same for destinations and guard_dst */
+    __u8 bans;         /* some limiter of the set bans: look the source up in guard_bans */
+    __u8 pad[2];
 };
 
 /* The active slot: guard_active[0]. 16 bytes: 0 u32 slot (0 or 1), 4 u32 pad, 8 u64 generation.
@@ -207,11 +210,19 @@ struct pl_guard_ban {
     __u32 pad;
 };
 
-/* Dropped-source key (LRU, for "top dropped sources"). 20 bytes. */
-struct pl_guard_source_key {
+/* A slot of the dropped-source table, guard_drop_sources[hash(addr)], per CPU (for "top
+ * dropped sources"). 40 bytes: 0 u8 family  4 u32 contest  8 addr[16]  24 u64 packets
+ * 32 u64 bytes. Direct-mapped: a source hashes to one slot; the holder keeps it while it
+ * draws at least as many drops as the rivals that hashed there since (contest), so heavy
+ * sources stay and a spray of one-off spoofed sources passes through. Drops it does not
+ * record are counted under PL_GC_SOURCES_FULL, so that recorded + unrecorded = dropped. */
+struct pl_guard_source {
     __u8 family;
     __u8 pad[3];
+    __u32 contest;
     __u8 addr[16];
+    __u64 packets;
+    __u64 bytes;
 };
 
 /* Counters by reason: guard_counters[reason], per CPU. Every packet the program sees is
@@ -248,7 +259,7 @@ enum pl_guard_counter {
     PL_GC_BAN_TABLE_FULL = 26,    /* bans the full ban table could not hold (the packet is dropped all the same) */
     PL_GC_EVENTS_SENT = 27,       /* drop samples submitted */
     PL_GC_EVENTS_LOST = 28,       /* drop samples the channel had no room for */
-    PL_GC_SOURCES_FULL = 29,      /* drops the dropped-source table could not record */
+    PL_GC_SOURCES_FULL = 29,      /* drops the dropped-source table does not hold (a rival held the slot, or they were evicted) */
     PL_GC_MAX = 32,
 };
 #define PL_GC_FIRST_DROP PL_GC_DROP_RULE

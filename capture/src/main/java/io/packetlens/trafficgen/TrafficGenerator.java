@@ -7,24 +7,26 @@ import io.packetlens.ebpf.xsk.UmemConfig;
 import io.packetlens.ebpf.xsk.XskConfig;
 import io.packetlens.ebpf.xsk.XskSocket;
 import io.packetlens.ebpf.xsk.XskStatistics;
-import io.packetlens.packet.FlowFrames;
+import io.packetlens.packet.FrameSource;
 
 import java.lang.foreign.MemorySegment;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
 
 /**
- * Sends crafted frames ({@link FlowFrames}) out of one queue of an interface through an
- * AF_XDP TX ring, round-robin over the flows, as fast as the path takes them or at a given
- * rate. Back-pressure (a full TX ring, no completed frame yet, EAGAIN/EBUSY/ENOBUFS from the
+ * Sends crafted frames (a {@link FrameSource}: {@link io.packetlens.packet.FlowFrames} for many
+ * flows of one address pair, {@link io.packetlens.packet.SourceFrames} for floods from many
+ * source addresses, {@link io.packetlens.packet.FrameMix} for several interleaved) out of one
+ * queue of an interface through an AF_XDP TX ring, going through the source's frames in turn,
+ * as fast as the path takes them or at a given rate. Back-pressure (a full TX ring, no completed frame yet, EAGAIN/EBUSY/ENOBUFS from the
  * wake-up) is waited out and counted, never fatal: on veth a receiver with a native XDP
  * program pushes back this way, and AF_PACKET generators abort on it. Every UMEM frame holds
- * the template from the start, so a packet costs a six-byte stamp and a descriptor.
+ * the template from the start, so a packet costs a stamp of a few bytes and a descriptor.
  */
 public final class TrafficGenerator implements AutoCloseable {
     private static final int BATCH = 32;
 
-    private final FlowFrames frames;
+    private final FrameSource frames;
     private final Umem umem;
     private final XskSocket socket;
     private final Stamper stamper = new Stamper();
@@ -43,14 +45,14 @@ public final class TrafficGenerator implements AutoCloseable {
         }
     }
 
-    private TrafficGenerator(FlowFrames frames, Umem umem, XskSocket socket) {
+    private TrafficGenerator(FrameSource frames, Umem umem, XskSocket socket) {
         this.frames = frames;
         this.umem = umem;
         this.socket = socket;
     }
 
     /** Opens a send-only AF_XDP socket on {@code queue} of {@code ifname} (calling thread's namespace) and fills UMEM with the template. */
-    public static TrafficGenerator open(String ifname, int queue, FlowFrames frames, BindMode bindMode) {
+    public static TrafficGenerator open(String ifname, int queue, FrameSource frames, BindMode bindMode) {
         if (frames.size() > 4096) throw new IllegalArgumentException("frames larger than 4096 bytes do not fit a UMEM frame");
         int frameSize = frames.size() <= 2048 ? 2048 : 4096;
         Umem umem = Umem.create(UmemConfig.defaults().frameCount(4096).frameSize(frameSize).fillSize(64).completionSize(2048));
@@ -69,7 +71,7 @@ public final class TrafficGenerator implements AutoCloseable {
         return socket;
     }
 
-    public FlowFrames frames() {
+    public FrameSource frames() {
         return frames;
     }
 
@@ -110,14 +112,14 @@ public final class TrafficGenerator implements AutoCloseable {
         return new Result(completed, end - start, backPressure + socket.txBusy(), socket.statistics());
     }
 
-    /** Stamps the next flow into each frame handed out by the TX path. */
+    /** Stamps the next frame of the source into each buffer handed out by the TX path. */
     private final class Stamper implements TxFiller {
-        private int flow;
+        private int next;
 
         @Override
         public int fill(MemorySegment area, long offset, int capacity, int index) {
-            frames.stamp(area, offset, flow);
-            if (++flow == frames.flows()) flow = 0;
+            frames.stamp(area, offset, next);
+            if (++next == frames.frames()) next = 0;
             return frames.size();
         }
     }

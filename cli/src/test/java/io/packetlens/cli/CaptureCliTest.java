@@ -79,6 +79,62 @@ class CaptureCliTest {
     }
 
     @Test
+    void trafficgenFloodsFromEveryAddressOfAPrefixWithValidChecksums() throws Exception {
+        Path file = dir.resolve("flood.pcapng");
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            FutureTask<Integer> capture = new FutureTask<>(() -> b.call(() ->
+                    Main.run("capture", "-i", b.ifname(), "-w", file.toString(), "-c", "640", "--duration", "30", "tcp", "dst", "port", "7001")));
+            Thread.ofPlatform().start(capture);
+            for (int i = 0; i < 100 && !b.exec("bpftool", "-j", "net", "show").contains("\"xdp\":[{"); i++) Thread.sleep(100);
+            // 64 sources x 5 ports = 320 distinct SYNs, twice round
+            int gen = a.call(() -> Main.run("trafficgen", "-i", a.ifname(), "--count", "640", "--proto", "syn", "--sources", "10.77.1.0/26",
+                    "--flows", "320", "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7001"));
+            assertThat(gen).isZero();
+            assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
+            assertThat(stdout()).contains("sent 640 frames");
+            Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
+                    "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "tcp.flags", "-e", "tcp.checksum.status", "-e", "ip.checksum.status",
+                    "-e", "frame.len").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var rows = new String(p.getInputStream().readAllBytes()).lines().toList();
+            assertThat(p.waitFor()).isZero();
+            assertThat(rows).hasSize(640);
+            // SYN only, both checksums good, 60-byte frames
+            assertThat(rows).allMatch(r -> r.matches("10\\.77\\.1\\.\\d+\t\\d+\t0x0*2\t1\t1\t60"), "SYN from 10.77.1.0/26, checksums good (tshark: 1)");
+            assertThat(rows.stream().map(r -> r.split("\t")[0]).distinct().count()).isEqualTo(64);
+            assertThat(rows.stream().map(r -> r.split("\t")[0] + ":" + r.split("\t")[1]).distinct().count()).isEqualTo(320);
+        }
+    }
+
+    @Test
+    void theLiveEngineSendsTheSameFloodFromTheKernel() throws Exception {
+        Path file = dir.resolve("live.pcapng");
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            // the capture's XDP program gives b's veth the NAPI that xdp_frames need
+            FutureTask<Integer> capture = new FutureTask<>(() -> b.call(() ->
+                    Main.run("capture", "-i", b.ifname(), "-w", file.toString(), "-c", "640", "--duration", "30", "tcp", "dst", "port", "7002")));
+            Thread.ofPlatform().start(capture);
+            for (int i = 0; i < 100 && !b.exec("bpftool", "-j", "net", "show").contains("\"xdp\":[{"); i++) Thread.sleep(100);
+            int gen = a.call(() -> Main.run("trafficgen", "-i", a.ifname(), "--engine", "live", "--count", "640", "--proto", "syn",
+                    "--sources", "10.77.2.0/26", "--flows", "320", "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7002"));
+            assertThat(gen).isZero();
+            assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
+            assertThat(stdout()).contains("wrote 640 frames");
+            Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
+                    "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "tcp.flags", "-e", "tcp.checksum.status", "-e", "ip.checksum.status",
+                    "-e", "frame.len").redirectError(ProcessBuilder.Redirect.DISCARD).start();
+            var rows = new String(p.getInputStream().readAllBytes()).lines().toList();
+            assertThat(p.waitFor()).isZero();
+            assertThat(rows).hasSize(640);
+            assertThat(rows).allMatch(r -> r.matches("10\\.77\\.2\\.\\d+\t\\d+\t0x0*2\t1\t1\t60"), "SYN from 10.77.2.0/26, checksums good (tshark: 1)");
+            assertThat(rows.stream().map(r -> r.split("\t")[0] + ":" + r.split("\t")[1]).distinct().count()).isEqualTo(320);
+            assertThat(Main.run("trafficgen", "-i", "lo", "--engine", "live", "--count", "1", "--proto", "udp")).isEqualTo(2);
+            assertThat(stderr()).contains("--engine live sends --sources or --proto syn frames");
+        }
+    }
+
+    @Test
     void badInputIsAClearErrorAndLeaksNothing() throws Exception {
         int fds = OpenFds.count();
         Path file = dir.resolve("x.pcapng");
@@ -90,6 +146,10 @@ class CaptureCliTest {
         assertThat(stderr()).contains("Invalid value for option '--mode': expected one of [MIRROR, STEAL]");
         assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--size", "20")).isEqualTo(2);
         assertThat(stderr()).contains("frame size must be 42..");
+        assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--sources", "10.77.0.1/16")).isEqualTo(2);
+        assertThat(stderr()).contains("--sources: '10.77.0.1/16' has host bits set");
+        assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--proto", "tcp", "--sources", "10.77.0.0/16")).isEqualTo(2);
+        assertThat(stderr()).contains("--sources sends udp or syn frames");
         assertThat(OpenFds.count()).isEqualTo(fds);
         try (Lab lab = Lab.create()) {
             Host a = lab.a();

@@ -129,13 +129,17 @@ public final class BpfProgram implements AutoCloseable {
             a.set(JAVA_LONG, BpfAttr.TestRun.DATA_IN, in.address());
             a.set(JAVA_LONG, BpfAttr.TestRun.DATA_OUT, out.address());
             a.set(JAVA_INT, BpfAttr.TestRun.REPEAT, run.repeat());
+            a.set(JAVA_INT, BpfAttr.TestRun.FLAGS, run.flags());
+            a.set(JAVA_INT, BpfAttr.TestRun.BATCH_SIZE, run.batchSize());
             if (run.context() != null) {
                 a.set(JAVA_INT, BpfAttr.TestRun.CTX_SIZE_IN, run.context().length);
                 a.set(JAVA_LONG, BpfAttr.TestRun.CTX_IN, ctx.address());
             }
             int r = Syscalls.bpf(BpfCmd.PROG_TEST_RUN, a, BpfAttr.TestRun.SIZE);
             if (r < 0) {
-                String hint = r == -Errno.EINVAL ? " (frame too short for the program type, or test-run unsupported for " + type + ")"
+                String hint = r == -Errno.EINVAL && (run.flags() & TestRun.LIVE_FRAMES) != 0
+                        ? " (live frames need an XDP program, kernel 5.18 or later, and a frame of at least 14 bytes that fits a page)"
+                        : r == -Errno.EINVAL ? " (frame too short for the program type, or test-run unsupported for " + type + ")"
                         : r == -Errno.ENOSPC ? " (output frame larger than dataOutSize " + run.dataOutSize() + ")" : "";
                 throw BpfException.of("test-run of program " + name + hint, -r);
             }

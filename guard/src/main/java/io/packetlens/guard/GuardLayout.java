@@ -41,7 +41,7 @@ public final class GuardLayout {
     /** {@code struct pl_guard_set}, 96 bytes. */
     public static final class Set {
         public static final int SIZE = 96, SRC_ANY = 0, DST_ANY = 32, GENERATION = 64, FRAG_TIMEOUT_NS = 72, NRULES = 80,
-                DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90;
+                DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90, LOOKUP_SRC = 91, LOOKUP_DST = 92, BANS = 93;
     }
 
     /** {@code struct pl_guard_active}, 16 bytes. */
@@ -99,9 +99,9 @@ public final class GuardLayout {
         public static final int SIZE = 16, EXPIRES_NS = 0, TAG = 8;
     }
 
-    /** {@code struct pl_guard_source_key}, 20 bytes. */
-    public static final class SourceKey {
-        public static final int SIZE = 20, FAMILY = 0, ADDR = 4;
+    /** {@code struct pl_guard_source}, 40 bytes: a per-CPU slot of the dropped-source table. */
+    public static final class Source {
+        public static final int SIZE = 40, FAMILY = 0, CONTEST = 4, ADDR = 8, PACKETS = 24, BYTES = 32;
     }
 
     /** {@code struct pl_guard_event}, 160 bytes. */
@@ -119,7 +119,9 @@ public final class GuardLayout {
                 "icmp_code", Rule.ICMP_CODE, "tcp_mask", Rule.TCP_MASK, "tcp_value", Rule.TCP_VALUE));
         m.put("pl_guard_set", of("src_any", Set.SRC_ANY, "dst_any", Set.DST_ANY, "generation", Set.GENERATION,
                 "frag_timeout_ns", Set.FRAG_TIMEOUT_NS, "nrules", Set.NRULES, "default_action", Set.DEFAULT_ACTION,
-                "dry_run", Set.DRY_RUN, "frag_fail_closed", Set.FRAG_FAIL_CLOSED));
+                "dry_run", Set.DRY_RUN, "frag_fail_closed", Set.FRAG_FAIL_CLOSED,
+                "lookup_src", Set.LOOKUP_SRC, "lookup_dst", Set.LOOKUP_DST,
+                "bans", Set.BANS));
         m.put("pl_guard_active", of("slot", Active.SLOT, "generation", Active.GENERATION));
         m.put("pl_guard_limit", of("pkt_interval_ns", Limit.PKT_INTERVAL_NS, "pkt_window_ns", Limit.PKT_WINDOW_NS,
                 "byte_interval_q16", Limit.BYTE_INTERVAL_Q16, "byte_window_ns", Limit.BYTE_WINDOW_NS, "ban_ns", Limit.BAN_NS,
@@ -138,7 +140,8 @@ public final class GuardLayout {
                 "dropped", Bucket.DROPPED));
         m.put("pl_guard_ban_key", of("prefixlen", BanKey.PREFIXLEN, "family", BanKey.FAMILY, "addr", BanKey.ADDR));
         m.put("pl_guard_ban", of("expires_ns", Ban.EXPIRES_NS, "tag", Ban.TAG));
-        m.put("pl_guard_source_key", of("family", SourceKey.FAMILY, "addr", SourceKey.ADDR));
+        m.put("pl_guard_source", of("family", Source.FAMILY, "contest", Source.CONTEST, "addr", Source.ADDR, "packets", Source.PACKETS,
+                "bytes", Source.BYTES));
         m.put("pl_guard_event", of("ts_ns", Event.TS_NS, "generation", Event.GENERATION, "pkt_len", Event.PKT_LEN,
                 "rule", Event.RULE, "reason", Event.REASON, "slot", Event.SLOT, "cap_len", Event.CAP_LEN, "family", Event.FAMILY,
                 "proto", Event.PROTO, "ifindex", Event.IFINDEX, "data", Event.DATA));
@@ -158,9 +161,9 @@ public final class GuardLayout {
         m.put("pl_guard_frag", Frag.SIZE);
         m.put("pl_guard_bucket_key", BucketKey.SIZE);
         m.put("pl_guard_bucket", Bucket.SIZE);
+        m.put("pl_guard_source", Source.SIZE);
         m.put("pl_guard_ban_key", BanKey.SIZE);
         m.put("pl_guard_ban", Ban.SIZE);
-        m.put("pl_guard_source_key", SourceKey.SIZE);
         m.put("pl_guard_event", Event.SIZE);
         m.put("pl_guard_rule_name", RuleName.SIZE);
         return m;

@@ -17,7 +17,7 @@ import java.util.Objects;
  * @param prefixCapacity      minimum entries of each prefix trie (both slots together; at least twice the initial ruleset's)
  * @param bucketTableSize     rate-limit buckets (sources or source prefixes) held at once
  * @param banTableSize        bans held at once
- * @param dropSourceTableSize sources whose drops are counted for "top dropped sources" (LRU)
+ * @param dropSourceTableSize slots of the per-CPU table behind "top dropped sources" (rounded up to a power of two)
  * @param bucketInsertsPerSecond new buckets made per second at most (0: unbounded), with bursts of {@code bucketInsertBurst}
  * @param sampleEvery         one drop in this many is sent as a sample event (0: none)
  * @param perCpuBuckets       each CPU its own buckets (PERCPU_HASH) instead of shared ones; see docs/GUARD.md

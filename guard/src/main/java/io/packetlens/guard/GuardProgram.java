@@ -169,7 +169,9 @@ public final class GuardProgram implements AutoCloseable {
         spec.map(GuardLayout.BUCKETS).maxEntries(options.bucketTableSize())
                 .type(options.perCpuBuckets() ? MapType.PERCPU_HASH : MapType.HASH);
         spec.map(GuardLayout.BANS).maxEntries(options.banTableSize());
-        spec.map(GuardLayout.DROP_SOURCES).maxEntries(options.dropSourceTableSize());
+        int sourceBits = Math.max(4, 32 - Integer.numberOfLeadingZeros(Math.max(1, options.dropSourceTableSize() - 1)));
+        spec.map(GuardLayout.DROP_SOURCES).maxEntries(1 << Math.min(sourceBits, 24));
+        spec.variable("cfg_source_bits").set(Math.min(sourceBits, 24));
         spec.variable("cfg_percpu_buckets").set(options.perCpuBuckets());
         long interval = options.bucketInsertsPerSecond() > 0 ? Math.max(1, 1_000_000_000L / options.bucketInsertsPerSecond()) : 0;
         spec.variable("cfg_insert_interval_ns").set(interval);
@@ -491,6 +493,9 @@ public final class GuardProgram implements AutoCloseable {
         set.set(JAVA_BYTE, GuardLayout.Set.DEFAULT_ACTION, (byte) (c.defaultDeny() ? 1 : 0));
         set.set(JAVA_BYTE, GuardLayout.Set.DRY_RUN, (byte) (c.dryRun() ? 1 : 0));
         set.set(JAVA_BYTE, GuardLayout.Set.FRAG_FAIL_CLOSED, (byte) (c.fragmentFailClosed() ? 1 : 0));
+        set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_SRC, (byte) (c.sources().isEmpty() ? 0 : 1));
+        set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_DST, (byte) (c.destinations().isEmpty() ? 0 : 1));
+        set.set(JAVA_BYTE, GuardLayout.Set.BANS, (byte) (c.limiters().stream().anyMatch(l -> l.banNs() > 0) ? 1 : 0));
         key4.set(JAVA_INT, 0, idle);
         object.map(GuardLayout.SETS).update(key4, set);
         // the swap: one store of the slot the program reads once per packet

@@ -130,19 +130,41 @@ public final class GuardView implements AutoCloseable {
         List<GuardProgram.TableFill> out = new ArrayList<>();
         for (String t : List.of(GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST)) {
             BpfMap m = map(t);
-            out.add(new GuardProgram.TableFill(t, m.keys().size(), m.maxEntries()));
+            // an array's keys are all its slots: the dropped-source table's fill is its slots in use on any CPU
+            int used = t.equals(GuardLayout.DROP_SOURCES) ? sourceSlots().size() : m.keys().size();
+            out.add(new GuardProgram.TableFill(t, used, m.maxEntries()));
         }
         return out;
     }
 
-    /** The sources with the most dropped packets (from an LRU table: under a flood of spoofed sources, an estimate). */
+    /**
+     * The sources with the most dropped packets, summed over CPUs. The table is a per-CPU heavy-hitter table (see
+     * {@code struct pl_guard_source}): a source that drops steadily is counted exactly; under a spray of spoofed
+     * sources the light ones come and go, and what the table does not hold is counted as {@link DropReason#SOURCES_FULL}.
+     */
     public synchronized List<GuardProgram.DroppedSource> topDroppedSources(int n) {
-        List<GuardProgram.DroppedSource> out = new ArrayList<>();
-        map(GuardLayout.DROP_SOURCES).forEach((k, v) -> out.add(new GuardProgram.DroppedSource(
-                GuardProgram.address(k.get(JAVA_BYTE, GuardLayout.SourceKey.FAMILY), k, GuardLayout.SourceKey.ADDR),
-                new Count(v.get(JAVA_LONG, 0), v.get(JAVA_LONG, 8)))));
+        List<GuardProgram.DroppedSource> out = new ArrayList<>(sourceSlots().values());
         out.sort(Comparator.comparingLong((GuardProgram.DroppedSource d) -> d.count().packets()).reversed());
         return out.subList(0, Math.min(n, out.size()));
+    }
+
+    /** Every source the table holds on some CPU, its drops summed over CPUs (a source has the same slot on all). */
+    private Map<java.net.InetAddress, GuardProgram.DroppedSource> sourceSlots() {
+        Map<java.net.InetAddress, GuardProgram.DroppedSource> by = new java.util.LinkedHashMap<>();
+        BpfMap m = map(GuardLayout.DROP_SOURCES);
+        int stride = io.packetlens.ebpf.PerCpu.stride(GuardLayout.Source.SIZE);
+        m.forEach((k, v) -> {
+            for (long off = 0; off + GuardLayout.Source.SIZE <= v.byteSize(); off += stride) {
+                long packets = v.get(JAVA_LONG, off + GuardLayout.Source.PACKETS);
+                if (packets == 0) continue;
+                java.net.InetAddress a = GuardProgram.address(v.get(JAVA_BYTE, off + GuardLayout.Source.FAMILY), v.asSlice(off),
+                        GuardLayout.Source.ADDR);
+                long bytes = v.get(JAVA_LONG, off + GuardLayout.Source.BYTES);
+                by.merge(a, new GuardProgram.DroppedSource(a, new Count(packets, bytes)),
+                        (x, y) -> new GuardProgram.DroppedSource(a, x.count().plus(y.count())));
+            }
+        });
+        return by;
     }
 
     /** Bans in force (expired ones not yet removed are left out). */

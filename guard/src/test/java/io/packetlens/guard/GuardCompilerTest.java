@@ -46,6 +46,22 @@ class GuardCompilerTest {
     }
 
     @Test
+    void aHundredThousandPrefixBlocklistCompilesWithItsCoveringPrefixes() {
+        // 100,000 /32s, every tenth inside 10.5.0.0/16 of a second rule: a quadratic cover took minutes here
+        StringBuilder y = new StringBuilder("rules:\n  - {name: wide, action: count, source: [10.5.0.0/16]}\n  - {name: list, action: deny, source: [");
+        for (int i = 0; i < 100_000; i++) {
+            int a = i % 10 == 0 ? (10 << 24 | 5 << 16 | (i / 10)) : (11 << 24 | i);
+            y.append(i == 0 ? "" : ", ").append(a >>> 24).append('.').append(a >>> 16 & 255).append('.').append(a >>> 8 & 255).append('.').append(a & 255);
+        }
+        y.append("]}\n");
+        CompiledRuleSet c = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(60),
+                () -> GuardCompiler.compile(RulesReader.parse(y.toString())));
+        assertThat(c.sources()).hasSize(100_001);
+        assertThat(c.sources().stream().filter(e -> e.length() == 32 && e.bits()[0] == 0b11).count()).as("/32s inside the /16").isEqualTo(10_000);
+        assertThat(c.sources().stream().filter(e -> e.length() == 32 && e.bits()[0] == 0b10).count()).isEqualTo(90_000);
+    }
+
+    @Test
     void limitersBecomeGcraParameters() {
         CompiledRuleSet c = GuardCompiler.compile(RulesReader.parse("""
                 rate-limits:

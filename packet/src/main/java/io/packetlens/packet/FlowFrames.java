@@ -15,7 +15,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * base + i / 64512), and the transport checksum, which is computed incrementally from a precomputed sum (RFC 1624):
  * stamping flow i into a frame already holding the template writes six bytes and allocates nothing.
  */
-public final class FlowFrames {
+public final class FlowFrames implements FrameSource {
     public static final int ETH = 14, IP = 20, UDP = 8, TCP = 20;
     private static final int PORTS = 64512;
     private static final int MAX_SIZE = 9000;
@@ -69,11 +69,18 @@ public final class FlowFrames {
         this.partialSum = Checksums.sum(zeroed, l4, l4len, pseudo);
     }
 
+    @Override
     public int size() {
         return template.length;
     }
 
     public int flows() {
+        return flows;
+    }
+
+    /** One frame per flow: {@link #flows()}. */
+    @Override
+    public int frames() {
         return flows;
     }
 
@@ -90,11 +97,13 @@ public final class FlowFrames {
     }
 
     /** Copies the whole template to {@code offset} of {@code dst}. */
+    @Override
     public void writeTemplate(MemorySegment dst, long offset) {
         MemorySegment.copy(template, 0, dst, JAVA_BYTE, offset, template.length);
     }
 
     /** Turns a template already at {@code offset} into a frame of flow {@code flow}: ports and checksum. */
+    @Override
     public void stamp(MemorySegment dst, long offset, int flow) {
         int sp = srcPort(flow), dp = dstPort(flow);
         int c = ~Checksums.fold(partialSum + sp + dp) & 0xffff;
@@ -106,6 +115,7 @@ public final class FlowFrames {
     }
 
     /** Flow {@code flow}'s frame as bytes (tests, diagnostics). */
+    @Override
     public byte[] frame(int flow) {
         MemorySegment m = MemorySegment.ofArray(template.clone());
         stamp(m, 0, flow);
