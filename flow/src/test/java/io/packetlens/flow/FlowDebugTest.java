@@ -69,8 +69,8 @@ class FlowDebugTest {
         int offJited, onJited;
         // an unfiltered private instance: every bpf_printk line, whatever its tag
         try (TracePipe pipe = TracePipe.openInstance("pl-flowdebug-" + ProcessHandle.current().pid());
-             FlowProgram quiet = FlowProgram.load(XDP_ONLY);
-             FlowProgram loud = FlowProgram.load(XDP_ONLY.debugTag(0x600d))) {
+             FlowProgram quiet = FlowProgram.load(FlowConfig.defaults());
+             FlowProgram loud = FlowProgram.load(FlowConfig.defaults().debugTag(0x600d))) {
             run(quiet, Frames.nonIp(ethertype, 46), 5);
             run(quiet, Frames.udp4(4000, 9000, 10), 1);
             run(loud, Frames.nonIp(sentinel, 46), 1);
@@ -86,6 +86,11 @@ class FlowDebugTest {
             on = l.xlatedInstructions();
             offJited = q.info().jitedLength();
             onJited = l.info().jitedLength();
+            for (FlowProgram.Hook h : List.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS)) {
+                byte[] tcOff = quiet.program(h).xlatedInstructions(), tcOn = loud.program(h).xlatedInstructions();
+                assertThat(HelperCalls.count(tcOff, "bpf_trace_printk") + HelperCalls.count(tcOff, "bpf_trace_vprintk")).as("%s off", h).isZero();
+                assertThat(HelperCalls.count(tcOn, "bpf_trace_vprintk")).as("%s on", h).isGreaterThanOrEqualTo(4);
+            }
             assertThat(quiet.otherCounts().values().stream().mapToLong(Count::packets).sum()).as("the frames did run").isEqualTo(5);
         }
         assertThat(seen).as("only the loud copy's sentinel").extracting(TraceLine::message).singleElement().asString()
