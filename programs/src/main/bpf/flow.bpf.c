@@ -8,6 +8,10 @@
 #include "packetlens_events.h"
 #include "packetlens_chain.h"
 #include <linux/pkt_cls.h>
+/* --debug-kernel: PL_DEBUG lines tagged "flow" (io.packetlens.ebpf.tracing.KernelDebugLog); with the
+ * pl_debug switch off (the default) the verifier removes every one of them. */
+#define PL_DEBUG_PROG "flow"
+#include "packetlens_debug.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -127,9 +131,10 @@ struct pl_flow_event {
 /* Hands a filled record to the channel and counts its fate in flow_counters. */
 static __always_inline void pl_event_submit(void *ctx, void *ev, __u32 size)
 {
-    if (pl_submit(ctx, flow_events, ev, size))
+    if (pl_submit(ctx, flow_events, ev, size)) {
         pl_count(PL_CNT_EVENTS_LOST, size); /* perf output refused (no room, no reader) */
-    else
+        PL_DEBUG("event lost: the perf buffer refused %u bytes", size);
+    } else
         pl_count(PL_CNT_EVENTS_SENT, size);
 }
 
@@ -138,6 +143,7 @@ static __always_inline void pl_event(void *ctx, __u8 kind, struct pl_parsed *p, 
     struct pl_flow_event *ev = pl_reserve(flow_events, sizeof(*ev));
     if (!ev) {
         pl_count(PL_CNT_EVENTS_LOST, sizeof(*ev));
+        PL_DEBUG("event lost: no room in the ring for a kind %u event", kind);
         return;
     }
     ev->ts_ns = now;
@@ -158,6 +164,7 @@ static __always_inline void pl_sample(void *ctx, int xdp, struct pl_parsed *p, _
     struct pl_flow_event *ev = pl_reserve(flow_events, size);
     if (!ev) {
         pl_count(PL_CNT_EVENTS_LOST, size);
+        PL_DEBUG("event lost: no room in the ring for a sample");
         return;
     }
     __u32 cap = len;
@@ -268,6 +275,9 @@ static __always_inline void pl_flow_add(struct pl_flow_stats *s, struct pl_parse
 static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u32 len, __u64 now)
 {
     if (reason != PL_FLOW) {
+        /* why a frame is not a flow: once per frame, but these are the frames being debugged */
+        PL_DEBUG("not a flow: reason %d (1 not IP, 2 truncated, 3 malformed, 4 extension headers) ethertype 0x%04x proto %u len %u",
+                 reason, p->pkt.ethertype, p->pkt.last_proto, len);
         struct pl_other_key ok = {
             .ifindex = p->key.ifindex,
             .ethertype = p->pkt.ethertype,
@@ -284,6 +294,7 @@ static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u3
             c = bpf_map_lookup_elem(&flow_other, &ok); /* EEXIST: another CPU was first */
             if (!c) {
                 pl_count(PL_CNT_OTHER_FULL, len);
+                PL_DEBUG("other table full (err %ld): reason %d ethertype 0x%04x counted as other-full", err, reason, p->pkt.ethertype);
                 return 0;
             }
         }
@@ -307,14 +318,17 @@ static __always_inline int pl_flow_account(struct pl_parsed *p, int reason, __u3
             .ip_bytes = p->pkt.ip_len,
         };
         long err = bpf_map_update_elem(&flow_table, &p->key, &first, BPF_NOEXIST);
-        if (!err)
+        if (!err) {
+            PL_DEBUG_PACKET(&p->pkt, "new flow");
             return 1;
+        }
         /* EEXIST: another CPU inserted the flow meanwhile; anything else (E2BIG, ENOMEM)
          * means the table is full. If the entry is gone again (user space evicted it
          * between the two calls) the packet still counts, as overflow. */
         s = err == -17 /* EEXIST */ ? bpf_map_lookup_elem(&flow_table, &p->key) : 0;
         if (!s) {
             pl_count(PL_CNT_TABLE_FULL, len);
+            PL_DEBUG_PACKET(&p->pkt, "flow table full (err %ld), counted as overflow:", err);
             return -1;
         }
     }

@@ -10,6 +10,10 @@
 #include "packetlens_events.h"
 #include "packetlens_chain.h"
 #include <linux/pkt_cls.h>
+/* --debug-kernel: PL_DEBUG lines tagged "guard" (io.packetlens.ebpf.tracing.KernelDebugLog); with the
+ * pl_debug switch off (the default) the verifier removes every one of them. */
+#define PL_DEBUG_PROG "guard"
+#include "packetlens_debug.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -360,10 +364,13 @@ static __noinline void pl_ban(struct pl_guard_limit *l, struct pl_guard_bucket_k
     key.family = bk->family;
     __builtin_memcpy(key.addr, bk->addr, 16);
     struct pl_guard_ban ban = { .expires_ns = now + l->ban_ns, .tag = l->tag };
-    if (bpf_map_update_elem(&guard_bans, &key, &ban, BPF_ANY))
+    if (bpf_map_update_elem(&guard_bans, &key, &ban, BPF_ANY)) {
         pl_guard_count(PL_GC_BAN_TABLE_FULL, 0);
-    else
+        PL_DEBUG("ban table full: a /%u source over limit %u is not banned", bk->prefix, l->tag);
+    } else {
         pl_guard_count(PL_GC_BANS_ADDED, 0);
+        PL_DEBUG("banned a /%u source of limit %u for %llu ms", bk->prefix, l->tag, l->ban_ns / 1000000);
+    }
 }
 
 /* A rate-limit rule decided: PL_PASS within the limit, else a drop reason. */
@@ -600,6 +607,8 @@ static __noinline void pl_later_fragment(struct pl_guard_set *set, struct pl_pac
     pl_frag_key(&k, p);
     struct pl_guard_frag *f = bpf_map_lookup_elem(&guard_frags, &k);
     if (!f || f->expires_ns < now) {
+        PL_DEBUG("fragment table miss: later fragment of datagram 0x%x at offset %u has no first fragment (%s)",
+                 p->frag_id, lo, f ? "expired" : "unknown");
         if (set->frag_fail_closed) {
             v->drop = 1;
             v->reason = PL_GC_DROP_FRAG_NO_FIRST;
@@ -687,6 +696,8 @@ static __noinline void pl_first_fragment(struct pl_guard_set *set, struct pl_pac
         return;
     }
     /* the table is full */
+    PL_DEBUG("fragment table full: datagram 0x%x not remembered, its followers %s", p->frag_id,
+             set->frag_fail_closed ? "will be dropped" : "will pass");
     if (set->frag_fail_closed) {
         v->drop = 1;
         v->reason = PL_GC_DROP_FRAG_FULL;
@@ -901,6 +912,8 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
     }
     pl_guard_count(PL_GC_DROPPED, len);
     pl_guard_count(st.v.reason, len);
+    /* reason: a PL_GC_DROP_* code (io.packetlens.guard.DropReason); rule: the rule's index, or PL_GUARD_NO_RULE */
+    PL_DEBUG_PACKET(&st.p, "drop reason %u rule %u%s:", st.v.reason, st.v.rule, st.dry_run ? " (dry run: passed)" : "");
     if (st.p.family)
         pl_drop_source(&st.p, len);
     if (cfg_sample_every && bpf_get_prandom_u32() % cfg_sample_every == 0)

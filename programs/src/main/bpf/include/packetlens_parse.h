@@ -275,4 +275,20 @@ static __always_inline int pl_parse(void *data, void *end, int hw_vlan, struct p
     return PL_PARSE_NOT_IP;
 }
 
+/* A debug line (packetlens_debug.h's PL_DEBUG, which a program that uses this includes) about a parsed
+ * packet: fmt and its arguments, then the packet's addresses, ports and protocol, IPv4 dotted (from
+ * the mapped address) and IPv6 in full (bpf_printk has %pI4 and %pI6 but no compressed %pI6c).
+ * Tested on pl_debug first, so that with the switch off the verifier removes the family test too. */
+#define PL_DEBUG_PACKET(pkt, fmt, args...)                                                            \
+    do {                                                                                            \
+        if (pl_debug) {                                                                             \
+            if ((pkt)->family == 4)                                                                 \
+                PL_DEBUG(fmt " %pI4:%u -> %pI4:%u proto %u", ##args, (pkt)->src + 12, (pkt)->sport, \
+                         (pkt)->dst + 12, (pkt)->dport, (pkt)->proto);                              \
+            else                                                                                    \
+                PL_DEBUG(fmt " [%pI6]:%u -> [%pI6]:%u proto %u", ##args, (pkt)->src, (pkt)->sport,  \
+                         (pkt)->dst, (pkt)->dport, (pkt)->proto);                                   \
+        }                                                                                           \
+    } while (0)
+
 #endif

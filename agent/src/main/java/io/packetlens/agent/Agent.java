@@ -2,6 +2,7 @@ package io.packetlens.agent;
 
 import io.packetlens.agent.metrics.MetricsServer;
 import io.packetlens.ebpf.netns.NetworkNamespace;
+import io.packetlens.ebpf.tracing.KernelDebugLog;
 import io.packetlens.export.ExportContext;
 import io.packetlens.export.ExporterRunner;
 import io.packetlens.export.ExporterSpec;
@@ -55,6 +56,8 @@ public final class Agent implements AutoCloseable {
     /** The guard's last snapshot once it was let go at stop (its maps are closed then). */
     private GuardSnapshot finalGuard;
     private MetricsServer metrics;
+    /** With {@code debug-kernel}: the reader of packetlens's programs' debug prints, started before they load. */
+    private KernelDebugLog debugLog;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition wake = lock.newCondition();
     private volatile boolean stopRequested;
@@ -83,6 +86,9 @@ public final class Agent implements AutoCloseable {
     }
 
     private void open() {
+        // first, so that the programs' first prints (at load and attach) are read
+        if (config.debugKernel()) debugLog = KernelDebugLog.start();
+        int debugTag = debugLog == null ? 0 : debugLog.tag();
         for (ExporterSpec spec : config.exporters()) {
             ExporterRunner r = spec.start(new ExportContext(this::interfaceName, config.observationDomain()));
             runners.add(r);
@@ -93,7 +99,7 @@ public final class Agent implements AutoCloseable {
         // both at XDP on one interface: the guard first in the interface's XDP chain, the flow monitor behind it
         boolean share = gc != null && config.runsFlows() && gc.hook() == io.packetlens.guard.GuardProgram.Hook.XDP
                 && config.flows().hook() == MonitorConfig.Hook.XDP && guardInterfaces.stream().anyMatch(config.interfaces()::contains);
-        if (gc != null) guard = GuardPart.load(gc, config.guardPin(), config.chainRoot());
+        if (gc != null) guard = GuardPart.load(gc, config.guardPin(), config.chainRoot(), debugTag);
         if (config.runsFlows()) {
             MonitorConfig mc = config.monitorConfig();
             io.packetlens.flow.XdpSharing sharing = share && mc.xdpSharing().policy() == io.packetlens.flow.XdpSharing.Policy.AUTO
@@ -103,7 +109,7 @@ public final class Agent implements AutoCloseable {
             mc = mc.withXdpSharing(ownRoot ? sharing : sharing.root(config.chainRoot()));
             if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
             if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
-            monitor = new FlowMonitor(mc, FlowClock.system());
+            monitor = new FlowMonitor(mc, FlowClock.system(), debugTag);
             monitor.onFinishedFlow(f -> {
                 for (ExporterRunner r : runners) r.offer(f);
             });
@@ -116,6 +122,7 @@ public final class Agent implements AutoCloseable {
         if (config.metrics() != null) {
             metrics = new MetricsServer(config.metrics(), this::snapshot);
             metrics.programStats(this::programIds, config.programStats());
+            if (debugLog != null) metrics.kernelDebug(debugLog);
         }
         // the firewall first: in force before anything else runs on the interfaces
         if (guard != null) {
@@ -128,6 +135,10 @@ public final class Agent implements AutoCloseable {
             for (InterfaceSpec i : config.interfaces()) attach(i);
             LOG.log(System.Logger.Level.INFO, "attached to " + config.interfaces() + (monitor.program().reusedTables()
                     ? ", carrying on with the tables pinned in " + monitor.program().pins().directory() : ""));
+        }
+        if (debugLog != null && pinned()) {
+            LOG.log(System.Logger.Level.WARNING, "--debug-kernel with pinned programs: they keep their debug prints after this process "
+                    + "ends, until a start without it replaces them (or they are removed: --unpin, guard stop)");
         }
         last = snapshot();
     }
@@ -191,6 +202,7 @@ public final class Agent implements AutoCloseable {
         } finally {
             runners.forEach(ExporterRunner::close);
             if (metrics != null) metrics.close();
+            if (debugLog != null) debugLog.close();
         }
     }
 
@@ -202,6 +214,11 @@ public final class Agent implements AutoCloseable {
 
     public AgentConfig config() {
         return config;
+    }
+
+    /** The kernel debug log ({@code debug-kernel}), or null when it is off. */
+    public KernelDebugLog kernelDebugLog() {
+        return debugLog;
     }
 
     /** The flow monitor (its program, its table). */
@@ -329,7 +346,11 @@ public final class Agent implements AutoCloseable {
             try {
                 if (monitor != null) monitor.close();
             } finally {
-                if (metrics != null) metrics.close();
+                try {
+                    if (metrics != null) metrics.close();
+                } finally {
+                    if (debugLog != null) debugLog.close(); // last: what the programs printed while stopping is read too
+                }
             }
         }
     }

@@ -22,10 +22,12 @@ import java.util.List;
  * @param guard             the firewall ({@code guard:}), or null
  * @param programStats      turn the kernel's BPF statistics on while the agent runs ({@code metrics.program-stats}), so
  *                          that packetlens's own programs' run counts and times are metrics (a few ns per program run)
+ * @param debugKernel       load packetlens's programs with their debug prints on and log them ({@code debug-kernel: true},
+ *                          {@code --debug-kernel}; see {@link io.packetlens.ebpf.tracing.KernelDebugLog})
  */
 public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, List<ExporterSpec> exporters,
                           InetSocketAddress metrics, Path pin, long observationDomain, boolean flowsEnabled, GuardConfig guard,
-                          boolean programStats) {
+                          boolean programStats, boolean debugKernel) {
     /** Prometheus's default for packetlens: loopback only. */
     public static final InetSocketAddress DEFAULT_METRICS = new InetSocketAddress("127.0.0.1", 9464);
     /** The flow tables' place under {@link #pin}. */
@@ -39,7 +41,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public static AgentConfig defaults() {
-        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null, false);
+        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null, false, false);
     }
 
     /** The flow monitor's configuration with the agent's pin directory applied. */
@@ -49,15 +51,15 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withInterfaces(List<InterfaceSpec> v) {
-        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats);
+        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
     }
 
     public AgentConfig withFlows(MonitorConfig v) {
-        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats);
+        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
     }
 
     public AgentConfig withExporters(List<ExporterSpec> v) {
-        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard, programStats);
+        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
     }
 
     /** This configuration with one more exporter (for example standard output for {@code --json}). */
@@ -68,7 +70,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withMetrics(InetSocketAddress v) {
-        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard, programStats);
+        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
     }
 
     /** Whether the flow monitor runs: it is enabled and there are interfaces for it. */
@@ -87,18 +89,23 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withFlowsEnabled(boolean v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard, programStats);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard, programStats, debugKernel);
     }
 
     public AgentConfig withGuard(GuardConfig v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v, programStats);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v, programStats, debugKernel);
     }
 
     public AgentConfig withProgramStats(boolean v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, v);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, v, debugKernel);
+    }
+
+    /** Loads packetlens's programs with their debug prints on, logged through {@link io.packetlens.ebpf.tracing.KernelDebugLog}. */
+    public AgentConfig withDebugKernel(boolean v) {
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, v);
     }
 
     public AgentConfig withPin(Path v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard, programStats);
+        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard, programStats, debugKernel);
     }
 }

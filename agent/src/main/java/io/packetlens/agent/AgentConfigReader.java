@@ -20,13 +20,13 @@ import java.util.Set;
 
 /**
  * Reads the agent's YAML configuration: {@code interfaces}, {@code flows}, {@code view}, {@code alerts},
- * {@code exporters}, {@code metrics}, {@code pin} and {@code observation-domain}. Every key is checked, and each
+ * {@code exporters}, {@code metrics}, {@code pin}, {@code observation-domain}, {@code guard} and {@code debug-kernel}. Every key is checked, and each
  * exporter entry by its own type; an error names the key and its line, and is raised before anything is loaded or
  * attached. Keys of the flat layout that {@code flows --config} used to read are pointed to their new place.
  */
 public final class AgentConfigReader {
     static final Set<String> KEYS = Set.of("interfaces", "flows", "view", "alerts", "exporters", "metrics", "pin", "observation-domain",
-            "guard");
+            "guard", "debug-kernel");
     static final Set<String> GUARD_KEYS = Set.of("interfaces", "hook", "xdp-mode", "rules", "ruleset", "dry-run", "scope", "sample-every");
     /** Keys of the older flat layout, and where they are now. */
     static final Map<String, String> MOVED = Map.of(
@@ -66,7 +66,8 @@ public final class AgentConfigReader {
         long domain = top.optional("observation-domain", n -> n.integer(0, 0xffff_ffffL), 0L);
         List<ExporterSpec> exporters = top.has("exporters") ? ExporterConfigs.read(top.child("exporters")) : List.of();
         GuardConfig guard = top.optional("guard", AgentConfigReader::guard, null);
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard, programStats);
+        boolean debugKernel = top.optional("debug-kernel", ConfigNode::bool, false);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard, programStats, debugKernel);
     }
 
     static List<InterfaceSpec> interfaces(ConfigNode list) {

@@ -40,10 +40,13 @@ final class GuardPart implements AutoCloseable {
         this.rulesModified = modified();
     }
 
-    /** Loads the guard with the configured rules (pinned under {@code pin} unless process-scoped); attaches nothing yet. */
-    static GuardPart load(GuardConfig config, Path pin, Path chainRoot) {
+    /**
+     * Loads the guard with the configured rules (pinned under {@code pin} unless process-scoped), its debug prints on for
+     * the kernel debug log of tag {@code debugTag} (0: off); attaches nothing yet.
+     */
+    static GuardPart load(GuardConfig config, Path pin, Path chainRoot, int debugTag) {
         GuardOptions options = config.processScoped() ? GuardOptions.unpinned() : GuardOptions.pinned(pin);
-        options = options.sampleEvery(config.sampleEvery()).chainRoot(chainRoot);
+        options = options.sampleEvery(config.sampleEvery()).chainRoot(chainRoot).debugTag(debugTag);
         boolean existed = !config.processScoped() && Files.exists(pin.resolve("guard_active"));
         GuardProgram p = GuardProgram.load(config.effective(config.rules()), options);
         return new GuardPart(config, p, existed);

@@ -19,6 +19,14 @@ class AgentConfigReaderTest {
         assertThat(c.metrics()).isEqualTo(AgentConfig.DEFAULT_METRICS);
         assertThat(c.exporters()).isEmpty();
         assertThat(c.pin()).isNull();
+        assertThat(c.debugKernel()).isFalse();
+    }
+
+    @Test
+    void debugKernelTurnsThePrintsOn() {
+        assertThat(AgentConfigReader.parse("debug-kernel: true").debugKernel()).isTrue();
+        assertThat(AgentConfigReader.parse("debug-kernel: false").debugKernel()).isFalse();
+        rejects("debug-kernel: sometimes", "debug-kernel", "true or false");
     }
 
     @Test

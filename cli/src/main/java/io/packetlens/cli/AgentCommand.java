@@ -35,12 +35,16 @@ final class AgentCommand implements Callable<Integer> {
     @Option(names = "--duration", defaultValue = "0", description = "seconds to run after attaching; 0 = until SIGTERM or Ctrl-C")
     int duration;
 
+    @Option(names = "--debug-kernel", description = "log the debug prints of packetlens's kernel programs (bpf_printk, tagged with the program's name); off, they are compiled away; or debug-kernel: true in the configuration")
+    boolean debugKernel;
+
     @Override
     public Integer call() throws Exception {
         AgentConfig c;
         try {
             c = AgentConfigReader.read(config);
             if (pin != null) c = c.withPin(pin.toAbsolutePath());
+            if (debugKernel) c = c.withDebugKernel(true);
             if (json) c = c.plusExporter(new ExporterSpec("stdout", "stdout", ExporterSettings.defaults(), ctx -> StdoutExporterFactory.stdout(false, ctx)));
         } catch (ConfigException e) {
             throw new UserException("configuration error in " + config + ": " + e.getMessage());

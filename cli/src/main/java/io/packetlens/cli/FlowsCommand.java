@@ -72,6 +72,9 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--sample-every", paramLabel = "N", description = "with --events: sample one packet in N with its first 128 bytes")
     Integer sampleEvery;
 
+    @Option(names = "--debug-kernel", description = "log the debug prints of packetlens's kernel programs (bpf_printk, tagged with the program's name); off, they are compiled away")
+    boolean debugKernel;
+
     @Override
     public Integer call() throws Exception {
         AgentConfig c = configure();
@@ -110,6 +113,7 @@ final class FlowsCommand implements Callable<Integer> {
             if (noMetrics) c = c.withMetrics(null);
             else if (metrics != null) c = c.withMetrics(ConfigValues.resolvedAddress("--metrics", metrics, true));
             if (pin != null) c = c.withPin(pin.toAbsolutePath());
+            if (debugKernel) c = c.withDebugKernel(true);
             if (flowLog != null) {
                 Path log = flowLog;
                 c = c.plusExporter(new ExporterSpec("flow-log", "file", ExporterSettings.defaults(),

@@ -63,6 +63,9 @@ final class GuardCommand implements Callable<Integer> {
     @Option(names = "--json", description = "print the final state as JSON")
     boolean json;
 
+    @Option(names = "--debug-kernel", description = "log the debug prints of packetlens's kernel programs (bpf_printk, tagged with the program's name); off, they are compiled away")
+    boolean debugKernel;
+
     @Override
     public Integer call() throws Exception {
         if (interfaces.isEmpty()) throw new UserException("no interface: give -i IFACE");
@@ -79,7 +82,8 @@ final class GuardCommand implements Callable<Integer> {
             if (sampleEvery < 0) throw new ConfigException("--sample-every", "must be >= 0");
             GuardConfig g = new GuardConfig(interfaces.stream().map(FlowsCommand::interfaceSpec).toList(), h, mode,
                     rules.toAbsolutePath(), rs, dryRun, processScoped, sampleEvery);
-            c = AgentConfig.defaults().withFlowsEnabled(false).withGuard(g).withPin(pin == null ? null : pin.toAbsolutePath());
+            c = AgentConfig.defaults().withFlowsEnabled(false).withGuard(g).withPin(pin == null ? null : pin.toAbsolutePath())
+                    .withDebugKernel(debugKernel);
             if (noMetrics) c = c.withMetrics(null);
             else if (metrics != null) c = c.withMetrics(ConfigValues.resolvedAddress("--metrics", metrics, true));
         } catch (ConfigException e) {

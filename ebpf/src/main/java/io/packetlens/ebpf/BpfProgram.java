@@ -107,6 +107,11 @@ public final class BpfProgram implements AutoCloseable {
         return info;
     }
 
+    /** The program as the verifier left it ({@link ProgramInfo#xlatedInstructions}): what the kernel runs, before the JIT. */
+    public byte[] xlatedInstructions() {
+        return ProgramInfo.xlatedInstructions(fd.get());
+    }
+
     private Identity identity() {
         Identity i = identity;
         if (i == null) {

@@ -19,10 +19,13 @@ import java.util.Set;
  *                       on counting (see {@link FlowPins}), or null (the default) to have them die with this process
  * @param xdpSharing     whether the XDP entry point attaches to the interface directly or joins its XDP chain (shared
  *                       with other programs, e.g. the guard); default {@link XdpSharing#AUTO}
+ * @param debugTag       the program's {@code pl_debug} switch (packetlens_debug.h): 0, the default, compiles its debug
+ *                       prints away; otherwise the {@link io.packetlens.ebpf.tracing.KernelDebugLog#tag() tag} of the log
+ *                       that shows them ({@code --debug-kernel})
  */
 public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize, Set<EventKind> events, int sampleEvery,
                          int eventRingBytes, Set<FlowProgram.Hook> hooks, java.nio.file.Path pinDirectory,
-                         XdpSharing xdpSharing) {
+                         XdpSharing xdpSharing, int debugTag) {
     public static final int DEFAULT_TABLE_SIZE = 65_536;
     public static final int DEFAULT_OTHER_TABLE_SIZE = 1024;
     public static final int DEFAULT_EVENT_RING_BYTES = 256 * 1024;
@@ -54,41 +57,41 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
 
     public static FlowConfig defaults() {
         return new FlowConfig(DEFAULT_TABLE_SIZE, TableKind.SHARED, DEFAULT_OTHER_TABLE_SIZE, Set.of(), 0,
-                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null, XdpSharing.AUTO);
+                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null, XdpSharing.AUTO, 0);
     }
 
     public FlowConfig tableSize(int n) {
-        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
+        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
     }
 
     public FlowConfig tableKind(TableKind k) {
-        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
+        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
     }
 
     public FlowConfig otherTableSize(int n) {
-        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
+        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
     }
 
     public FlowConfig events(Set<EventKind> kinds) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
     }
 
     public FlowConfig sampleEvery(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory, xdpSharing);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
     }
 
     public FlowConfig eventRingBytes(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory, xdpSharing);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory, xdpSharing, debugTag);
     }
 
     /** Pins the tables and links under {@code dir} (null: nothing pinned). */
     public FlowConfig pinDirectory(java.nio.file.Path dir) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir, xdpSharing);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir, xdpSharing, debugTag);
     }
 
     /** Loads only these entry points, e.g. {@code EnumSet.of(Hook.XDP)} for a monitor attached at XDP only. */
     public FlowConfig hooks(Set<FlowProgram.Hook> h) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory, xdpSharing);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory, xdpSharing, debugTag);
     }
 
     /**
@@ -96,7 +99,12 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
      * {@link XdpSharing#AUTO}: join the chain if the interface has one, else attach alone.
      */
     public FlowConfig xdpSharing(XdpSharing s) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, s);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, s, debugTag);
+    }
+
+    /** Sets the {@code pl_debug} switch: a {@link io.packetlens.ebpf.tracing.KernelDebugLog}'s tag turns the debug prints on, 0 off. */
+    public FlowConfig debugTag(int tag) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, tag);
     }
 
     /** Checks what single withers cannot (they may be called in any order); called before load. */

@@ -15,6 +15,7 @@ import io.packetlens.ebpf.link.Link;
 import io.packetlens.ebpf.link.XdpChain;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.ebpf.tracing.KernelDebugLog;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -110,7 +111,10 @@ public final class FlowProgram implements AutoCloseable {
         return ObjectSpec.fromResource(FlowProgram.class, OBJECT);
     }
 
-    /** The object with {@code config} applied: map sizes and types, the {@code .rodata} switches, the hooks to load. */
+    /**
+     * The object with {@code config} applied: map sizes and types, the {@code .rodata} switches (debug prints among
+     * them: {@link FlowConfig#debugTag()}), the hooks to load.
+     */
     public static ObjectSpec spec(FlowConfig config) {
         config.validate();
         ObjectSpec spec = spec();
@@ -121,6 +125,7 @@ public final class FlowProgram implements AutoCloseable {
         spec.variable("cfg_percpu_table").set(perCpu);
         spec.variable("cfg_events").set(config.eventBits());
         spec.variable("cfg_sample_every").set(config.sampleEvery());
+        KernelDebugLog.configure(spec, config.debugTag());
         // what was reported of flows still in the table only matters to a process that comes after this one
         spec.map(FlowPins.EXPORTED).maxEntries(config.pinDirectory() != null ? config.tableSize() : 1);
         if (config.pinDirectory() != null) {

@@ -25,10 +25,13 @@ import java.util.Objects;
  * @param events              the sample event channel (ring buffer or perf buffer)
  * @param chainRoot           where interfaces' XDP chains are pinned ({@link io.packetlens.ebpf.link.XdpChain}): at XDP the
  *                            guard is the chain's first member, so that the flow monitor can run behind it
+ * @param debugTag            the program's {@code pl_debug} switch (packetlens_debug.h): 0, the default, compiles its debug
+ *                            prints away; otherwise the {@link io.packetlens.ebpf.tracing.KernelDebugLog#tag() tag} of the
+ *                            log that shows them ({@code --debug-kernel})
  */
 public record GuardOptions(Path pinDirectory, boolean processScoped, int prefixCapacity, int bucketTableSize, int banTableSize,
                            int dropSourceTableSize, long bucketInsertsPerSecond, long bucketInsertBurst, int sampleEvery,
-                           boolean perCpuBuckets, Duration bucketIdle, EventChannelConfig events, Path chainRoot) {
+                           boolean perCpuBuckets, Duration bucketIdle, EventChannelConfig events, Path chainRoot, int debugTag) {
     public GuardOptions {
         if (!processScoped) Objects.requireNonNull(pinDirectory, "a pin directory, or GuardOptions.unpinned()");
         if (prefixCapacity < 16 || bucketTableSize < 1 || banTableSize < 1 || dropSourceTableSize < 1) {
@@ -44,47 +47,53 @@ public record GuardOptions(Path pinDirectory, boolean processScoped, int prefixC
     public static GuardOptions pinned(Path dir) {
         Path root = dir.toAbsolutePath().getParent() == null ? XdpChain.DEFAULT_ROOT : dir.toAbsolutePath().getParent().resolve("xdp");
         return new GuardOptions(dir, false, 4096, 65536, 16384, 4096, 10_000, 1_000, 0, false, Duration.ofMinutes(5),
-                EventChannelConfig.fromEnvironment(), root);
+                EventChannelConfig.fromEnvironment(), root, 0);
     }
 
     /** Nothing pinned: detached when closed or when the process dies. */
     public static GuardOptions unpinned() {
         return new GuardOptions(null, true, 4096, 65536, 16384, 4096, 10_000, 1_000, 0, false, Duration.ofMinutes(5),
-                EventChannelConfig.fromEnvironment(), XdpChain.DEFAULT_ROOT);
+                EventChannelConfig.fromEnvironment(), XdpChain.DEFAULT_ROOT, 0);
     }
 
     public GuardOptions chainRoot(Path root) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, root);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, root, debugTag);
     }
 
     public GuardOptions prefixCapacity(int n) {
         return new GuardOptions(pinDirectory, processScoped, n, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot, debugTag);
     }
 
     public GuardOptions bucketTableSize(int n) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, n, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot, debugTag);
     }
 
     public GuardOptions bucketInserts(long perSecond, long burst) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                perSecond, burst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot);
+                perSecond, burst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot, debugTag);
     }
 
     public GuardOptions sampleEvery(int n) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, n, perCpuBuckets, bucketIdle, events, chainRoot);
+                bucketInsertsPerSecond, bucketInsertBurst, n, perCpuBuckets, bucketIdle, events, chainRoot, debugTag);
     }
 
     public GuardOptions perCpuBuckets(boolean v) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, v, bucketIdle, events, chainRoot);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, v, bucketIdle, events, chainRoot, debugTag);
+    }
+
+    /** Sets the {@code pl_debug} switch: a {@link io.packetlens.ebpf.tracing.KernelDebugLog}'s tag turns the debug prints on, 0 off. */
+    public GuardOptions debugTag(int tag) {
+        return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, bucketIdle, events, chainRoot, tag);
     }
 
     public GuardOptions bucketIdle(Duration d) {
         return new GuardOptions(pinDirectory, processScoped, prefixCapacity, bucketTableSize, banTableSize, dropSourceTableSize,
-                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, d, events, chainRoot);
+                bucketInsertsPerSecond, bucketInsertBurst, sampleEvery, perCpuBuckets, d, events, chainRoot, debugTag);
     }
 }

@@ -19,6 +19,7 @@ import io.packetlens.ebpf.link.XdpChain;
 import io.packetlens.ebpf.link.XdpChainOptions;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.ebpf.tracing.KernelDebugLog;
 import io.packetlens.guard.rules.Rule;
 import io.packetlens.guard.rules.RuleSet;
 
@@ -177,6 +178,7 @@ public final class GuardProgram implements AutoCloseable {
         spec.variable("cfg_insert_interval_ns").set(interval);
         spec.variable("cfg_insert_window_ns").set(interval * Math.max(1, options.bucketInsertBurst()));
         spec.variable("cfg_sample_every").set(options.sampleEvery());
+        KernelDebugLog.configure(spec, options.debugTag());
         if (options.sampleEvery() == 0) spec.map(GuardLayout.EVENTS).maxEntries(4096);
         return spec;
     }

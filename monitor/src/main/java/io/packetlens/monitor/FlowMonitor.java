@@ -64,13 +64,21 @@ public final class FlowMonitor implements AutoCloseable {
 
     /** With an automatic poll interval still open in {@code config}, the live one is taken (see {@link MonitorConfig#resolvePollInterval}). */
     public FlowMonitor(MonitorConfig config, FlowClock clock) {
+        this(config, clock, 0);
+    }
+
+    /**
+     * As {@link #FlowMonitor(MonitorConfig, FlowClock)}, with the flow program's debug prints on for the
+     * {@link io.packetlens.ebpf.tracing.KernelDebugLog} of tag {@code debugTag} (0: off, compiled away).
+     */
+    public FlowMonitor(MonitorConfig config, FlowClock clock, int debugTag) {
         this.config = config.resolvePollInterval(true);
         // only the configured hook's programs: each entry point costs a verifier pass at load
         Set<FlowProgram.Hook> hooks = config.hook() == MonitorConfig.Hook.TC
                 ? EnumSet.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS) : EnumSet.of(FlowProgram.Hook.XDP);
         this.program = FlowProgram.load(FlowConfig.defaults().tableSize(config.tableSize())
                 .events(config.events()).sampleEvery(config.sampleEvery()).hooks(hooks).pinDirectory(config.pinDirectory())
-                .xdpSharing(config.xdpSharing()));
+                .xdpSharing(config.xdpSharing()).debugTag(debugTag));
         FlowEvents ev = null;
         try {
             ev = config.events().isEmpty() ? null : FlowEvents.open(program, this::onEvent);

@@ -44,6 +44,11 @@ public final class MetricsServer implements AutoCloseable {
         programs = ProgramMetrics.register(registry, programIds, enableStats);
     }
 
+    /** Adds the {@code --debug-kernel} log's line counts ({@link KernelDebugMetrics}). */
+    public void kernelDebug(io.packetlens.ebpf.tracing.KernelDebugLog log) {
+        KernelDebugMetrics.register(registry, log);
+    }
+
     /** Counts a fired alert under its rule's label. */
     public void countAlert(String rule) {
         flows.countAlert(rule);

@@ -76,6 +76,31 @@ public record ProgramInfo(int id, int type, String name, String tag, long loadTi
         }
     }
 
+    /**
+     * The program behind {@code fd} as the verifier left it ({@code xlated_prog_insns}, 8 bytes an instruction, what
+     * {@code bpftool prog dump xlated} shows): dead branches removed, helper calls rewritten to the helper's address
+     * relative to {@code __bpf_call_base} ({@link HelperCalls} names them; without CAP_SYS_ADMIN the kernel zeroes them).
+     */
+    public static byte[] xlatedInstructions(int fd) {
+        try (Arena arena = Arena.ofConfined()) {
+            while (true) {
+                MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
+                int r = Bpf.tryInfo(fd, info);
+                if (r < 0) throw BpfException.of(BpfCmd.name(BpfCmd.OBJ_GET_INFO_BY_FD) + " (program info)", -r);
+                int len = info.get(JAVA_INT, BpfAttr.ProgInfo.XLATED_PROG_LEN);
+                if (len == 0) return new byte[0];
+                MemorySegment insns = arena.allocate(len, 8);
+                info.fill((byte) 0);
+                info.set(JAVA_INT, BpfAttr.ProgInfo.XLATED_PROG_LEN, len);
+                info.set(JAVA_LONG, BpfAttr.ProgInfo.XLATED_PROG_INSNS, insns.address());
+                r = Bpf.tryInfo(fd, info);
+                if (r < 0) throw BpfException.of(BpfCmd.name(BpfCmd.OBJ_GET_INFO_BY_FD) + " (xlated instructions)", -r);
+                // the kernel writes min(len, its length) and reports its own length: equal unless it changed meanwhile
+                if (info.get(JAVA_INT, BpfAttr.ProgInfo.XLATED_PROG_LEN) == len) return insns.toArray(JAVA_BYTE);
+            }
+        }
+    }
+
     /** The program type, if this library knows its number. */
     public Optional<ProgramType> programType() {
         return ProgramType.find(type);
