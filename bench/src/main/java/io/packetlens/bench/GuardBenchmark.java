@@ -46,7 +46,7 @@ public final class GuardBenchmark implements Callable<Integer> {
     int seconds;
     @Option(names = "--rounds", defaultValue = "3", description = "Rounds through every variant (default: ${DEFAULT-VALUE}).")
     int rounds;
-    @Option(names = "--variants", split = ",", defaultValue = "none,guard-xdp,guard-tc,nft-ingress,nft-input",
+    @Option(names = "--variants", split = ",", defaultValue = "none,xdp-drop-all,guard-xdp,guard-tc,nft-ingress,nft-input",
             description = "Variants to run (default: ${DEFAULT-VALUE}).")
     List<String> variants;
     @Option(names = "--flood-cpu", defaultValue = "0", description = "CPU of the flood generator (default: ${DEFAULT-VALUE}).")
