@@ -879,6 +879,17 @@ __noinline int pl_judge(struct pl_state *st)
     return 0;
 }
 
+/* The debug line of a drop, in a function of its own: printk's arguments take stack, and the
+ * entry point's frame is on the deepest call chain (pl_judge, pl_evaluate, pl_rate_limit, ...),
+ * which the verifier holds to 512 bytes in all. */
+static __noinline void pl_debug_drop(struct pl_state *st)
+{
+    if (!st)
+        return;
+    /* reason: a PL_GC_DROP_* code (io.packetlens.guard.DropReason); rule: the rule's index, or PL_GUARD_NO_RULE */
+    PL_DEBUG_PACKET(&st->p, "drop reason %u rule %u%s:", st->v.reason, st->v.rule, st->dry_run ? " (dry run: passed)" : "");
+}
+
 /* ---- the one judgement behind both hooks: 1 to drop, 0 to pass ---- */
 
 static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, int hw_vlan, __u32 len, __u32 ifindex)
@@ -912,8 +923,8 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
     }
     pl_guard_count(PL_GC_DROPPED, len);
     pl_guard_count(st.v.reason, len);
-    /* reason: a PL_GC_DROP_* code (io.packetlens.guard.DropReason); rule: the rule's index, or PL_GUARD_NO_RULE */
-    PL_DEBUG_PACKET(&st.p, "drop reason %u rule %u%s:", st.v.reason, st.v.rule, st.dry_run ? " (dry run: passed)" : "");
+    if (pl_debug)
+        pl_debug_drop(&st);
     if (st.p.family)
         pl_drop_source(&st.p, len);
     if (cfg_sample_every && bpf_get_prandom_u32() % cfg_sample_every == 0)
