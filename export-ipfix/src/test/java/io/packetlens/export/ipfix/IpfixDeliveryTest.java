@@ -67,7 +67,10 @@ class IpfixDeliveryTest {
             server.close();
             SocketChannel c = current.get();
             if (c != null) c.close();
-            thread.join(2000);
+            // the connection's FIN goes out only when the reader's blocked read has returned: a test that
+            // sends next must know the collector is really gone (a busy machine can take its time here)
+            thread.join(15_000);
+            if (thread.isAlive()) throw new IllegalStateException("the TCP sink's reader did not stop within 15 s");
         }
     }
 
