@@ -9,6 +9,7 @@ import java.util.Map;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
@@ -19,20 +20,28 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * aggregator reads them with the code that reads the kernel's batch buffers. Like the kernel's table it holds at most
  * {@code capacity} flows; the packets of further flows are counted as table-full, never lost.
  *
- * <p>Open addressing with linear probing over twice the capacity, compacted on removal (no tombstones). Guarded by
+ * <p>Open addressing with linear probing over twice the capacity, compacted on removal (no tombstones). Each slot keeps
+ * its key and its record side by side in one {@code int[]} (104 bytes: the key, 4 bytes of padding, the record), and
+ * the hashes sit apart in a dense {@code int[]}: a lookup costs a hash read and one slot, two cache misses where four
+ * separate arrays cost four. Guarded by
  * this object's monitor: the ring readers hold it for a block of frames, the aggregator for its snapshot and removals.
  * {@link #account} allocates nothing.
  */
 final class PacketFlowTable {
     static final int KEY_WORDS = FlowStates.WORDS, VALUE_WORDS = RecordWords.WORDS;
 
+    /** Ints per slot: the key's 11 words, one of padding (so the record is 8-byte aligned), the record's 14. */
+    private static final int SLOT_INTS = 26;
+    /** Byte offset of the record in a slot. */
+    private static final int VALUE_AT = 48;
+
     private final int capacity;
     private final int mask;
-    private final int[] keys;
-    private final long[] values;
-    private final MemorySegment valueBytes;
+    /** Key and record of each slot, {@link #SLOT_INTS} ints per slot. */
+    private final int[] slots;
+    private final MemorySegment slotBytes;
+    /** Each slot's key hash with the lowest bit set, 0 for an empty slot. */
     private final int[] hashes;
-    private final boolean[] used;
     private int size;
 
     /** The key being accounted, written field by field at the kernel's offsets, read back as words. */
@@ -47,11 +56,9 @@ final class PacketFlowTable {
         this.capacity = capacity;
         int slots = Integer.highestOneBit(Math.max(2, capacity * 2 - 1)) << 1;
         this.mask = slots - 1;
-        this.keys = new int[slots * KEY_WORDS];
-        this.values = new long[slots * VALUE_WORDS];
-        this.valueBytes = MemorySegment.ofArray(values);
+        this.slots = new int[slots * SLOT_INTS];
+        this.slotBytes = MemorySegment.ofArray(this.slots);
         this.hashes = new int[slots];
-        this.used = new boolean[slots];
         this.other = new OtherTable(otherCapacity);
     }
 
@@ -95,7 +102,7 @@ final class PacketFlowTable {
         keyBytes.set(JAVA_BYTE, FlowKey.PROTOCOL, (byte) p.protocol());
         keyBytes.set(JAVA_BYTE, FlowKey.DIRECTION, (byte) direction);
         keyBytes.set(JAVA_INT_UNALIGNED, FlowKey.IFINDEX, ifindex);
-        int h = FlowStates.hash(key, 0);
+        int h = FlowStates.hash(key, 0) | 1;
         int slot = find(key, 0, h);
         int ipLength = p.ipLength();
         if (slot >= 0) {
@@ -108,41 +115,39 @@ final class PacketFlowTable {
             return -1;
         }
         slot = insert(h);
-        long v = (long) slot * FlowRecord.SIZE;
-        int w = slot * VALUE_WORDS;
-        Arrays.fill(values, w, w + VALUE_WORDS, 0);
-        values[w + RecordWords.PACKETS] = 1;
-        values[w + RecordWords.BYTES] = length;
-        values[w + RecordWords.FIRST_NS] = nanos;
-        values[w + RecordWords.LAST_NS] = nanos;
-        values[w + RecordWords.IP_BYTES] = ipLength;
-        valueBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MIN_LEN, ipLength);
-        valueBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MAX_LEN, ipLength);
-        valueBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS, p.tcpFlags());
-        valueBytes.set(JAVA_BYTE, v + FlowRecord.DSCP, (byte) p.dscp());
-        valueBytes.set(JAVA_BYTE, v + FlowRecord.FRAGMENTS, (byte) (p.fragment() ? 1 : 0));
+        long v = (long) slot * SLOT_INTS * Integer.BYTES + VALUE_AT;
+        slotBytes.asSlice(v, FlowRecord.SIZE).fill((byte) 0);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.PACKETS, 1);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.BYTES, length);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.FIRST_NS, nanos);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.LAST_NS, nanos);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.IP_BYTES, ipLength);
+        slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MIN_LEN, ipLength);
+        slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MAX_LEN, ipLength);
+        slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS, p.tcpFlags());
+        slotBytes.set(JAVA_BYTE, v + FlowRecord.DSCP, (byte) p.dscp());
+        slotBytes.set(JAVA_BYTE, v + FlowRecord.FRAGMENTS, (byte) (p.fragment() ? 1 : 0));
         return 1;
     }
 
     /** {@code pl_flow_add}: one more packet on an existing flow. */
     private void add(int slot, PacketFields p, int length, int ipLength, long nanos) {
-        long v = (long) slot * FlowRecord.SIZE;
-        int w = slot * VALUE_WORDS;
-        values[w + RecordWords.PACKETS]++;
-        values[w + RecordWords.BYTES] += length;
-        values[w + RecordWords.IP_BYTES] += ipLength;
-        if (ipLength < valueBytes.get(JAVA_INT_UNALIGNED, v + FlowRecord.MIN_LEN)) valueBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MIN_LEN, ipLength);
-        if (ipLength > valueBytes.get(JAVA_INT_UNALIGNED, v + FlowRecord.MAX_LEN)) valueBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MAX_LEN, ipLength);
-        int flags = valueBytes.get(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS);
-        if ((flags | p.tcpFlags()) != flags) valueBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS, flags | p.tcpFlags());
-        if (p.fragment()) valueBytes.set(JAVA_BYTE, v + FlowRecord.FRAGMENTS, (byte) 1);
-        values[w + RecordWords.LAST_NS] = nanos;
+        long v = (long) slot * SLOT_INTS * Integer.BYTES + VALUE_AT;
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.PACKETS, slotBytes.get(JAVA_LONG_UNALIGNED, v + FlowRecord.PACKETS) + 1);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.BYTES, slotBytes.get(JAVA_LONG_UNALIGNED, v + FlowRecord.BYTES) + length);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.IP_BYTES, slotBytes.get(JAVA_LONG_UNALIGNED, v + FlowRecord.IP_BYTES) + ipLength);
+        if (ipLength < slotBytes.get(JAVA_INT_UNALIGNED, v + FlowRecord.MIN_LEN)) slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MIN_LEN, ipLength);
+        if (ipLength > slotBytes.get(JAVA_INT_UNALIGNED, v + FlowRecord.MAX_LEN)) slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.MAX_LEN, ipLength);
+        int flags = slotBytes.get(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS);
+        if ((flags | p.tcpFlags()) != flags) slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS, flags | p.tcpFlags());
+        if (p.fragment()) slotBytes.set(JAVA_BYTE, v + FlowRecord.FRAGMENTS, (byte) 1);
+        slotBytes.set(JAVA_LONG_UNALIGNED, v + FlowRecord.LAST_NS, nanos);
     }
 
-    /** The slot holding the key at {@code base} of {@code words} (hash {@code h}), or -1. */
+    /** The slot holding the key at {@code base} of {@code words} (hash {@code h}, low bit set), or -1. */
     private int find(int[] words, int base, int h) {
-        for (int i = h & mask; used[i]; i = (i + 1) & mask) {
-            if (hashes[i] == h && Arrays.equals(keys, i * KEY_WORDS, i * KEY_WORDS + KEY_WORDS, words, base, base + KEY_WORDS)) return i;
+        for (int i = h & mask; hashes[i] != 0; i = (i + 1) & mask) {
+            if (hashes[i] == h && Arrays.equals(slots, i * SLOT_INTS, i * SLOT_INTS + KEY_WORDS, words, base, base + KEY_WORDS)) return i;
         }
         return -1;
     }
@@ -150,10 +155,9 @@ final class PacketFlowTable {
     /** Puts {@link #key} into a free slot (the caller checked it is not here and there is room). */
     private int insert(int h) {
         int i = h & mask;
-        while (used[i]) i = (i + 1) & mask;
-        used[i] = true;
+        while (hashes[i] != 0) i = (i + 1) & mask;
         hashes[i] = h;
-        System.arraycopy(key, 0, keys, i * KEY_WORDS, KEY_WORDS);
+        System.arraycopy(key, 0, slots, i * SLOT_INTS, KEY_WORDS);
         size++;
         return i;
     }
@@ -161,18 +165,22 @@ final class PacketFlowTable {
     /** Empties slot {@code i} and moves later entries of its probe run back, so lookups never stop early. */
     private void removeSlot(int i) {
         int hole = i;
-        for (int j = (i + 1) & mask; used[j]; j = (j + 1) & mask) {
+        for (int j = (i + 1) & mask; hashes[j] != 0; j = (j + 1) & mask) {
             int home = hashes[j] & mask;
             boolean stays = hole <= j ? (home > hole && home <= j) : (home > hole || home <= j);
             if (!stays) {
                 hashes[hole] = hashes[j];
-                System.arraycopy(keys, j * KEY_WORDS, keys, hole * KEY_WORDS, KEY_WORDS);
-                System.arraycopy(values, j * VALUE_WORDS, values, hole * VALUE_WORDS, VALUE_WORDS);
+                System.arraycopy(slots, j * SLOT_INTS, slots, hole * SLOT_INTS, SLOT_INTS);
                 hole = j;
             }
         }
-        used[hole] = false;
+        hashes[hole] = 0;
         size--;
+    }
+
+    /** Copies slot {@code i}'s record into {@code out} at word {@code at}. */
+    private void copyRecord(int i, long[] out, int at) {
+        MemorySegment.copy(slotBytes, JAVA_LONG_UNALIGNED, (long) i * SLOT_INTS * Integer.BYTES + VALUE_AT, out, at, VALUE_WORDS);
     }
 
     /**
@@ -183,13 +191,13 @@ final class PacketFlowTable {
     synchronized int snapshot(int[] keyOut, long[] valueOut, boolean clear) {
         int n = 0;
         for (int i = 0; i <= mask; i++) {
-            if (!used[i]) continue;
-            System.arraycopy(keys, i * KEY_WORDS, keyOut, n * KEY_WORDS, KEY_WORDS);
-            System.arraycopy(values, i * VALUE_WORDS, valueOut, n * VALUE_WORDS, VALUE_WORDS);
+            if (hashes[i] == 0) continue;
+            System.arraycopy(slots, i * SLOT_INTS, keyOut, n * KEY_WORDS, KEY_WORDS);
+            copyRecord(i, valueOut, n * VALUE_WORDS);
             n++;
         }
         if (clear) {
-            Arrays.fill(used, false);
+            Arrays.fill(hashes, 0);
             size = 0;
         }
         return n;
@@ -197,9 +205,9 @@ final class PacketFlowTable {
 
     /** Removes the entry with the key at {@code base} of {@code words}, copying its record into {@code valueOut}. */
     synchronized boolean remove(int[] words, int base, long[] valueOut) {
-        int slot = find(words, base, FlowStates.hash(words, base));
+        int slot = find(words, base, FlowStates.hash(words, base) | 1);
         if (slot < 0) return false;
-        System.arraycopy(values, slot * VALUE_WORDS, valueOut, 0, VALUE_WORDS);
+        copyRecord(slot, valueOut, 0);
         removeSlot(slot);
         return true;
     }
