@@ -6,7 +6,8 @@
 # no monitor made just before in the same (fresh) lab, the monitoring process's CPU seconds,
 # and the packets (and flows) it
 # accounted against the packets the receiving veth got. Results are recorded in
-# docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd").
+# docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd", and for the
+# packetlens-fallback row "Flow monitor fallback").
 #
 #   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--rate PPS] [--only NAME...]
 #

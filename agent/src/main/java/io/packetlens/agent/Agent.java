@@ -223,7 +223,8 @@ public final class Agent implements AutoCloseable {
 
     /** Whether the kernel objects are pinned and outlive this process. */
     public boolean pinned() {
-        return config.pin() != null || (guard != null && guard.pinned());
+        boolean flowsPinned = config.pin() != null && (monitor == null || !monitor.fallback()); // the fallback pins nothing
+        return flowsPinned || (guard != null && guard.pinned());
     }
 
     /** The read model now: the flow monitor's last poll and every exporter's counters. */
