@@ -36,7 +36,7 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT;
  */
 public final class PacketRing implements AutoCloseable {
     private static final VarHandle U32 = JAVA_INT.varHandle();
-    private static final int ENOPROTOOPT = 92, ENETDOWN = 100;
+    private static final int ENOPROTOOPT = 92, ENETDOWN = 100, SO_ERROR = 4;
 
     private final Fd fd;
     private final String ifname;
@@ -55,6 +55,7 @@ public final class PacketRing implements AutoCloseable {
     private final Object statsLock = new Object();
     private final MemorySegment statsBuf;
     private final MemorySegment statsLen;
+    private final MemorySegment errBuf;
     private PacketRingStatistics stats = PacketRingStatistics.ZERO;
     private int current;
     private long frames;
@@ -75,6 +76,7 @@ public final class PacketRing implements AutoCloseable {
         pollfd.set(JAVA_INT, 0, fd.get());
         this.statsBuf = arena.allocate(IfPacket.StatsV3.SIZE, 8);
         this.statsLen = arena.allocate(JAVA_INT);
+        this.errBuf = arena.allocate(8, 4); // the error, then its length (the poll thread's own buffer)
     }
 
     /**
@@ -191,7 +193,7 @@ public final class PacketRing implements AutoCloseable {
 
     /**
      * Waits up to {@code timeoutMillis} (0: just look; -1: forever) for a block to become ready. Returns whether one
-     * is; an interrupted wait (EINTR) says no.
+     * is; an interrupted wait (EINTR) says no. A socket error (the interface went down or away) is thrown.
      */
     public boolean poll(int timeoutMillis) {
         if (ready()) return true;
@@ -199,6 +201,12 @@ public final class PacketRing implements AutoCloseable {
         pollfd.set(JAVA_SHORT, 6, (short) 0);
         int r = XskSyscalls.poll(pollfd, 1, timeoutMillis);
         if (r < 0 && r != -Errno.EINTR) throw BpfException.of("poll on " + this, -r);
+        if (r > 0 && (pollfd.get(JAVA_SHORT, 6) & XskSyscalls.POLLERR) != 0 && !ready()) {
+            // a pending socket error (the interface went away: ENETDOWN); reading SO_ERROR clears it
+            errBuf.set(JAVA_INT, 4, 4);
+            int e = XskSyscalls.getsockopt(fd.get(), Sockets.SOL_SOCKET, SO_ERROR, errBuf, errBuf.asSlice(4)) < 0 ? 0 : errBuf.get(JAVA_INT, 0);
+            if (e != 0) throw new BpfException(this + ": " + Errno.name(e) + (e == ENETDOWN ? " (the interface is down or gone)" : ""), e, null);
+        }
         return ready();
     }
 
