@@ -6,17 +6,20 @@
 # no monitor made just before in the same (fresh) lab, the monitoring process's CPU seconds,
 # and the packets (and flows) it
 # accounted against the packets the receiving veth got. Results are recorded in
-# docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd").
+# docs/BENCHMARKS.md ("Flow monitor: packetlens vs tcpdump vs softflowd", and for the
+# packetlens-fallback row "Flow monitor fallback").
 #
 #   sudo ./scripts/bench-flows.sh [--count N] [--flows F] [--size BYTES] [--rate PPS] [--only NAME...]
 #
 # --rate limits the generator (default 0: as fast as it can); with it, the CPU columns show a
 # monitor's cost at a fixed packet rate over a longer time.
 #
-# NAME is one of: none packetlens-xdp packetlens-tc tcpdump softflowd, and the diagnostic rows
+# NAME is one of: none packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd, and the diagnostic rows
 # packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll
 # packetlens-xdp-poll10s xdp-count (see below; poll10s runs only when named); the
-# no-monitor row always runs first (its ratio shows the run-to-run noise). Needs root (namespaces, XDP, TC, AF_XDP,
+# no-monitor row always runs first (its ratio shows the run-to-run noise). packetlens-fallback is `flows` with BPF
+# unavailable to it (run with CAP_NET_RAW as its only capability, so bpf(2) fails with EPERM): it falls back to
+# AF_PACKET and counts in Java (docs/FALLBACK.md). Needs root (namespaces, XDP, TC, AF_XDP,
 # AF_PACKET). Leaves nothing behind: namespaces and logs are removed on exit, also on Ctrl-C.
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -101,10 +104,12 @@ start_cmd[packetlens-xdp-nopoll]="${PL[*]} flows -i veth0 --hook xdp --json --no
 start_cmd[packetlens-tc-nopoll]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600 --poll-interval 3600s"
 start_cmd[packetlens-xdp-poll10s]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600 --poll-interval 10s"
 start_cmd[xdp-count]="${PL[*]} count -i veth0"
+# BPF made unavailable: every capability but CAP_NET_RAW dropped from the bounding set (root's uid stays, to read the jar)
+start_cmd[packetlens-fallback]="setpriv --bounding-set=-all,+net_raw --inh-caps=-all ${PL[*]} flows -i veth0 --json --no-metrics --duration 3600"
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none packetlens-xdp packetlens-tc tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
+names=(none packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)
@@ -137,6 +142,7 @@ for name in "${names[@]}"; do
       mpid=$(pgrep -P "$pid" | head -1 || true)
       case "$name" in
         # attached once it holds its BPF link(s): one at XDP, two at TC (ingress and egress)
+        packetlens-fallback) [ -n "$mpid" ] && grep -q "AF_PACKET fallback counting on" "$log" && break ;;
         packetlens-xdp*|xdp-count) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 1 ] && break ;;
         packetlens-tc*) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 2 ] && break ;;
         tcpdump) grep -q "listening on" "$log" && break ;;
@@ -166,7 +172,8 @@ for name in "${names[@]}"; do
       summary=$(grep '^{"summary"' "$log" | tail -1)
       acc_p=$(jq -r '.summary.packets' <<<"$summary")
       # distinct flows in the records it printed (ingress flows of the generator's address pair)
-      acc_f=$(jq -r 'select(.packetDeltaCount != null) | [.sourceIPv4Address, .destinationIPv4Address, .sourceTransportPort, .destinationTransportPort, .protocolIdentifier] | @tsv' "$log" | sort -u | wc -l)
+      # the JSON lines only: the log also holds the agent's log lines (stderr)
+      acc_f=$(grep '^{' "$log" | jq -r 'select(.packetDeltaCount != null) | [.sourceIPv4Address, .destinationIPv4Address, .sourceTransportPort, .destinationTransportPort, .protocolIdentifier] | @tsv' | sort -u | wc -l)
       echo "bench-flows: $name summary: $summary" >&2 ;;
     xdp-count)
       kill -TERM "$mpid"; wait "$pid" || true

@@ -133,7 +133,8 @@ public final class Agent implements AutoCloseable {
         }
         if (monitor != null) {
             for (InterfaceSpec i : config.interfaces()) attach(i);
-            LOG.log(System.Logger.Level.INFO, "attached to " + config.interfaces() + (monitor.program().reusedTables()
+            LOG.log(System.Logger.Level.INFO, (monitor.fallback() ? "AF_PACKET fallback counting on " : "attached to ") + config.interfaces()
+                    + (monitor.program() != null && monitor.program().reusedTables()
                     ? ", carrying on with the tables pinned in " + monitor.program().pins().directory() : ""));
         }
         if (debugLog != null && pinned()) {
@@ -147,7 +148,7 @@ public final class Agent implements AutoCloseable {
     private synchronized List<Integer> programIds() {
         List<Integer> ids = new ArrayList<>();
         if (stopped) return ids; // the programs are gone or no longer this agent's
-        if (monitor != null) {
+        if (monitor != null && monitor.program() != null) {
             monitor.program().object().programs().values().forEach(p -> ids.add(p.id()));
             for (var l : monitor.program().links()) if (l instanceof io.packetlens.ebpf.link.XdpChain.Member m) ids.add(m.programId());
         }
@@ -239,7 +240,8 @@ public final class Agent implements AutoCloseable {
 
     /** Whether the kernel objects are pinned and outlive this process. */
     public boolean pinned() {
-        return config.pin() != null || (guard != null && guard.pinned());
+        boolean flowsPinned = config.pin() != null && (monitor == null || !monitor.fallback()); // the fallback pins nothing
+        return flowsPinned || (guard != null && guard.pinned());
     }
 
     /** The read model now: the flow monitor's last poll and every exporter's counters. */

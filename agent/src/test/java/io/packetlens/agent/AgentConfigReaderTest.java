@@ -35,6 +35,7 @@ class AgentConfigReaderTest {
         assertThat(c.interfaces()).containsExactly(InterfaceSpec.of("eth0"));
         assertThat(c.flows().hook()).isEqualTo(MonitorConfig.Hook.TC);
         assertThat(c.flows().idleTimeout()).isEqualTo(Duration.ofSeconds(15));
+        assertThat(c.flows().fallback()).isTrue();
         assertThat(c.exporters()).singleElement().satisfies(e -> {
             assertThat(e.type()).isEqualTo("file");
             assertThat(e.settings().queueCapacity()).isEqualTo(131_072);
@@ -70,6 +71,8 @@ class AgentConfigReaderTest {
         assertThat(c.exporters().getFirst().settings().queueCapacity()).isEqualTo(10);
         assertThat(c.exporters().getFirst().settings().maxBackoff()).isEqualTo(Duration.ofSeconds(2));
         assertThat(AgentConfigReader.parse("metrics: {enabled: false}").metrics()).isNull();
+        assertThat(AgentConfigReader.parse("flows: {fallback: false}").flows().fallback()).isFalse();
+        assertThat(AgentConfig.defaults().flows().fallback()).as("on by default").isTrue();
     }
 
     private static void rejects(String yaml, String key, String message) {
@@ -82,6 +85,7 @@ class AgentConfigReaderTest {
     @Test
     void badConfigurationsNameTheKeyAndTheLine() {
         rejects("tabel-size: 10", "tabel-size", "unknown option");
+        rejects("flows: {fallback: maybe}", "flows.fallback", "");
         rejects("hook: tc", "hook", "moved: write it as flows.hook");
         rejects("flow-log: {path: /tmp/x}", "flow-log", "moved: write it as an exporter");
         rejects("interfaces: {eth0: yes}", "interfaces", "expected a list");

@@ -2,10 +2,16 @@ package io.packetlens.capture;
 
 import io.packetlens.capture.pcapng.InterfaceStatistics;
 import io.packetlens.capture.pcapng.PcapngWriter;
+import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.EpollReader;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.ringbuf.RecordRangeHandler;
 import io.packetlens.ebpf.ringbuf.RingBufReader;
+import io.packetlens.ebpf.socket.PacketHandler;
+import io.packetlens.ebpf.socket.PacketRing;
+import io.packetlens.ebpf.socket.PacketRingConfig;
+import io.packetlens.ebpf.socket.PacketRingStatistics;
+import io.packetlens.packet.PacketFields;
 import io.packetlens.ebpf.xsk.DeviceQueues;
 import io.packetlens.ebpf.xsk.RxHandler;
 import io.packetlens.ebpf.xsk.Umem;
@@ -30,8 +36,10 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BooleanSupplier;
 
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
  * A packet capture from one interface to a pcapng file. In {@link CaptureMode#MIRROR} mode
@@ -48,8 +56,18 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
  * within 100 ms in steal mode) and waits for it, then detaches the program (the host gets its
  * frames back at once), releases the sockets and the UMEM, writes the interface statistics
  * block and closes the file.
+ *
+ * <p>When the capture program cannot be loaded or attached (no CAP_BPF, a kernel without what it needs, an XDP hook
+ * another program holds) and {@link CaptureOptions#fallback()} allows it, the capture says so loudly and reads the
+ * interface's frames from an AF_PACKET TPACKET_V3 ring instead ({@link PacketRing}, CAP_NET_RAW only), into the same
+ * pcapng file: received frames only, as at XDP; the filter applied in Java to what the flow parser reads
+ * ({@link FilterMatcher}, the kernel filter's semantics); an outer VLAN tag the device took out put back into the
+ * frame, as libpcap does. What differs: every frame is copied to user space before the filter; frames the ring has
+ * no room for are dropped before the filter (counted as dropped, matching or not); steal mode cannot steal (the host
+ * keeps its frames).
  */
 public final class Capture implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("packetlens.capture");
     private static final int BATCH = 256;
     /**
      * The longest pause after catching up with the kernel: each look that finds the ring
@@ -83,11 +101,25 @@ public final class Capture implements AutoCloseable {
     private final long pauseNanos;
     /** Held by {@link #run} while it captures, so that {@link #close} can wait for it to leave the rings and the file. */
     private final ReentrantLock running = new ReentrantLock();
+    /** The AF_PACKET fallback's ring, or null when the capture program runs. */
+    private final PacketRing packetRing;
+    private final String fallbackReason;
+    private final FallbackHandler fallbackHandler;
+    /** Frames are written until {@link #written} reaches this (the count of the current run, or of the last). */
+    private long stopAt = Long.MAX_VALUE;
     private long written;
     private volatile boolean closed;
 
     private Capture(CaptureOptions options, CaptureProgram program, PcapngWriter writer, int iface, int snaplen,
                     Umem umem, List<XskSocket> sockets, RingBufReader ring, XdpLink link) {
+        this(options, program, writer, iface, snaplen, umem, sockets, ring, link, null, null);
+    }
+
+    private Capture(CaptureOptions options, CaptureProgram program, PcapngWriter writer, int iface, int snaplen,
+                    Umem umem, List<XskSocket> sockets, RingBufReader ring, XdpLink link, PacketRing packetRing, String fallbackReason) {
+        this.packetRing = packetRing;
+        this.fallbackReason = fallbackReason;
+        this.fallbackHandler = packetRing == null ? null : new FallbackHandler(options.filter());
         this.options = options;
         this.program = program;
         this.writer = writer;
@@ -101,7 +133,7 @@ public final class Capture implements AutoCloseable {
         // bpf_ktime_get_ns() and System.nanoTime() both read CLOCK_MONOTONIC on Linux
         this.clockOffset = now.getEpochSecond() * 1_000_000_000L + now.getNano() - System.nanoTime();
         this.startNanos = System.nanoTime() + clockOffset;
-        long capacity = ring != null ? options.ringBytes() / MIN_RECORD_BYTES : options.framesPerQueue();
+        long capacity = ring != null || packetRing != null ? options.ringBytes() / MIN_RECORD_BYTES : options.framesPerQueue();
         this.pauseNanos = Math.min(MAX_CATCH_UP_PAUSE_NANOS, capacity * 250L);
         this.poller = new XskPoller(sockets, false, arena);
         // mapped here because the handler belongs to this capture; the reader itself (epoll set,
@@ -116,8 +148,50 @@ public final class Capture implements AutoCloseable {
         }
     }
 
-    /** Loads and attaches the capture program, opens the sockets or the ring buffer, and starts the pcapng file. */
+    /**
+     * Loads and attaches the capture program, opens the sockets or the ring buffer, and starts the pcapng file; or,
+     * when the program cannot be loaded or attached and the options allow it, falls back to an AF_PACKET ring.
+     */
     public static Capture open(CaptureOptions options, Path output) {
+        try {
+            return openXdp(options, output);
+        } catch (BpfException e) {
+            boolean noInterface = e instanceof BpfException.NotFoundException && e.getMessage().contains("network interface");
+            if (!options.fallback() || noInterface) throw e;
+            return openFallback(options, output, "the capture program could not be loaded or attached: " + e.getMessage());
+        }
+    }
+
+    /**
+     * Captures from an AF_PACKET TPACKET_V3 ring instead of XDP (see the class comment), saying loudly why. The ring
+     * gets {@link CaptureOptions#ringBytes()} in 1 MiB blocks handed over after at most 10 ms.
+     */
+    static Capture openFallback(CaptureOptions options, Path output, String why) {
+        LOG.log(System.Logger.Level.WARNING, why + System.lineSeparator()
+                + "  FALLING BACK to AF_PACKET: frames are copied into a TPACKET_V3 ring and filtered in Java into the same pcapng file."
+                + " What differs: every frame reaches user space before the filter (more CPU), frames the ring has no room for are"
+                + " dropped and counted before the filter" + (options.mode() == CaptureMode.STEAL ? ", and steal mode cannot steal:"
+                + " the host keeps receiving the frames" : "") + ". --no-fallback fails instead.");
+        int snap = Math.min(options.snaplen(), PacketRingConfig.MAX_SNAP_LENGTH);
+        PacketRingConfig rc = PacketRingConfig.defaults().blocks(1 << 20, Math.max(2, options.ringBytes() >> 20)).snapLength(snap);
+        PacketRing pr = null;
+        PcapngWriter writer = null;
+        try {
+            pr = PacketRing.open(options.ifname(), rc);
+            writer = PcapngWriter.create(output, "packetlens capture");
+            int iface = writer.addInterface(options.ifname(), "packetlens capture from AF_PACKET (fallback: the capture program could not"
+                    + " run), filter: " + options.filter(), snap);
+            writer.flush();
+            return new Capture(options, null, writer, iface, snap, null, List.of(), null, null, pr, why);
+        } catch (RuntimeException e) {
+            if (writer != null) writer.close();
+            if (pr != null) pr.close();
+            throw new BpfException("the AF_PACKET fallback could not start on " + options.ifname() + " either: " + e.getMessage()
+                    + " (it was needed because " + why + ")", e);
+        }
+    }
+
+    private static Capture openXdp(CaptureOptions options, Path output) {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             int snap = options.mode() == CaptureMode.MIRROR ? Math.min(options.snaplen(), CaptureLayout.SNAP_MAX) : options.snaplen();
@@ -170,9 +244,19 @@ public final class Capture implements AutoCloseable {
         return options;
     }
 
-    /** The XDP attach mode in use (never AUTO). */
+    /** The XDP attach mode in use (never AUTO); null in fallback. */
     public io.packetlens.ebpf.link.XdpMode xdpMode() {
-        return link.mode();
+        return link == null ? null : link.mode();
+    }
+
+    /** Whether the capture reads an AF_PACKET ring because the capture program could not run. */
+    public boolean fallback() {
+        return packetRing != null;
+    }
+
+    /** Why the capture fell back (the program's original error), or null. */
+    public String fallbackReason() {
+        return fallbackReason;
     }
 
     /** Steal mode: whether the sockets are bound zero-copy. */
@@ -201,6 +285,7 @@ public final class Capture implements AutoCloseable {
 
     private long capture(long count, Duration duration, BooleanSupplier stop) {
         long before = written;
+        stopAt = count <= 0 ? Long.MAX_VALUE : before + count;
         long deadline = duration == null ? Long.MAX_VALUE : System.nanoTime() + duration.toNanos();
         long lastFlush = System.nanoTime();
         while (!closed && !stop.getAsBoolean() && (count <= 0 || written - before < count)) {
@@ -208,7 +293,9 @@ public final class Capture implements AutoCloseable {
             if (now >= deadline) break;
             int budget = count <= 0 ? BATCH : (int) Math.min(BATCH, count - (written - before));
             int n;
-            if (ring != null) {
+            if (packetRing != null) {
+                n = packetRing.read(1, fallbackHandler);
+            } else if (ring != null) {
                 n = ring.poll(budget);
             } else {
                 n = 0;
@@ -225,7 +312,8 @@ public final class Capture implements AutoCloseable {
                 }
                 int wait = (int) Math.max(1, Math.min(100, (deadline - now) / 1_000_000));
                 // mirror mode: the read takes what arrives (close wakes it at once); steal mode: the next turn takes it
-                if (ring != null) n = ring.read(wait, budget);
+                if (packetRing != null) packetRing.poll(wait);
+                else if (ring != null) n = ring.read(wait, budget);
                 else poller.poll(wait);
             }
             if (n == EpollReader.CLOSED) break;
@@ -238,6 +326,11 @@ public final class Capture implements AutoCloseable {
 
     /** Counts so far (reads the kernel's counters). */
     public CaptureStats stats() {
+        if (packetRing != null) {
+            PacketRingStatistics rs = packetRing.statistics();
+            // seen: every frame the socket took, the ones it had no room for included
+            return new CaptureStats(written, rs.packets(), fallbackHandler.matched, rs.drops(), 0);
+        }
         ProgramCounters c = program.counters();
         long dropped;
         if (ring != null) {
@@ -295,6 +388,42 @@ public final class Capture implements AutoCloseable {
     }
 
     /**
+     * The fallback's frame handler: parses the frame as XDP would see it (an outer tag the device took out put back),
+     * applies the filter, and writes it as it was on the wire.
+     */
+    private final class FallbackHandler implements PacketHandler {
+        private final PacketFields fields = new PacketFields();
+        private final FilterMatcher matcher;
+        /** A frame with its outer VLAN tag put back (bytes 12..15), for the file. */
+        private final MemorySegment tagged = arena.allocate(PacketRingConfig.MAX_SNAP_LENGTH + 4, 8);
+        long matched;
+
+        FallbackHandler(io.packetlens.programs.filter.CaptureFilter filter) {
+            this.matcher = new FilterMatcher(filter);
+        }
+
+        @Override
+        public void onFrame(MemorySegment data, long offset, PacketRing.Frame f) {
+            int snap = f.snapLength(), tci = f.vlanTci();
+            if (tci >= 0) fields.parseWithOuterTag(data, offset, snap, tci);
+            else fields.parse(data, offset, snap, -1);
+            if (!matcher.matches(fields)) return;
+            matched++;
+            if (written >= stopAt) return;
+            if (tci >= 0 && snap >= 12) {
+                MemorySegment.copy(data, offset, tagged, 0, 12);
+                tagged.set(JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 12, (short) f.vlanTpid());
+                tagged.set(JAVA_SHORT_UNALIGNED.withOrder(java.nio.ByteOrder.BIG_ENDIAN), 14, (short) tci);
+                MemorySegment.copy(data, offset + 12, tagged, 16, snap - 12);
+                writer.writePacket(iface, f.timestampNanos(), tagged, 0, Math.min(snap + 4, snaplen), f.wireLength());
+            } else {
+                writer.writePacket(iface, f.timestampNanos(), data, offset, Math.min(snap, snaplen), f.wireLength());
+            }
+            written++;
+        }
+    }
+
+    /**
      * Stops a {@link #run} in progress and waits for it to return, then detaches the program,
      * releases sockets, UMEM and ring buffer, writes the interface statistics block and closes
      * the file. Idempotent.
@@ -314,13 +443,22 @@ public final class Capture implements AutoCloseable {
         }
         running.lock();
         try {
+            if (packetRing != null) {
+                // what the ring holds was received before the stop: written too (up to the count)
+                try {
+                    packetRing.stopIntake();
+                    packetRing.drain(fallbackHandler, 1000);
+                } catch (RuntimeException e) {
+                    failure = e;
+                }
+            }
             CaptureStats s = null;
             try {
                 s = stats();
             } catch (RuntimeException e) {
                 if (failure == null) failure = e;
             }
-            for (AutoCloseable c : new AutoCloseable[] {program, umem}) {
+            for (AutoCloseable c : new AutoCloseable[] {program, umem, packetRing}) {
                 if (c == null) continue;
                 try {
                     c.close();

@@ -17,9 +17,11 @@ import io.packetlens.programs.filter.CaptureFilter;
  * @param ringBytes      mirror mode: ring buffer size (a power of two)
  * @param framesPerQueue steal mode: UMEM frames and RX ring entries per RX queue (a power of two); they absorb bursts
  *                       while the capture thread is not running
+ * @param fallback       when the capture program cannot be loaded or attached, capture from an AF_PACKET ring instead
+ *                       (default true; see {@link Capture})
  */
 public record CaptureOptions(String ifname, CaptureMode mode, CaptureFilter filter, int snaplen, XdpMode xdpMode,
-                             BindMode bindMode, int ringBytes, int framesPerQueue) {
+                             BindMode bindMode, int ringBytes, int framesPerQueue, boolean fallback) {
     public static final int DEFAULT_SNAPLEN = 65535;
 
     public CaptureOptions {
@@ -31,34 +33,39 @@ public record CaptureOptions(String ifname, CaptureMode mode, CaptureFilter filt
 
     /** Mirror mode, no filter, 65535-byte snap length, automatic XDP and bind modes, a 32 MiB ring, 32768 frames per queue (64 MiB at 1500-byte MTU). */
     public static CaptureOptions of(String ifname) {
-        return new CaptureOptions(ifname, CaptureMode.MIRROR, CaptureFilter.all(), DEFAULT_SNAPLEN, XdpMode.AUTO, BindMode.AUTO, 32 << 20, 32768);
+        return new CaptureOptions(ifname, CaptureMode.MIRROR, CaptureFilter.all(), DEFAULT_SNAPLEN, XdpMode.AUTO, BindMode.AUTO, 32 << 20, 32768, true);
     }
 
     public CaptureOptions mode(CaptureMode m) {
-        return new CaptureOptions(ifname, m, filter, snaplen, xdpMode, bindMode, ringBytes, framesPerQueue);
+        return new CaptureOptions(ifname, m, filter, snaplen, xdpMode, bindMode, ringBytes, framesPerQueue, fallback);
     }
 
     public CaptureOptions filter(CaptureFilter f) {
-        return new CaptureOptions(ifname, mode, f, snaplen, xdpMode, bindMode, ringBytes, framesPerQueue);
+        return new CaptureOptions(ifname, mode, f, snaplen, xdpMode, bindMode, ringBytes, framesPerQueue, fallback);
     }
 
     public CaptureOptions snaplen(int n) {
-        return new CaptureOptions(ifname, mode, filter, n, xdpMode, bindMode, ringBytes, framesPerQueue);
+        return new CaptureOptions(ifname, mode, filter, n, xdpMode, bindMode, ringBytes, framesPerQueue, fallback);
     }
 
     public CaptureOptions xdpMode(XdpMode m) {
-        return new CaptureOptions(ifname, mode, filter, snaplen, m, bindMode, ringBytes, framesPerQueue);
+        return new CaptureOptions(ifname, mode, filter, snaplen, m, bindMode, ringBytes, framesPerQueue, fallback);
     }
 
     public CaptureOptions bindMode(BindMode m) {
-        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, m, ringBytes, framesPerQueue);
+        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, m, ringBytes, framesPerQueue, fallback);
     }
 
     public CaptureOptions ringBytes(int n) {
-        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, bindMode, n, framesPerQueue);
+        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, bindMode, n, framesPerQueue, fallback);
     }
 
     public CaptureOptions framesPerQueue(int n) {
-        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, bindMode, ringBytes, n);
+        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, bindMode, ringBytes, n, fallback);
+    }
+
+    /** Whether a capture whose program cannot be loaded or attached falls back to AF_PACKET (true) or fails. */
+    public CaptureOptions fallback(boolean b) {
+        return new CaptureOptions(ifname, mode, filter, snaplen, xdpMode, bindMode, ringBytes, framesPerQueue, b);
     }
 }

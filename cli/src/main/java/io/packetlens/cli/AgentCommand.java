@@ -52,7 +52,7 @@ final class AgentCommand implements Callable<Integer> {
         if (c.interfaces().isEmpty()) throw new UserException("configuration error in " + config + ": interfaces: none given");
         if (unpin && c.pin() == null) throw new UserException("--unpin needs a pin directory ('pin:' in the configuration, or --pin DIR)");
         if (duration < 0) throw new UserException("--duration must be >= 0");
-        Privileges.requireNetworkBpf("agent");
+        if (!c.flows().fallback() || c.guard() != null) Privileges.requireNetworkBpf("agent"); // the guard has no fallback
         c = c.withFlows(c.flows().resolvePollInterval(false));
         AgentConsole console = new AgentConsole(System.out, json, false, false, c.flows().view());
         String banner = "packetlens agent: " + c.flows().hook().name().toLowerCase() + " on "

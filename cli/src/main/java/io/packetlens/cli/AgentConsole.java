@@ -96,6 +96,7 @@ final class AgentConsole implements Agent.Listener {
             losses.put("tableFullPackets", t.losses().tableFull().packets()).put("tableFullBytes", t.losses().tableFull().bytes());
             losses.put("otherTableFullPackets", t.losses().otherFull().packets());
             losses.put("eventsLost", t.losses().eventsLost().packets());
+            losses.put("ringDrops", t.losses().ringDrops());
             sum.put("alerts", s.flows().alerts());
             ObjectNode ex = sum.putObject("exporters");
             for (ExporterStats e : s.exporters()) {
@@ -103,6 +104,8 @@ final class AgentConsole implements Agent.Listener {
                         .put("failed", e.failed()).put("sendErrors", e.sendErrors());
             }
             sum.put("pinned", s.pinned());
+            sum.put("fallback", s.flows().inFallback());
+            if (s.flows().inFallback()) sum.put("fallbackReason", s.flows().fallback());
             out.println(o);
         } else {
             out.printf("%ntotals: %d packets, %d bytes in %d flows (%d flow records); %d packets/%d bytes not IP flows%n",
@@ -110,6 +113,9 @@ final class AgentConsole implements Agent.Listener {
             out.printf("losses: flow table full %d packets (%d bytes, counted), other table full %d packets, events lost %d; alerts %d%n",
                     t.losses().tableFull().packets(), t.losses().tableFull().bytes(), t.losses().otherFull().packets(),
                     t.losses().eventsLost().packets(), s.flows().alerts());
+            if (s.flows().inFallback()) {
+                out.printf("fallback: counted from AF_PACKET in user space (%s); ring drops %d%n", s.flows().fallback(), t.losses().ringDrops());
+            }
             for (ExporterStats e : s.exporters()) {
                 if (e.type().equals("stdout")) continue;
                 out.printf("exporter %s (%s): %d sent, %d dropped (queue full), %d failed, %d send errors%s%n", e.name(), e.type(),

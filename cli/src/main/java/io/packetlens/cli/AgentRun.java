@@ -24,7 +24,8 @@ final class AgentRun {
             console.attachedTo(agent);
             try (agent) {
                 if (!json && banner != null) {
-                    out.println(banner);
+                    boolean fallback = agent.monitor() != null && agent.monitor().fallback();
+                    out.println(banner + (fallback ? " -- FALLBACK: counting from AF_PACKET in user space (see the warning)" : ""));
                     if (agent.metricsPort() >= 0) {
                         out.println("metrics: http://" + config.metrics().getHostString() + ":" + agent.metricsPort() + "/metrics");
                     }

@@ -51,6 +51,10 @@ final class CaptureCommand implements Callable<Integer> {
     @Option(names = "--bind", defaultValue = "auto", description = "steal mode AF_XDP binding: auto, copy, zerocopy")
     String bind;
 
+    @Option(names = "--no-fallback", description = "fail when the capture program cannot be loaded or attached, instead of "
+            + "warning and capturing from an AF_PACKET ring (docs/FALLBACK.md)")
+    boolean noFallback;
+
     @Parameters(arity = "0..*", paramLabel = "FILTER", description = "capture filter words")
     List<String> filterWords = new ArrayList<>();
 
@@ -71,19 +75,25 @@ final class CaptureCommand implements Callable<Integer> {
         } catch (FilterSyntaxException e) {
             throw new UserException("filter: " + e.getMessage());
         }
-        Privileges.requireNetworkBpf("capture");
-        CaptureOptions opts = CaptureOptions.of(iface).mode(m).filter(filter).snaplen(snaplen).xdpMode(x).bindMode(b);
+        if (noFallback) Privileges.requireNetworkBpf("capture"); // with the fallback, missing BPF privileges are what it stands in for
+        CaptureOptions opts = CaptureOptions.of(iface).mode(m).filter(filter).snaplen(snaplen).xdpMode(x).bindMode(b).fallback(!noFallback);
         try (Shutdown shutdown = Shutdown.install(); Capture cap = shutdown.register(Capture.open(opts, file))) {
-            System.err.printf("packetlens capture: %s mode on %s (XDP %s%s), filter: %s; writing %s%s%n", m.name().toLowerCase(), iface,
-                    cap.xdpMode().name().toLowerCase(), m == CaptureMode.STEAL ? ", " + cap.queues() + " queue(s), "
-                            + (cap.zeroCopy() ? "zero-copy" : "copy mode") : "",
-                    filter, file, count == 0 && duration == 0 ? "; Ctrl-C to stop" : "");
+            if (cap.fallback()) {
+                System.err.printf("packetlens capture: FALLBACK from an AF_PACKET ring on %s (see the warning), filter: %s; writing %s%s%n",
+                        iface, filter, file, count == 0 && duration == 0 ? "; Ctrl-C to stop" : "");
+            } else {
+                System.err.printf("packetlens capture: %s mode on %s (XDP %s%s), filter: %s; writing %s%s%n", m.name().toLowerCase(), iface,
+                        cap.xdpMode().name().toLowerCase(), m == CaptureMode.STEAL ? ", " + cap.queues() + " queue(s), "
+                                + (cap.zeroCopy() ? "zero-copy" : "copy mode") : "",
+                        filter, file, count == 0 && duration == 0 ? "; Ctrl-C to stop" : "");
+            }
             long start = System.nanoTime();
             cap.run(count, duration == 0 ? null : Duration.ofSeconds(duration), shutdown::requested);
             double secs = (System.nanoTime() - start) / 1e9;
             CaptureStats s = cap.stats();
-            System.err.printf("%d packets captured in %.1f s (%.0f/s), %d seen by the program, %d matched the filter, %d dropped%s%n",
-                    s.written(), secs, s.written() / Math.max(secs, 1e-9), s.seen(), s.matched(), s.dropped(),
+            System.err.printf("%d packets captured in %.1f s (%.0f/s), %d seen by the %s, %d matched the filter, %d dropped%s%n",
+                    s.written(), secs, s.written() / Math.max(secs, 1e-9), s.seen(), cap.fallback() ? "AF_PACKET ring" : "program",
+                    s.matched(), s.dropped(),
                     s.missed() > 0 ? ", " + s.missed() + " on queues without a socket" : "");
         }
         return 0;

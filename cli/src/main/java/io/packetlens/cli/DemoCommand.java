@@ -88,7 +88,7 @@ final class DemoCommand implements Callable<Integer> {
             shutdown.whenRequested(agent::requestStop);
             console.attachedTo(agent);
             try (agent) {
-                boolean generic = agent.monitor().program().links().stream().anyMatch(l -> l instanceof XdpLink x && x.mode() == XdpMode.GENERIC);
+                boolean generic = agent.monitor().program() != null && agent.monitor().program().links().stream().anyMatch(l -> l instanceof XdpLink x && x.mode() == XdpMode.GENERIC);
                 if (!json) {
                     out.printf("flow program attached at XDP on %s in %s (%s mode); traffic for %s%n", b.ifname(), b.namespace(),
                             generic ? "generic" : "driver", duration == 0 ? "ever (Ctrl-C to stop)" : duration + " s");

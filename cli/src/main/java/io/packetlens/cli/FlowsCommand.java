@@ -75,12 +75,17 @@ final class FlowsCommand implements Callable<Integer> {
     @Option(names = "--debug-kernel", description = "log the debug prints of packetlens's kernel programs (bpf_printk, tagged with the program's name); off, they are compiled away")
     boolean debugKernel;
 
+    @Option(names = "--no-fallback", description = "fail when the flow program cannot be loaded or attached, instead of warning "
+            + "and counting from AF_PACKET in user space (docs/FALLBACK.md)")
+    boolean noFallback;
+
     @Override
     public Integer call() throws Exception {
         AgentConfig c = configure();
         if (c.interfaces().isEmpty()) throw new UserException("no interface: give -i IFACE or 'interfaces:' in the configuration");
         if (duration < 0) throw new UserException("--duration must be >= 0");
-        Privileges.requireNetworkBpf("flows");
+        // with the fallback, missing BPF privileges are one of the failures it stands in for (the warning names them)
+        if (!c.flows().fallback()) Privileges.requireNetworkBpf("flows");
         AgentConsole console = new AgentConsole(System.out, json, true, events != null, c.flows().view());
         String banner = "packetlens flows: " + c.flows().hook().name().toLowerCase(Locale.ROOT) + " on "
                 + String.join(", ", c.interfaces().stream().map(InterfaceSpec::toString).toList());
@@ -109,6 +114,7 @@ final class FlowsCommand implements Callable<Integer> {
                         idleTimeout != null ? ConfigValues.duration("--idle-timeout", idleTimeout) : f.idleTimeout());
             }
             if (events != null || sampleEvery != null) f = withEvents(f);
+            if (noFallback) f = f.withFallback(false);
             c = c.withFlows(f.resolvePollInterval(!json));
             if (noMetrics) c = c.withMetrics(null);
             else if (metrics != null) c = c.withMetrics(ConfigValues.resolvedAddress("--metrics", metrics, true));

@@ -9,8 +9,14 @@ import java.time.Instant;
  * up across records. {@code bytes} are whole frames as the hook saw them (IPFIX layer2OctetDeltaCount), {@code ipBytes}
  * the packets' IP total lengths (octetDeltaCount). {@code tcpFlags}, {@code minLength}, {@code maxLength} (IP total
  * lengths) and {@code fragments} cover the flow since its table entry was created; {@code dscp} is its first packet's.
+ * {@code fallback} marks a record counted by the AF_PACKET fallback ({@link PacketFlows}) instead of the kernel program.
  */
 public record FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end,
                            long startNanos, long endNanos, int tcpFlags, int minLength, int maxLength, int dscp,
-                           boolean fragments, EndReason reason) {
+                           boolean fragments, EndReason reason, boolean fallback) {
+    /** A record counted by the kernel program. */
+    public FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end, long startNanos,
+                        long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments, EndReason reason) {
+        this(key, packets, bytes, ipBytes, start, end, startNanos, endNanos, tcpFlags, minLength, maxLength, dscp, fragments, reason, false);
+    }
 }

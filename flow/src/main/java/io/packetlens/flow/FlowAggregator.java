@@ -1,10 +1,7 @@
 package io.packetlens.flow;
 
-import io.packetlens.ebpf.BpfMap;
-import io.packetlens.ebpf.MapBatch;
 import io.packetlens.ebpf.PerCpu;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.time.Duration;
@@ -16,7 +13,8 @@ import java.util.PriorityQueue;
 import java.util.function.Consumer;
 
 /**
- * Turns the kernel flow table into finished flow records. Each {@link #poll()} reads the whole table with
+ * Turns the kernel flow table (or, in the AF_PACKET fallback, the table {@link PacketFlows} keeps in Java: any
+ * {@link FlowSource}) into finished flow records. Each {@link #poll()} reads the whole table with
  * BPF_MAP_LOOKUP_BATCH (no deletion: the kernel keeps counting into the same entries, so no packet can fall between a
  * read and a delete) and then
  * <ul>
@@ -120,22 +118,23 @@ public final class FlowAggregator implements AutoCloseable {
         void counted(LiveFlow flow, long packets, long bytes);
     }
 
-    private final FlowProgram program;
-    private final BpfMap table;
+    private final FlowSource source;
     private final Settings settings;
     private final FlowClock clock;
     private final Consumer<FinishedFlow> sink;
     private final boolean perCpu;
+    private final boolean fallback;
     private final int cpus;
-    private final MapBatch batch;
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment key;
-    private final MemorySegment value;
+    private final int capacity;
+    private final FlowTableReader reader;
+    private boolean closed;
     private final FlowStates states = new FlowStates();
     /** What was reported of flows still in pinned tables; null when nothing is pinned. */
     private final ExportedState exported;
     /** A batch of keys and values copied out of the kernel's buffers, read with plain array access. */
     private final int[] keyWords;
+    /** {@link #keyWords} as bytes, to cut a new flow's key out of. */
+    private final MemorySegment keyWordBytes;
     private final long[] valueWords;
     private final int valueWordStride;
     /** The bytes of one new flow's key. */
@@ -155,27 +154,28 @@ public final class FlowAggregator implements AutoCloseable {
     private volatile Thread poller;
     private volatile RuntimeException lastError;
 
-    public FlowAggregator(FlowProgram program, Settings settings, FlowClock clock, Consumer<FinishedFlow> sink) {
-        this.program = Objects.requireNonNull(program);
-        this.table = program.flowTable();
+    public FlowAggregator(FlowSource source, Settings settings, FlowClock clock, Consumer<FinishedFlow> sink) {
+        this.source = Objects.requireNonNull(source);
         this.settings = Objects.requireNonNull(settings);
         this.clock = Objects.requireNonNull(clock);
         this.sink = Objects.requireNonNull(sink);
-        this.perCpu = table.type().isPerCpu();
+        this.reader = source.reader(settings.batchSize());
+        this.perCpu = reader.perCpu();
+        this.fallback = source.fallback();
         this.cpus = PerCpu.cpus();
-        this.batch = table.batch(Math.min(settings.batchSize(), Math.max(table.maxEntries(), 1)));
-        this.key = arena.allocate(FlowKey.SIZE, 8);
-        this.value = arena.allocate(table.lookupValueSize(), 8);
-        this.keyWords = new int[batch.capacity() * FlowStates.WORDS];
-        this.valueWordStride = batch.valueStride() / Long.BYTES;
-        this.valueWords = new long[batch.capacity() * valueWordStride];
+        this.capacity = source.tableCapacity();
+        this.keyWords = new int[reader.capacity() * FlowStates.WORDS];
+        this.keyWordBytes = MemorySegment.ofArray(keyWords);
+        this.valueWordStride = reader.valueWords();
+        this.valueWords = new long[reader.capacity() * valueWordStride];
         this.oneValue = new long[valueWordStride];
-        this.exported = program.pins() == null ? null : new ExportedState(program.exportedTable());
+        FlowPins pins = source.tablePins();
+        this.exported = pins == null ? null : new ExportedState(((FlowProgram) source).exportedTable());
     }
 
     /** An aggregator with default settings on the system clock. */
-    public FlowAggregator(FlowProgram program, Consumer<FinishedFlow> sink) {
-        this(program, Settings.defaults(), FlowClock.system(), sink);
+    public FlowAggregator(FlowSource source, Consumer<FinishedFlow> sink) {
+        this(source, Settings.defaults(), FlowClock.system(), sink);
     }
 
     public Settings settings() {
@@ -194,10 +194,10 @@ public final class FlowAggregator implements AutoCloseable {
         wallOffset = clock.wallOffsetNanos();
         long id = ++pollCount;
         int entries = 0, fresh = 0;
-        batch.reset();
+        reader.reset();
         int n;
         do {
-            n = batch.lookupNext();
+            n = reader.next(keyWords, valueWords);
             fresh += visitBatch(n, id);
             entries += n;
         } while (n > 0);
@@ -223,7 +223,7 @@ public final class FlowAggregator implements AutoCloseable {
                 i++;
             }
         }
-        if (states.size() >= settings.evictAbove() * table.maxEntries()) {
+        if (states.size() >= settings.evictAbove() * capacity) {
             for (int i = 0; i < states.size(); ) {
                 FlowState s = states.get(i);
                 if (!s.changed) {
@@ -242,18 +242,12 @@ public final class FlowAggregator implements AutoCloseable {
 
     private void checkOpen() {
         // the batch buffers' addresses go to the kernel, which would write into freed memory
-        if (!arena.scope().isAlive()) throw new IllegalStateException("flow aggregator is closed");
+        if (closed) throw new IllegalStateException("flow aggregator is closed");
     }
 
-    /**
-     * Takes in the {@code n} entries the last batch call left in the batch buffers; returns how many were new flows.
-     * The buffers are first copied into Java arrays in two bulk copies: per-field segment access costs several times
-     * more until the JIT has compiled this path, which on a short run is most of the run.
-     */
+    /** Takes in the {@code n} entries the last batch call copied into the arrays; returns how many were new flows. */
     private int visitBatch(int n, long pollId) {
         if (n == 0) return 0;
-        MemorySegment.copy(batch.keys(), ValueLayout.JAVA_INT_UNALIGNED, 0, keyWords, 0, n * FlowStates.WORDS);
-        MemorySegment.copy(batch.values(), ValueLayout.JAVA_LONG_UNALIGNED, 0, valueWords, 0, n * valueWordStride);
         int fresh = 0;
         for (int i = 0; i < n; i++) {
             if (visit(i, pollId)) fresh++;
@@ -266,7 +260,7 @@ public final class FlowAggregator implements AutoCloseable {
         FlowState s = states.find(keyWords, i * FlowStates.WORDS);
         boolean fresh = s == null;
         if (fresh) {
-            MemorySegment.copy(batch.keys(), ValueLayout.JAVA_BYTE, (long) i * FlowKey.SIZE, keyBytes, 0, FlowKey.SIZE);
+            MemorySegment.copy(keyWordBytes, ValueLayout.JAVA_BYTE, (long) i * FlowKey.SIZE, keyBytes, 0, FlowKey.SIZE);
             s = new FlowState(FlowKey.read(keyBytes));
             states.add(s, keyWords, i * FlowStates.WORDS);
             flowsSeen++;
@@ -297,10 +291,8 @@ public final class FlowAggregator implements AutoCloseable {
 
     /** Removes the flow's entry, taking the final counts the kernel returns with it, and emits its last record. */
     private void finishFromKernel(FlowState s, EndReason reason) {
-        states.storeKey(s.slot, key, 0);
-        if (table.lookupAndDelete(key, value)) {
+        if (reader.remove(states.keyWords(), s.slot * FlowStates.WORDS, oneValue)) {
             long before = s.packets, beforeBytes = s.bytes;
-            MemorySegment.copy(value, ValueLayout.JAVA_LONG_UNALIGNED, 0, oneValue, 0, valueWordStride);
             s.read(oneValue, 0, perCpu, cpus);
             if (s.packets != before) counted(s, s.packets - before, s.bytes - beforeBytes);
             if (s.packets != before && s.segmentStart < 0) {
@@ -328,7 +320,7 @@ public final class FlowAggregator implements AutoCloseable {
         long start = s.segmentStart >= 0 ? s.segmentStart : s.firstNanos;
         FinishedFlow f = new FinishedFlow(s.key, packets, bytes, s.unexportedIpBytes(), FlowClock.toInstant(start, wallOffset),
                 FlowClock.toInstant(s.lastNanos, wallOffset), start, s.lastNanos, s.tcpFlags, s.minLength, s.maxLength,
-                s.dscp, s.fragments, reason);
+                s.dscp, s.fragments, reason, fallback);
         s.exportedPackets = s.packets;
         s.exportedBytes = s.bytes;
         s.exportedIpBytes = s.ipBytes;
@@ -350,10 +342,10 @@ public final class FlowAggregator implements AutoCloseable {
         checkOpen();
         wallOffset = clock.wallOffsetNanos();
         long id = ++pollCount;
-        batch.reset();
+        reader.reset();
         int n;
         do {
-            n = batch.lookupAndDeleteNext();
+            n = reader.drainNext(keyWords, valueWords);
             visitBatch(n, id);
         } while (n > 0);
         for (int i = 0; i < states.size(); i++) emit(states.get(i), EndReason.END);
@@ -364,8 +356,8 @@ public final class FlowAggregator implements AutoCloseable {
 
     /** Totals since the start: flows, packets and bytes accounted (exported or not), other frames and losses. */
     public synchronized Totals totals() {
-        Count other = program.otherCounts().values().stream().reduce(Count.ZERO, Count::plus);
-        return new Totals(flowsSeen, new Count(countedPackets, countedBytes), records, states.size(), other, program.counters());
+        Count other = source.otherCounts().values().stream().reduce(Count.ZERO, Count::plus);
+        return new Totals(flowsSeen, new Count(countedPackets, countedBytes), records, states.size(), other, source.counters());
     }
 
     /** Flows in the table as of the last poll. */
@@ -461,9 +453,9 @@ public final class FlowAggregator implements AutoCloseable {
     public void close() {
         stop();
         synchronized (this) {
-            if (arena.scope().isAlive()) {
-                batch.close();
-                arena.close();
+            if (!closed) {
+                closed = true;
+                reader.close();
                 if (exported != null) exported.close();
             }
         }

@@ -48,6 +48,16 @@ public final class FlowPins {
     }
 
     /**
+     * Pinned tables this configuration or this version must not use (another layout, size or kind): a decision for the
+     * user, never a reason to fall back to counting without them.
+     */
+    public static final class MismatchException extends BpfException {
+        MismatchException(String message) {
+            super(message);
+        }
+    }
+
+    /**
      * Refuses, before anything is loaded, tables pinned by another layout or of another size or kind than
      * {@code config} asks for; creates the directory when there is none.
      */
@@ -63,7 +73,7 @@ public final class FlowPins {
                 + " or delete " + dir + " (what they counted since the last report is then lost).";
         Path metaPin = dir.resolve(META);
         if (!Files.exists(metaPin)) {
-            throw new BpfException("the flow tables pinned in " + dir + " carry no layout record (flow_meta), so this packetlens"
+            throw new MismatchException("the flow tables pinned in " + dir + " carry no layout record (flow_meta), so this packetlens"
                     + " cannot tell what wrote them and will not read them." + fix);
         }
         try (BpfMap meta = BpfMap.openPinned(metaPin); Arena arena = Arena.ofConfined()) {
@@ -76,7 +86,7 @@ public final class FlowPins {
                 valueSize = value.get(JAVA_INT, 12);
             }
             if (magic != MAGIC || layout != LAYOUT || keySize != FlowKey.SIZE || valueSize != FlowRecord.SIZE) {
-                throw new BpfException("the flow tables pinned in " + dir + " were written with flow layout " + layout
+                throw new MismatchException("the flow tables pinned in " + dir + " were written with flow layout " + layout
                         + " (key " + keySize + " bytes, record " + valueSize + " bytes); this packetlens reads layout " + LAYOUT
                         + " (key " + FlowKey.SIZE + ", record " + FlowRecord.SIZE + ") and will not misread them." + fix);
             }
@@ -86,7 +96,7 @@ public final class FlowPins {
             try (BpfMap table = BpfMap.openPinned(tablePin)) {
                 boolean perCpu = config.tableKind() == FlowConfig.TableKind.PER_CPU;
                 if (table.maxEntries() != config.tableSize() || table.type().isPerCpu() != perCpu) {
-                    throw new BpfException("the flow table pinned in " + dir + " holds " + table.maxEntries() + " flows"
+                    throw new MismatchException("the flow table pinned in " + dir + " holds " + table.maxEntries() + " flows"
                             + (table.type().isPerCpu() ? " per CPU" : "") + "; this configuration asks for " + config.tableSize()
                             + (perCpu ? " per CPU" : "") + ". Configure the pinned size to carry on with it." + fix);
                 }

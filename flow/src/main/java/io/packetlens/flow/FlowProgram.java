@@ -50,7 +50,7 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
  * entry point, loaded for the chain's flow slot and with this object's maps, becomes the chain's flow member. It counts
  * what the members before it (the guard) pass and passes every packet on.
  */
-public final class FlowProgram implements AutoCloseable {
+public final class FlowProgram extends FlowSource implements AutoCloseable {
     /** Resource path of the compiled object in the programs jar. */
     static final String OBJECT = "/io/packetlens/programs/flow.bpf.o";
     static final String FLOW_TABLE = "flow_table", OTHER_TABLE = "flow_other", COUNTERS = "flow_counters", EVENTS = "flow_events";
@@ -415,7 +415,23 @@ public final class FlowProgram implements AutoCloseable {
         return object.map(EVENTS);
     }
 
+    @Override
+    public int tableCapacity() {
+        return flowTable().maxEntries();
+    }
+
+    @Override
+    FlowTableReader reader(int batchSize) {
+        return new KernelTableReader(flowTable(), batchSize);
+    }
+
+    @Override
+    FlowPins tablePins() {
+        return pins;
+    }
+
     /** Loss and event counters, summed over CPUs. */
+    @Override
     public synchronized LossCounters counters() {
         Count[] c = new Count[LossCounters.SLOTS];
         for (int i = 0; i < c.length; i++) c[i] = readCount(i);
@@ -442,6 +458,7 @@ public final class FlowProgram implements AutoCloseable {
     }
 
     /** The "other" counters, summed over CPUs. */
+    @Override
     public Map<OtherKey, Count> otherCounts() {
         Map<OtherKey, Count> out = new LinkedHashMap<>();
         otherTable().forEach((k, v) -> out.merge(OtherKey.read(k, 0), sumPerCpu(v, 0), Count::plus));

@@ -63,6 +63,11 @@ final class FlowStates {
         return all[i];
     }
 
+    /** The key words of every flow, the flow at position {@code pos} at {@code pos * WORDS}; replaced when the flows grow. */
+    int[] keyWords() {
+        return keys;
+    }
+
     /** Writes the key of the flow at {@code pos} as the kernel stores it. */
     void storeKey(int pos, MemorySegment dst, long offset) {
         for (int w = 0; w < WORDS; w++) dst.set(JAVA_INT_UNALIGNED, offset + 4L * w, keys[pos * WORDS + w]);

@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 
 /**
  * The flow monitor's metrics: traffic per interface, direction and protocol; active flows; flow-table capacity, fill
- * and overflow; "other" frames; event-channel drops; flows and records; alerts per rule.
+ * and overflow; "other" frames; event-channel drops; flows and records; alerts per rule; whether the AF_PACKET
+ * fallback counts, and its ring drops.
  */
 final class FlowMetrics {
     private final Counter alerts;
@@ -55,6 +56,12 @@ final class FlowMetrics {
         CounterWithCallback.builder().name("packetlens_ringbuf_drops")
                 .help("Event records the ring buffer had no room for")
                 .callback(cb -> with(s, m -> cb.call(m.totals().losses().eventsLost().packets()))).register(registry);
+        GaugeWithCallback.builder().name("packetlens_flows_fallback")
+                .help("1 when flows are counted from AF_PACKET in user space because the flow program could not be loaded or attached")
+                .callback(cb -> with(s, m -> cb.call(m.inFallback() ? 1 : 0))).register(registry);
+        CounterWithCallback.builder().name("packetlens_fallback_ring_drops")
+                .help("AF_PACKET fallback: frames its capture rings had no room for (never counted in a flow)")
+                .callback(cb -> with(s, m -> cb.call(m.totals().losses().ringDrops()))).register(registry);
         CounterWithCallback.builder().name("packetlens_flows").help("Distinct flows seen")
                 .callback(cb -> with(s, m -> cb.call(m.totals().flows()))).register(registry);
         CounterWithCallback.builder().name("packetlens_flow_records").help("Finished flow records emitted")

@@ -62,6 +62,8 @@ public final class FlowJson {
         g.writeNumberField("maximumIpTotalLength", f.maxLength());
         if (f.fragments()) g.writeNumberField("fragmentFlags", 1);
         g.writeNumberField("flowEndReason", f.reason().ipfixCode());
+        // not an IPFIX element: counted by the AF_PACKET fallback, not the kernel program (docs/FALLBACK.md)
+        if (f.fallback()) g.writeBooleanField("fallback", true);
         g.writeEndObject();
     }
 

@@ -29,10 +29,13 @@ import java.util.Set;
  * @param sampleEvery  with {@link EventKind#SAMPLE}: one packet in this many (0 when sampling is off)
  * @param pinDirectory bpffs directory where the tables and links are pinned to outlive the process, or null
  * @param xdpSharing   at XDP: alone on the interface, or in its XDP chain behind the guard ({@code flows.xdp-sharing})
+ * @param fallback     when the flow program cannot be loaded or attached, count from AF_PACKET rings in Java instead
+ *                     ({@code flows.fallback}, default true; see docs/FALLBACK.md); false: fail as the error says
  */
 public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode, int tableSize, Duration activeTimeout,
                             Duration idleTimeout, Duration pollInterval, View view, List<AlertRuleConfig> alerts,
-                            Set<EventKind> events, int sampleEvery, Path pinDirectory, XdpSharing xdpSharing) {
+                            Set<EventKind> events, int sampleEvery, Path pinDirectory, XdpSharing xdpSharing,
+                            boolean fallback) {
     /** Attach point of the flow program. */
     public enum Hook { XDP, TC }
 
@@ -52,7 +55,7 @@ public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode,
 
     public static MonitorConfig defaults() {
         return new MonitorConfig(List.of(), Hook.XDP, XdpMode.AUTO, 65_536, Duration.ofSeconds(60), Duration.ofSeconds(15),
-                null, new View(20, View.SortBy.BYTES), List.of(), Set.of(), 0, null, XdpSharing.AUTO);
+                null, new View(20, View.SortBy.BYTES), List.of(), Set.of(), 0, null, XdpSharing.AUTO, true);
     }
 
     /** The automatic poll interval when something shows per-second figures: the live view, alert rules. */
@@ -74,49 +77,54 @@ public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode,
     }
 
     public MonitorConfig withInterfaces(List<String> v) {
-        return new MonitorConfig(v, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(v, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withHook(Hook v) {
-        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withXdpMode(XdpMode v) {
-        return new MonitorConfig(interfaces, hook, v, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, v, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withTableSize(int v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, v, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, v, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withTimeouts(Duration active, Duration idle) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withPollInterval(Duration v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, view, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withView(View v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, alerts, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     public MonitorConfig withAlerts(List<AlertRuleConfig> v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, v, events, sampleEvery, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, v, events, sampleEvery, pinDirectory, xdpSharing, fallback);
     }
 
     /** Subscribes to flow program events; {@code every} applies to {@link EventKind#SAMPLE}. */
     public MonitorConfig withEvents(Set<EventKind> kinds, int every) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, kinds, every, pinDirectory, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, kinds, every, pinDirectory, xdpSharing, fallback);
     }
 
     /** Whether the XDP entry point joins the interface's XDP chain (shared with the guard) or attaches alone. */
     public MonitorConfig withXdpSharing(XdpSharing v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, v);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, v, fallback);
+    }
+
+    /** Whether a monitor whose flow program cannot be loaded or attached falls back to AF_PACKET (true) or fails. */
+    public MonitorConfig withFallback(boolean v) {
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, v);
     }
 
     /** Pins the tables and links under {@code dir} so that they outlive the process (null: nothing pinned). */
     public MonitorConfig withPinDirectory(Path dir) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, dir, xdpSharing);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, dir, xdpSharing, fallback);
     }
 }

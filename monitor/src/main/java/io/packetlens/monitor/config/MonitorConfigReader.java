@@ -23,7 +23,7 @@ import java.util.Set;
 public final class MonitorConfigReader {
     /** The keys of the {@code flows:} section ({@code enabled} is the agent's: whether the monitor runs at all). */
     public static final Set<String> FLOWS_KEYS = Set.of("enabled", "hook", "xdp-mode", "xdp-sharing", "table-size", "timeouts", "poll-interval",
-            "events", "sample-every");
+            "events", "sample-every", "fallback");
 
     private MonitorConfigReader() {}
 
@@ -42,6 +42,7 @@ public final class MonitorConfigReader {
                 default -> throw flows.error("xdp-sharing", "expected auto (join the interface's XDP chain if it has one), chain or direct, got '" + v + "'");
             });
         }
+        if (flows.has("fallback")) c = c.withFallback(flows.child("fallback").bool());
         if (flows.has("table-size")) c = c.withTableSize((int) flows.child("table-size").integer(1, 1L << 26));
         if (flows.has("timeouts")) {
             ConfigNode t = flows.child("timeouts").allow("active", "idle");

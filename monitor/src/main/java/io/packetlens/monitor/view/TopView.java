@@ -28,8 +28,10 @@ public final class TopView {
         Count all = t.allTraffic();
         b.append(String.format("packetlens flows   %d active / %d table   %d flows seen   %s packets   %s bytes%n",
                 t.activeFlows(), s.tableCapacity(), t.flows(), si(all.packets()), si(all.bytes())));
-        b.append(String.format("losses: table full %d pkts, other table full %d pkts, events lost %d   alerts %d%n",
-                t.losses().tableFull().packets(), t.losses().otherFull().packets(), t.losses().eventsLost().packets(), s.alerts()));
+        b.append(String.format("losses: table full %d pkts, other table full %d pkts, events lost %d%s   alerts %d%n",
+                t.losses().tableFull().packets(), t.losses().otherFull().packets(), t.losses().eventsLost().packets(),
+                s.inFallback() ? ", ring drops " + t.losses().ringDrops() : "", s.alerts()));
+        if (s.inFallback()) b.append("FALLBACK: counting from AF_PACKET in user space, not in the kernel (see the warning at start)\n");
         b.append(String.format("%-3s %-41s %-41s %-7s %-12s %10s %10s %10s %10s%n",
                 "#", "source", "destination", "proto", "iface/dir", "pkt/s", "bit/s", "packets", "bytes"));
         Comparator<ActiveFlow> order = view.sortBy() == MonitorConfig.View.SortBy.PACKETS
