@@ -164,7 +164,14 @@ public final class Doctor {
         String fix = "run as root, or grant the capabilities: setcap cap_bpf,cap_net_admin,cap_perfmon,cap_sys_admin+ep on the java binary, "
                 + "or AmbientCapabilities=CAP_BPF CAP_NET_ADMIN CAP_PERFMON CAP_SYS_ADMIN in the systemd unit";
         if (!bpf || !net) {
-            return new Check("capabilities", Check.Status.MISSING, false, detail + ": cannot load or attach packet programs", fix);
+            if (caps.has(Capabilities.CAP_NET_RAW)) {
+                // what the AF_PACKET fallback needs: flows and capture still work, counted in user space
+                return new Check("capabilities", Check.Status.FALLBACK, false, detail + ", CAP_NET_RAW: cannot load or attach packet programs; "
+                        + "flows, the agent's flows and capture fall back to AF_PACKET rings read in Java (docs/FALLBACK.md: more CPU per "
+                        + "packet, no kernel events, no pinning); guard and trafficgen need the capabilities", fix);
+            }
+            return new Check("capabilities", Check.Status.MISSING, false, detail + ": cannot load or attach packet programs"
+                    + " (and without CAP_NET_RAW no AF_PACKET fallback either)", fix);
         }
         if (!caps.has(Capabilities.CAP_SYS_ADMIN) || !perf) {
             return new Check("capabilities", Check.Status.WARN, true, detail
