@@ -200,18 +200,10 @@ public final class GuardBenchmark implements Callable<Integer> {
             GuardFirewalls.Drops d0 = fw.drops();
             long tx0 = offered(a);
             long[] ps0 = fw.programStats();
-            long[] cpu0 = cpuTicks();
-            CpuTicks[] per0 = perCpu();
+            CpuTicks[] cpu0 = perCpu();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
-            long[] cpu1 = cpuTicks();
-            CpuTicks[] per1 = perCpu();
-            StringBuilder detail = new StringBuilder();
-            for (int i = 0; i < per1.length; i++) {
-                CpuTicks d = per1[i].minus(per0[i]);
-                detail.append(String.format(Locale.ROOT, " cpu%d[usr %d sys %d si %d idle %d]", i, d.user(), d.system(), d.softirq(), d.idle()));
-            }
-            System.out.println("    ticks:" + detail);
+            CpuTicks[] cpu1 = perCpu();
             long t1 = System.nanoTime();
             long tx1 = offered(a);
             GuardFirewalls.Drops d1 = fw.drops();
@@ -224,8 +216,17 @@ public final class GuardBenchmark implements Callable<Integer> {
             Iperf3.Result loaded = iperf == null ? unloaded : Iperf3.finish(iperf.startClient(streamSeconds), 1, streamSeconds);
             check(failed);
             double secs = (t1 - t0) / 1e9;
-            double softirq = (cpu1[0] - cpu0[0]) / CpuTicks.HZ / secs;
-            double busy = (cpu1[1] - cpu0[1]) / CpuTicks.HZ / secs;
+            long softirqTicks = 0, busyTicks = 0;
+            StringBuilder detail = new StringBuilder();
+            for (int i = 0; i < cpu1.length; i++) {
+                CpuTicks c = cpu1[i].minus(cpu0[i]);
+                softirqTicks += c.softirq();
+                busyTicks += c.busy();
+                detail.append(String.format(Locale.ROOT, " cpu%d[usr %d sys %d si %d idle %d]", i, c.user(), c.system(), c.softirq(), c.idle()));
+            }
+            System.out.println("    ticks:" + detail);
+            double softirq = softirqTicks / CpuTicks.HZ / secs;
+            double busy = busyTicks / CpuTicks.HZ / secs;
             GuardFirewalls.Drops d = d1 == null ? new GuardFirewalls.Drops(0, 0, 0) : d1.minus(d0);
             double dps = d.total() / secs;
             return new Round(unloaded.bitsPerSecond(), (tx1 - tx0) / secs, dps, softirq, busy, softirq > 0 ? dps / softirq : 0,
@@ -241,22 +242,12 @@ public final class GuardBenchmark implements Callable<Integer> {
         if (t != null) throw new IllegalStateException("the flood generator failed: " + t, t);
     }
 
+    /** Every online CPU's ticks, in Cpus.online() order. */
     private static CpuTicks[] perCpu() throws Exception {
         int[] cpus = Cpus.online();
         CpuTicks[] out = new CpuTicks[cpus.length];
         for (int i = 0; i < cpus.length; i++) out[i] = CpuTicks.read(cpus[i]);
         return out;
-    }
-
-    /** Softirq and busy ticks summed over every online CPU. */
-    private static long[] cpuTicks() throws Exception {
-        long softirq = 0, busy = 0;
-        for (int cpu : Cpus.online()) {
-            CpuTicks t = CpuTicks.read(cpu);
-            softirq += t.softirq();
-            busy += t.busy();
-        }
-        return new long[] {softirq, busy};
     }
 
     /**
@@ -280,17 +271,7 @@ public final class GuardBenchmark implements Callable<Integer> {
     /** Frames a's veth0 sent: as skbs (tx_packets) or as xdp_frames (its XDP transmit count). */
     private long offered(Host a) throws Exception {
         if (!engine.equals("live")) return a.linkStats().txPackets();
-        long n = 0;
-        boolean found = false;
-        for (String line : a.exec("ethtool", "-S", a.ifname()).lines().toList()) {
-            String t = line.strip();
-            if (t.matches("tx_queue_\\d+_xdp_xmit:.*")) {
-                n += Long.parseLong(t.substring(t.indexOf(':') + 1).strip());
-                found = true;
-            }
-        }
-        if (!found) throw new IllegalStateException("no tx_queue_N_xdp_xmit in ethtool -S " + a.ifname());
-        return n;
+        return GuardFirewalls.ethtoolSum(a, a.ifname(), "tx_queue_\\d+_xdp_xmit");
     }
 
     private static List<SourceFrames> floodParts(Host a, Host b) throws Exception {

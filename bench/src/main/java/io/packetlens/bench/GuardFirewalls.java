@@ -2,12 +2,21 @@ package io.packetlens.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.packetlens.ebpf.AttachType;
+import io.packetlens.ebpf.BpfProgram;
+import io.packetlens.ebpf.ProgramSpec;
+import io.packetlens.ebpf.ProgramType;
+import io.packetlens.ebpf.asm.Insn;
+import io.packetlens.ebpf.info.ProgramInfo;
+import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.guard.Count;
 import io.packetlens.guard.DropReason;
 import io.packetlens.guard.GuardOptions;
 import io.packetlens.guard.GuardProgram;
 import io.packetlens.guard.rules.RulesReader;
 import io.packetlens.lab.Host;
+
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -98,7 +107,7 @@ final class GuardFirewalls {
         return new Firewall() {
             @Override
             public Drops drops() {
-                Map<DropReason, io.packetlens.guard.Count> r = g.reasons();
+                Map<DropReason, Count> r = g.reasons();
                 long syn = r.get(DropReason.RATE_LIMITED).packets() + r.get(DropReason.BUCKET_INSERT_RATE).packets()
                         + r.get(DropReason.BUCKET_TABLE_FULL).packets();
                 return new Drops(r.get(DropReason.RULE).packets(), syn, r.get(DropReason.DROPPED).packets());
@@ -108,13 +117,11 @@ final class GuardFirewalls {
             public long[] programStats() throws Exception {
                 // at XDP the guard runs behind the chain's dispatcher by tail call, which the kernel counts as the dispatcher's run
                 if (xdp) {
-                    try (io.packetlens.ebpf.BpfProgram d = io.packetlens.ebpf.BpfProgram.openById(xdpProgramId(host, ifname))) {
-                        var info = io.packetlens.ebpf.info.ProgramInfo.ofFd(d.fd());
-                        return new long[] {info.runTimeNs(), info.runCount()};
+                    try (BpfProgram d = BpfProgram.openById(xdpProgramId(host, ifname))) {
+                        return runStats(d);
                     }
                 }
-                var info = io.packetlens.ebpf.info.ProgramInfo.ofFd(g.program(GuardProgram.Hook.TC_INGRESS).fd());
-                return new long[] {info.runTimeNs(), info.runCount()};
+                return runStats(g.program(GuardProgram.Hook.TC_INGRESS));
             }
 
             @Override
@@ -130,12 +137,12 @@ final class GuardFirewalls {
      * program pays on this device before its first instruction.
      */
     static Firewall xdpDropAll(Host host, String ifname) throws Exception {
-        io.packetlens.ebpf.BpfProgram p = io.packetlens.ebpf.BpfProgram.load(io.packetlens.ebpf.ProgramSpec.of("bench_drop",
-                io.packetlens.ebpf.ProgramType.XDP, "GPL", io.packetlens.ebpf.asm.Insn.program(io.packetlens.ebpf.asm.Insn.movImm(0, 1),
-                        io.packetlens.ebpf.asm.Insn.exit())).attachType(io.packetlens.ebpf.AttachType.XDP));
-        io.packetlens.ebpf.link.XdpLink link;
+        BpfProgram p = BpfProgram.load(ProgramSpec.of("bench_drop",
+                ProgramType.XDP, "GPL", Insn.program(Insn.movImm(0, 1),
+                        Insn.exit())).attachType(AttachType.XDP));
+        XdpLink link;
         try {
-            link = host.call(() -> io.packetlens.ebpf.link.XdpLink.attach(p, ifname, XdpMode.DRIVER));
+            link = host.call(() -> XdpLink.attach(p, ifname, XdpMode.DRIVER));
         } catch (Exception | Error e) {
             p.close();
             throw e;
@@ -143,18 +150,13 @@ final class GuardFirewalls {
         return new Firewall() {
             @Override
             public Drops drops() throws IOException {
-                long n = 0;
-                for (String line : host.exec("ethtool", "-S", ifname).lines().toList()) {
-                    String t = line.strip();
-                    if (t.matches("rx_queue_\\d+_xdp_drops:.*")) n += Long.parseLong(t.substring(t.indexOf(':') + 1).strip());
-                }
+                long n = ethtoolSum(host, ifname, "rx_queue_\\d+_xdp_drops");
                 return new Drops(0, 0, n);
             }
 
             @Override
             public long[] programStats() {
-                var info = io.packetlens.ebpf.info.ProgramInfo.ofFd(p.fd());
-                return new long[] {info.runTimeNs(), info.runCount()};
+                return runStats(p);
             }
 
             @Override
@@ -202,6 +204,28 @@ final class GuardFirewalls {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** run_time_ns and run_cnt of a program. */
+    static long[] runStats(BpfProgram p) {
+        ProgramInfo info = ProgramInfo.ofFd(p.fd());
+        return new long[] {info.runTimeNs(), info.runCount()};
+    }
+
+    /** The sum of the device statistics ({@code ethtool -S}) whose names match {@code name}, one per queue; an error if none does. */
+    static long ethtoolSum(Host host, String ifname, String name) throws IOException {
+        long n = 0;
+        boolean found = false;
+        for (String line : host.exec("ethtool", "-S", ifname).lines().toList()) {
+            String t = line.strip();
+            int colon = t.indexOf(':');
+            if (colon > 0 && t.substring(0, colon).matches(name)) {
+                n += Long.parseLong(t.substring(colon + 1).strip());
+                found = true;
+            }
+        }
+        if (!found) throw new IllegalStateException("no statistic " + name + " in ethtool -S " + ifname);
+        return n;
+    }
 
     /** The id of the program attached at XDP to the interface, from {@code ip -j link}. */
     static int xdpProgramId(Host host, String ifname) throws IOException {

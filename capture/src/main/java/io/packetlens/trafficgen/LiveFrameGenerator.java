@@ -5,10 +5,13 @@ import io.packetlens.ebpf.BpfProgram;
 import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.TestRun;
+import io.packetlens.packet.Checksums;
+import io.packetlens.packet.FrameMix;
 import io.packetlens.packet.SourceFrames;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 import java.util.List;
 import java.util.function.BooleanSupplier;
 
@@ -45,13 +48,9 @@ public final class LiveFrameGenerator implements AutoCloseable {
         if (parts.isEmpty() || parts.size() > LiveLayout.PARTS || parts.size() != weights.size()) {
             throw new IllegalArgumentException("1.." + LiveLayout.PARTS + " parts, one weight each");
         }
-        int size = parts.getFirst().size();
-        int period = 0;
-        for (int i = 0; i < parts.size(); i++) {
-            if (parts.get(i).size() != size) throw new IllegalArgumentException("every part must have frames of " + size + " bytes");
-            if (weights.get(i) < 1) throw new IllegalArgumentException("weights must be >= 1");
-            period += weights.get(i);
-        }
+        // the mix's own layout of a period: the kernel program spreads the parts as FrameMix does
+        FrameMix mix = new FrameMix(parts, weights);
+        int size = mix.size(), period = mix.period();
         if (period > LiveLayout.PERIOD) throw new IllegalArgumentException("the weights add up to " + period + ", more than " + LiveLayout.PERIOD);
         if (size > LiveLayout.FRAME) throw new IllegalArgumentException("frames of at most " + LiveLayout.FRAME + " bytes, not " + size);
         BpfObject object = ObjectSpec.fromResource(LiveFrameGenerator.class, "/io/packetlens/programs/trafficgen_live.bpf.o").load();
@@ -60,20 +59,9 @@ public final class LiveFrameGenerator implements AutoCloseable {
             cfg.set(JAVA_INT, LiveLayout.CFG_IFINDEX, ifindex);
             cfg.set(JAVA_INT, LiveLayout.CFG_SIZE, size);
             cfg.set(JAVA_INT, LiveLayout.CFG_PERIOD, period);
-            // spread the parts over the period as FrameMix does: position k goes to the part furthest behind its share
-            int[] placed = new int[parts.size()];
             for (int k = 0; k < period; k++) {
-                int best = 0;
-                double bestLag = -1;
-                for (int i = 0; i < parts.size(); i++) {
-                    double lag = (k + 1) * (double) weights.get(i) / period - placed[i];
-                    if (placed[i] < weights.get(i) && lag > bestLag) {
-                        bestLag = lag;
-                        best = i;
-                    }
-                }
-                cfg.set(JAVA_BYTE, LiveLayout.CFG_PART_AT + k, (byte) best);
-                cfg.set(JAVA_BYTE, LiveLayout.CFG_RANK_AT + k, (byte) placed[best]++);
+                cfg.set(JAVA_BYTE, LiveLayout.CFG_PART_AT + k, (byte) mix.partOf(k));
+                cfg.set(JAVA_BYTE, LiveLayout.CFG_RANK_AT + k, (byte) mix.rankInPeriod(k));
             }
             for (int i = 0; i < parts.size(); i++) {
                 SourceFrames p = parts.get(i);
@@ -103,9 +91,8 @@ public final class LiveFrameGenerator implements AutoCloseable {
      * order, and a sum of byte-swapped words is the byte-swapped sum (once folded).
      */
     private static int hostOrder(long beSum) {
-        long s = beSum;
-        while ((s >>> 16) != 0) s = (s & 0xffff) + (s >>> 16);
-        return java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.BIG_ENDIAN ? (int) s : Short.reverseBytes((short) s) & 0xffff;
+        int s = Checksums.fold(beSum);
+        return ByteOrder.nativeOrder() == ByteOrder.BIG_ENDIAN ? s : Short.reverseBytes((short) s) & 0xffff;
     }
 
     /** Frames the generator has written, over every CPU (its sequence counters). */

@@ -1,17 +1,23 @@
 package io.packetlens.cli;
 
+import io.packetlens.ebpf.link.Interfaces;
 import io.packetlens.ebpf.xsk.BindMode;
 import io.packetlens.packet.FlowFrames;
 import io.packetlens.packet.FrameSource;
 import io.packetlens.packet.SourceFrames;
 import io.packetlens.trafficgen.InterfaceMac;
+import io.packetlens.trafficgen.LiveFrameGenerator;
 import io.packetlens.trafficgen.TrafficGenerator;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.net.Inet4Address;
 import java.net.InetAddress;
+import java.util.List;
 import java.util.concurrent.Callable;
+
+
+
 
 /**
  * {@code packetlens trafficgen -i IFACE --count N}: crafted UDP/TCP frames over F flows, or UDP/SYN floods from many
@@ -123,10 +129,10 @@ final class TrafficgenCommand implements Callable<Integer> {
         if (!(frames instanceof SourceFrames sf)) throw new UserException("--engine live sends --sources or --proto syn frames (IPv4 from many sources)");
         if (rate != 0) throw new UserException("--engine live sends as fast as the path takes frames: --rate is for af-xdp");
         if (sf.size() > 128) throw new UserException("--engine live sends frames of at most 128 bytes, not " + sf.size());
-        int ifindex = io.packetlens.ebpf.link.Interfaces.index(iface);
+        int ifindex = Interfaces.index(iface);
         try (Shutdown shutdown = Shutdown.install();
-             io.packetlens.trafficgen.LiveFrameGenerator gen = shutdown.register(io.packetlens.trafficgen.LiveFrameGenerator.open(ifindex,
-                     java.util.List.of(sf), java.util.List.of(1)))) {
+             LiveFrameGenerator gen = shutdown.register(LiveFrameGenerator.open(ifindex,
+                     List.of(sf), List.of(1)))) {
             System.err.printf("packetlens trafficgen: %d %s frames of %d bytes (%d distinct) out of %s, in the kernel (live frames), as fast as possible%n",
                     count, p.toUpperCase(), size, frames.frames(), iface);
             long t0 = System.nanoTime();

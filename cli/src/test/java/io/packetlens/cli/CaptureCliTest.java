@@ -4,14 +4,10 @@ import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.OpenFds;
 import io.packetlens.testkit.KernelTest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.FutureTask;
@@ -22,36 +18,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** {@code packetlens capture} and {@code packetlens trafficgen} end to end in the lab, and their errors. */
 @KernelTest
 class CaptureCliTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
     @TempDir
     Path dir;
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        oldOut.print(out.toString(StandardCharsets.UTF_8));
-        oldErr.print(err.toString(StandardCharsets.UTF_8));
-    }
 
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
 
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void trafficgenFramesAreCapturedAndReadByTshark() throws Exception {
@@ -66,8 +41,8 @@ class CaptureCliTest {
                     "--src-ip", a.ipv4(), "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7000"));
             assertThat(gen).isZero();
             assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
-            assertThat(stdout()).contains("sent 2000 frames");
-            assertThat(stderr()).contains("mirror mode on veth0").contains("2000 packets captured").contains("0 dropped");
+            assertThat(console.stdout()).contains("sent 2000 frames");
+            assertThat(console.stderr()).contains("mirror mode on veth0").contains("2000 packets captured").contains("0 dropped");
             Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-T", "fields", "-e", "udp.srcport", "-e", "frame.len")
                     .redirectError(ProcessBuilder.Redirect.DISCARD).start();
             var rows = new String(p.getInputStream().readAllBytes()).lines().toList();
@@ -92,7 +67,7 @@ class CaptureCliTest {
                     "--flows", "320", "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7001"));
             assertThat(gen).isZero();
             assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
-            assertThat(stdout()).contains("sent 640 frames");
+            assertThat(console.stdout()).contains("sent 640 frames");
             Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
                     "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "tcp.flags", "-e", "tcp.checksum.status", "-e", "ip.checksum.status",
                     "-e", "frame.len").redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -120,7 +95,7 @@ class CaptureCliTest {
                     "--sources", "10.77.2.0/26", "--flows", "320", "--dst-ip", b.ipv4(), "--dst-mac", b.mac(), "--dst-port", "7002"));
             assertThat(gen).isZero();
             assertThat(capture.get(60, TimeUnit.SECONDS)).isZero();
-            assertThat(stdout()).contains("wrote 640 frames");
+            assertThat(console.stdout()).contains("wrote 640 frames");
             Process p = new ProcessBuilder("tshark", "-n", "-r", file.toString(), "-o", "tcp.check_checksum:TRUE", "-o", "ip.check_checksum:TRUE",
                     "-T", "fields", "-e", "ip.src", "-e", "tcp.srcport", "-e", "tcp.flags", "-e", "tcp.checksum.status", "-e", "ip.checksum.status",
                     "-e", "frame.len").redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -130,7 +105,7 @@ class CaptureCliTest {
             assertThat(rows).allMatch(r -> r.matches("10\\.77\\.2\\.\\d+\t\\d+\t0x0*2\t1\t1\t60"), "SYN from 10.77.2.0/26, checksums good (tshark: 1)");
             assertThat(rows.stream().map(r -> r.split("\t")[0] + ":" + r.split("\t")[1]).distinct().count()).isEqualTo(320);
             assertThat(Main.run("trafficgen", "-i", "lo", "--engine", "live", "--count", "1", "--proto", "udp")).isEqualTo(2);
-            assertThat(stderr()).contains("--engine live sends --sources or --proto syn frames");
+            assertThat(console.stderr()).contains("--engine live sends --sources or --proto syn frames");
         }
     }
 
@@ -139,22 +114,22 @@ class CaptureCliTest {
         int fds = OpenFds.count();
         Path file = dir.resolve("x.pcapng");
         assertThat(Main.run("capture", "-i", "nosuch0", "-w", file.toString())).isEqualTo(2);
-        assertThat(stderr()).contains("no network interface named 'nosuch0'");
+        assertThat(console.stderr()).contains("no network interface named 'nosuch0'");
         assertThat(Main.run("capture", "-i", "lo", "-w", file.toString(), "not", "tcp")).isEqualTo(2);
-        assertThat(stderr()).contains("filter: 'not' is not supported");
+        assertThat(console.stderr()).contains("filter: 'not' is not supported");
         assertThat(Main.run("capture", "-i", "lo", "-w", file.toString(), "--mode", "borrow")).isEqualTo(2);
-        assertThat(stderr()).contains("Invalid value for option '--mode': expected one of [MIRROR, STEAL]");
+        assertThat(console.stderr()).contains("Invalid value for option '--mode': expected one of [MIRROR, STEAL]");
         assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--size", "20")).isEqualTo(2);
-        assertThat(stderr()).contains("frame size must be 42..");
+        assertThat(console.stderr()).contains("frame size must be 42..");
         assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--sources", "10.77.0.1/16")).isEqualTo(2);
-        assertThat(stderr()).contains("--sources: '10.77.0.1/16' has host bits set");
+        assertThat(console.stderr()).contains("--sources: '10.77.0.1/16' has host bits set");
         assertThat(Main.run("trafficgen", "-i", "lo", "--count", "10", "--proto", "tcp", "--sources", "10.77.0.0/16")).isEqualTo(2);
-        assertThat(stderr()).contains("--sources sends udp or syn frames");
+        assertThat(console.stderr()).contains("--sources sends udp or syn frames");
         assertThat(OpenFds.count()).isEqualTo(fds);
         try (Lab lab = Lab.create()) {
             Host a = lab.a();
             assertThat(a.call(() -> Main.run("trafficgen", "-i", a.ifname(), "--count", "10", "--queue", "3"))).isEqualTo(2);
-            assertThat(stderr()).contains("queue 3 does not exist on veth0 (it has 1 RX and 1 TX queues");
+            assertThat(console.stderr()).contains("queue 3 does not exist on veth0 (it has 1 RX and 1 TX queues");
         }
         assertThat(Files.exists(file)).isFalse();
     }
@@ -162,8 +137,8 @@ class CaptureCliTest {
     @Test
     void helpListsTheNewCommands() {
         assertThat(Main.run("--help")).isZero();
-        assertThat(stdout()).contains("capture").contains("trafficgen");
+        assertThat(console.stdout()).contains("capture").contains("trafficgen");
         assertThat(Main.run("capture", "--help")).isZero();
-        assertThat(stdout()).contains("mirror (default").contains("FILTER");
+        assertThat(console.stdout()).contains("mirror (default").contains("FILTER");
     }
 }

@@ -5,53 +5,28 @@ import io.packetlens.lab.Lab;
 import io.packetlens.lab.OpenFds;
 import io.packetlens.lab.Traffic;
 import io.packetlens.testkit.KernelTest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** The command line end to end: the demo's own check, count on a lab interface, and clear errors for bad input. */
 @KernelTest
 class CliTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        oldOut.print(out.toString(StandardCharsets.UTF_8));
-        oldErr.print(err.toString(StandardCharsets.UTF_8));
-    }
 
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
 
-    private String stderr() {
-        return err.toString(StandardCharsets.UTF_8);
-    }
 
     @Test
     void demoCountsMatchTheTrafficItSentAndCleansUp() throws Exception {
         int code = Main.run("demo", "--duration", "6", "--metrics", "127.0.0.1:0");
-        assertThat(stdout()).contains("flow program attached at XDP on veth0").contains("udp/100").contains("icmpv6")
+        assertThat(console.stdout()).contains("flow program attached at XDP on veth0").contains("udp/100").contains("icmpv6")
                 .contains("ALERT port-scan 10.199.0.1");
-        assertThat(stdout()).contains("demo: counts match the traffic sent").doesNotContain("MISMATCH");
+        assertThat(console.stdout()).contains("demo: counts match the traffic sent").doesNotContain("MISMATCH");
         assertThat(code).isZero();
         Process p = new ProcessBuilder("ip", "netns", "list").start();
         assertThat(new String(p.getInputStream().readAllBytes())).doesNotContain(DemoCommand.LAB_PREFIX);
@@ -72,8 +47,8 @@ class CliTest {
             int code = b.call(() -> Main.run("count", "-i", b.ifname(), "--duration", "2"));
             sender.join();
             assertThat(code).isZero();
-            assertThat(stdout()).contains("attached to veth0").contains("final totals on veth0").contains("detached from veth0");
-            assertThat(stdout()).containsPattern("IPv4 UDP\\s+50\\s+" + 50 * (14 + 20 + 8 + 200));
+            assertThat(console.stdout()).contains("attached to veth0").contains("final totals on veth0").contains("detached from veth0");
+            assertThat(console.stdout()).containsPattern("IPv4 UDP\\s+50\\s+" + 50 * (14 + 20 + 8 + 200));
             assertThat(b.exec("bpftool", "-j", "net", "show")).contains("\"xdp\":[]");
         }
     }
@@ -83,18 +58,18 @@ class CliTest {
         int fds = OpenFds.count();
         int code = Main.run("count", "-i", "nosuch0");
         assertThat(code).isEqualTo(2);
-        assertThat(stderr()).contains("no network interface named 'nosuch0'");
+        assertThat(console.stderr()).contains("no network interface named 'nosuch0'");
         assertThat(OpenFds.count()).isEqualTo(fds);
     }
 
     @Test
     void badOptionsAreRejectedBeforeTouchingTheKernel() {
         assertThat(Main.run("count", "-i", "lo", "--mode", "sideways")).isEqualTo(2);
-        assertThat(stderr()).contains("Invalid value for option '--mode': expected an XDP mode (auto, driver (native), generic (skb)), got 'sideways'");
+        assertThat(console.stderr()).contains("Invalid value for option '--mode': expected an XDP mode (auto, driver (native), generic (skb)), got 'sideways'");
         assertThat(Main.run("count")).isEqualTo(2);
-        assertThat(stderr()).contains("Missing required option");
+        assertThat(console.stderr()).contains("Missing required option");
         assertThat(Main.run("demo", "--duration", "-1")).isEqualTo(2);
-        assertThat(stderr()).contains("--duration must be >= 0");
+        assertThat(console.stderr()).contains("--duration must be >= 0");
     }
 
     /**
@@ -126,7 +101,7 @@ class CliTest {
             sender.join();
             assertThat(code).isZero();
             var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            java.util.List<String> lines = stdout().lines().filter(l -> l.startsWith("{")).toList();
+            java.util.List<String> lines = console.stdout().lines().filter(l -> l.startsWith("{")).toList();
             assertThat(lines).isNotEmpty();
             var last = json.readTree(lines.getLast());
             assertThat(last.get("summary").get("flowPackets").asLong()).isEqualTo(40);
@@ -155,7 +130,7 @@ class CliTest {
             sender.join();
             assertThat(code).isZero();
             var json = new com.fasterxml.jackson.databind.ObjectMapper();
-            java.util.List<com.fasterxml.jackson.databind.JsonNode> events = stdout().lines().filter(l -> l.startsWith("{\"event\""))
+            java.util.List<com.fasterxml.jackson.databind.JsonNode> events = console.stdout().lines().filter(l -> l.startsWith("{\"event\""))
                     .map(l -> { try { return json.readTree(l).get("event"); } catch (Exception e) { throw new RuntimeException(e); } })
                     .toList();
             assertThat(events).anyMatch(e -> e.get("type").asText().equals("new-flow") && e.get("protocolIdentifier").asInt() == 6
@@ -164,7 +139,7 @@ class CliTest {
             assertThat(events).anyMatch(e -> e.get("type").asText().equals("tcp") && e.get("tcpFlags").asText().contains("FIN"));
             assertThat(events).allMatch(e -> e.get("interfaceName").asText().equals(b.ifname()));
 
-            out.reset();
+            console.resetOut();
             Thread udp = Thread.ofPlatform().start(() -> {
                 try {
                     awaitXdp(b);
@@ -177,14 +152,14 @@ class CliTest {
                     "--duration", "3", "--no-metrics"));
             udp.join();
             assertThat(code).isZero();
-            assertThat(stdout().lines().filter(l -> l.startsWith("EVENT ") && l.contains(" new-flow udp " + a.ipv4()))).hasSize(1);
-            assertThat(stdout().lines().filter(l -> l.startsWith("EVENT ") && l.contains(" sample udp " + a.ipv4()))).hasSize(3)
+            assertThat(console.stdout().lines().filter(l -> l.startsWith("EVENT ") && l.contains(" new-flow udp " + a.ipv4()))).hasSize(1);
+            assertThat(console.stdout().lines().filter(l -> l.startsWith("EVENT ") && l.contains(" sample udp " + a.ipv4()))).hasSize(3)
                     .allMatch(l -> l.contains(" data "));
         }
         assertThat(Main.run("flows", "-i", "lo", "--events=syn", "--no-metrics")).isEqualTo(2);
-        assertThat(stderr()).contains("configuration error: --events: expected new-flow, tcp, sample, overflow, got 'syn'");
+        assertThat(console.stderr()).contains("configuration error: --events: expected new-flow, tcp, sample, overflow, got 'syn'");
         assertThat(Main.run("flows", "-i", "lo", "--events=sample", "--no-metrics")).isEqualTo(2);
-        assertThat(stderr()).contains("--sample-every: required with the sample event");
+        assertThat(console.stderr()).contains("--sample-every: required with the sample event");
     }
 
     @Test
@@ -193,14 +168,14 @@ class CliTest {
         java.nio.file.Files.writeString(cfg, "interfaces: [lo]\nflows:\n  timeouts:\n    idle: fifteen\n");
         int fds = OpenFds.count();
         assertThat(Main.run("flows", "--config", cfg.toString())).isEqualTo(2);
-        assertThat(stderr()).contains("configuration error: flows.timeouts.idle: expected a duration").contains("(line 4)");
+        assertThat(console.stderr()).contains("configuration error: flows.timeouts.idle: expected a duration").contains("(line 4)");
         java.nio.file.Files.writeString(cfg, "interfaces: [lo]\ntimeouts:\n  idle: 15s\n");
         assertThat(Main.run("flows", "--config", cfg.toString())).isEqualTo(2);
-        assertThat(stderr()).as("the flat layout of earlier versions is pointed to its new place")
+        assertThat(console.stderr()).as("the flat layout of earlier versions is pointed to its new place")
                 .contains("configuration error: timeouts: moved: write it as flows.timeouts (line 2)");
         assertThat(OpenFds.count()).isEqualTo(fds);
         assertThat(Main.run("flows", "-i", "nosuch0", "--no-metrics", "--duration", "1")).isEqualTo(2);
-        assertThat(stderr()).contains("no network interface named 'nosuch0'");
+        assertThat(console.stderr()).contains("no network interface named 'nosuch0'");
         assertThat(new String(new ProcessBuilder("bpftool", "-j", "net", "show").start().getInputStream().readAllBytes()))
                 .doesNotContain("flow_xdp");
     }
@@ -221,9 +196,9 @@ class CliTest {
             };
             for (String[] c : cases) {
                 java.nio.file.Files.writeString(cfg, head + c[0]);
-                err.reset();
+                console.resetErr();
                 assertThat(Main.run("agent", "--config", cfg.toString())).isEqualTo(2);
-                assertThat(stderr()).contains("configuration error in " + cfg + ": " + c[1]).contains("(line ");
+                assertThat(console.stderr()).contains("configuration error in " + cfg + ": " + c[1]).contains("(line ");
                 assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("nothing attached for " + c[0]).doesNotContain("prog/xdp");
             }
             assertThat(java.nio.file.Path.of("/tmp/pl-cli-flows.json")).as("no exporter was opened").doesNotExist();
@@ -233,6 +208,6 @@ class CliTest {
     @Test
     void helpListsTheCommands() {
         assertThat(Main.run("--help")).isZero();
-        assertThat(stdout()).contains("demo").contains("agent").contains("flows").contains("count");
+        assertThat(console.stdout()).contains("demo").contains("agent").contains("flows").contains("count");
     }
 }

@@ -7,14 +7,10 @@ import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
 import io.packetlens.testkit.KernelTest;
 import io.packetlens.testkit.LogCapture;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.ThreadLocalRandom;
@@ -27,24 +23,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  */
 @KernelTest
 class DebugKernelCliTest {
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        oldOut.print(out.toString(StandardCharsets.UTF_8));
-        oldErr.print(err.toString(StandardCharsets.UTF_8));
-    }
 
     /** Sends once {@code h}'s interface has an XDP program (loading takes a second or two). */
     private static Thread sendWhenAttached(Host from, Host h, int count, int port) {
@@ -96,7 +78,7 @@ class DebugKernelCliTest {
                     "--rules", rules.toString(), "--process-scoped", "--pin", mount.toString(), "--no-metrics", "--duration", "3", "--debug-kernel"));
             // the banner comes once the guard is in the chain (the chain's dispatcher shows in ip link a moment earlier)
             long deadline = System.nanoTime() + 20_000_000_000L;
-            while (!out.toString(StandardCharsets.UTF_8).contains("packetlens guard: xdp on")) {
+            while (!console.stdout().contains("packetlens guard: xdp on")) {
                 assertThat(System.nanoTime()).as("attached within 20 s").isLessThan(deadline);
                 Thread.sleep(50);
             }

@@ -10,11 +10,9 @@ import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -31,25 +29,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 @KernelTest
 class GuardCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream(), err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
     private final Path mount = Path.of("/tmp/pl-guardcli-" + ProcessHandle.current().pid());
 
     @BeforeEach
-    void capture() throws Exception {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+    void mount() throws Exception {
         Bpffs.mountPrivate(mount);
     }
 
     @AfterEach
-    void restore() throws Exception {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        oldOut.print(out.toString(StandardCharsets.UTF_8));
-        oldErr.print(err.toString(StandardCharsets.UTF_8));
+    void unmount() throws Exception {
         Bpffs.unmount(mount);
         Files.deleteIfExists(mount);
     }
@@ -61,9 +51,9 @@ class GuardCliTest {
             """;
 
     private JsonNode status() throws Exception {
-        out.reset();
+        console.resetOut();
         assertThat(Main.run("guard", "status", "--pin", mount.toString(), "--json")).isZero();
-        String line = out.toString(StandardCharsets.UTF_8).lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
+        String line = console.stdout().lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b).orElseThrow();
         return JSON.readTree(line).get("guard");
     }
 
@@ -83,7 +73,7 @@ class GuardCliTest {
             long deadline = System.nanoTime() + 20_000_000_000L;
             // the banner comes once the agent has started, that is attached: the chain's dispatcher alone (visible in
             // `ip link` a moment earlier) would pass everything
-            while (!out.toString(StandardCharsets.UTF_8).contains("packetlens guard: xdp on")) {
+            while (!console.stdout().contains("packetlens guard: xdp on")) {
                 assertThat(System.nanoTime()).as("attached within 20 s").isLessThan(deadline);
                 Thread.sleep(50);
             }
@@ -120,18 +110,18 @@ class GuardCliTest {
             assertThat(logged).anySatisfy(m -> assertThat(m).contains("rules[0].action").contains("the rules in force stay"));
 
             assertThat(run.join()).isZero();
-            assertThat(out.toString(StandardCharsets.UTF_8)).contains("the guard stays in force");
+            assertThat(console.stdout()).contains("the guard stays in force");
             assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).as("pinned: still attached").contains("prog/xdp");
             Traffic.udp(a, b, false, 5, 20, 9100);
             assertThat(rule(status(), "no-9100")).as("still enforcing with no process").isEqualTo(15);
 
-            out.reset();
+            console.resetOut();
             assertThat(Main.run("guard", "stop", "--pin", mount.toString())).isZero();
             assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).doesNotContain("prog/xdp");
             assertThat(mount.resolve("guard")).doesNotExist();
-            err.reset();
+            console.resetErr();
             assertThat(Main.run("guard", "status", "--pin", mount.toString())).isEqualTo(2);
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("no guard is pinned in");
+            assertThat(console.stderr()).contains("no guard is pinned in");
         }
     }
 
@@ -150,7 +140,7 @@ class GuardCliTest {
         try (Lab lab = Lab.create()) {
             Host b = lab.b();
             assertThat(Main.run("guard", "-i", b.namespace() + "/" + b.ifname(), "--rules", rules.toString(), "--pin", mount.toString())).isEqualTo(2);
-            assertThat(err.toString(StandardCharsets.UTF_8)).contains("rules[0].destination-port").contains("(line 2)");
+            assertThat(console.stderr()).contains("rules[0].destination-port").contains("(line 2)");
             assertThat(b.exec("ip", "-d", "link", "show", b.ifname())).doesNotContain("prog/xdp");
             assertThat(mount.resolve("guard")).doesNotExist();
         }

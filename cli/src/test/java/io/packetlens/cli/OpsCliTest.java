@@ -9,13 +9,9 @@ import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.programs.PacketCounter;
 import io.packetlens.testkit.KernelTest;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -25,28 +21,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 @KernelTest
 class OpsCliTest {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private final ByteArrayOutputStream out = new ByteArrayOutputStream();
-    private final ByteArrayOutputStream err = new ByteArrayOutputStream();
-    private PrintStream oldOut, oldErr;
+    @RegisterExtension
+    final ConsoleCapture console = new ConsoleCapture();
 
-    @BeforeEach
-    void capture() {
-        oldOut = System.out;
-        oldErr = System.err;
-        System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-        System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-    }
 
-    @AfterEach
-    void restore() {
-        System.setOut(oldOut);
-        System.setErr(oldErr);
-        oldErr.print(err.toString(StandardCharsets.UTF_8));
-    }
 
-    private String stdout() {
-        return out.toString(StandardCharsets.UTF_8);
-    }
 
     private JsonNode bpftool(String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("bpftool", "-j"));
@@ -63,7 +42,7 @@ class OpsCliTest {
             int prog = counter.program().id();
 
             assertThat(Main.run("inspect", "--json")).isZero();
-            JsonNode inv = JSON.readTree(stdout());
+            JsonNode inv = JSON.readTree(console.stdout());
             JsonNode p = null;
             for (JsonNode n : inv.get("programs")) if (n.get("id").asInt() == prog) p = n;
             JsonNode show = bpftool("prog", "show", "id", String.valueOf(prog));
@@ -76,24 +55,24 @@ class OpsCliTest {
             p.get("pids").forEach(n -> pids.add(n.get("pid").asLong()));
             assertThat(pids).contains(ProcessHandle.current().pid());
 
-            out.reset();
+            console.resetOut();
             assertThat(Main.run("inspect", "--programs")).isZero();
-            assertThat(stdout()).startsWith("programs (").contains(" " + prog + "  xdp").doesNotContain("\nmaps (");
+            assertThat(console.stdout()).startsWith("programs (").contains(" " + prog + "  xdp").doesNotContain("\nmaps (");
 
             // the counter's per-CPU array, formatted from its BTF, as bpftool formats it
             int counts = counter.counts().id();
-            out.reset();
+            console.resetOut();
             assertThat(Main.run("inspect", "map", String.valueOf(counts), "--json")).isZero();
-            JsonNode dump = JSON.readTree(stdout());
+            JsonNode dump = JSON.readTree(console.stdout());
             JsonNode theirs = bpftool("map", "dump", "id", String.valueOf(counts));
             assertThat(dump).hasSize(theirs.size());
             for (int i = 0; i < dump.size(); i++) {
                 assertThat(dump.get(i).get("key").toString()).isEqualTo(theirs.get(i).get("formatted").get("key").toString());
                 assertThat(dump.get(i).get("values").toString()).isEqualTo(theirs.get(i).get("formatted").get("values").toString());
             }
-            out.reset();
+            console.resetOut();
             assertThat(Main.run("inspect", "map", String.valueOf(counts))).isZero();
-            assertThat(stdout()).endsWith(dump.size() + " entries\n");
+            assertThat(console.stdout()).endsWith(dump.size() + " entries\n");
         }
     }
 
@@ -114,7 +93,7 @@ class OpsCliTest {
             assertThat(Main.run("top", "--json", "--count", "3", "--interval", "200ms", "--id", String.valueOf(prog))).isZero();
             runner.join();
             List<JsonNode> lines = new ArrayList<>();
-            for (String l : stdout().split("\n")) lines.add(JSON.readTree(l));
+            for (String l : console.stdout().split("\n")) lines.add(JSON.readTree(l));
             assertThat(lines).hasSize(3);
             long runs = 0, time = 0;
             for (JsonNode l : lines) {
@@ -141,22 +120,22 @@ class OpsCliTest {
         try (Lab lab = Lab.create()) {
             Host b = lab.b();
             int code = b.call(() -> Main.run("doctor", "--json"));
-            JsonNode report = JSON.readTree(stdout());
+            JsonNode report = JSON.readTree(console.stdout());
             List<String> names = new ArrayList<>();
             report.get("checks").forEach(c -> names.add(c.get("check").asText()));
             assertThat(names).contains("kernel", "btf", "jit", "capabilities", "bpffs", "tracefs", "cgroup2", "memory-accounting",
                     "ringbuf", "tcx", "af-xdp", "kprobes", "xdp-native:" + b.ifname(), "xsk-zerocopy:" + b.ifname());
             assertThat(code).isEqualTo(report.get("summary").asText().endsWith(" 0 missing") ? 0 : 1);
-            out.reset();
+            console.resetOut();
             assertThat(b.call(() -> Main.run("doctor", "-i", "nosuch0"))).isEqualTo(1);
-            assertThat(stdout()).contains("missing   interface:nosuch0").contains("fix: see `ip link show`");
+            assertThat(console.stdout()).contains("missing   interface:nosuch0").contains("fix: see `ip link show`");
         }
-        err.reset();
+        console.resetErr();
         assertThat(Main.run("inspect", "map", "999999999")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("no BPF map with id 999999999");
+        assertThat(console.stderr()).contains("no BPF map with id 999999999");
         assertThat(Main.run("inspect", "map", "flows")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("is neither a map id (a number) nor a bpffs path");
+        assertThat(console.stderr()).contains("is neither a map id (a number) nor a bpffs path");
         assertThat(Main.run("top", "--interval", "soon")).isEqualTo(2);
-        assertThat(err.toString(StandardCharsets.UTF_8)).contains("--interval: 'soon' is not a duration");
+        assertThat(console.stderr()).contains("--interval: 'soon' is not a duration");
     }
 }

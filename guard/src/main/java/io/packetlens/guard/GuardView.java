@@ -6,6 +6,7 @@ import io.packetlens.ebpf.PerCpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,15 +150,15 @@ public final class GuardView implements AutoCloseable {
     }
 
     /** Every source the table holds on some CPU, its drops summed over CPUs (a source has the same slot on all). */
-    private Map<java.net.InetAddress, GuardProgram.DroppedSource> sourceSlots() {
-        Map<java.net.InetAddress, GuardProgram.DroppedSource> by = new java.util.LinkedHashMap<>();
+    private Map<InetAddress, GuardProgram.DroppedSource> sourceSlots() {
+        Map<InetAddress, GuardProgram.DroppedSource> by = new LinkedHashMap<>();
         BpfMap m = map(GuardLayout.DROP_SOURCES);
-        int stride = io.packetlens.ebpf.PerCpu.stride(GuardLayout.Source.SIZE);
+        int stride = PerCpu.stride(GuardLayout.Source.SIZE);
         m.forEach((k, v) -> {
             for (long off = 0; off + GuardLayout.Source.SIZE <= v.byteSize(); off += stride) {
                 long packets = v.get(JAVA_LONG, off + GuardLayout.Source.PACKETS);
                 if (packets == 0) continue;
-                java.net.InetAddress a = GuardProgram.address(v.get(JAVA_BYTE, off + GuardLayout.Source.FAMILY), v.asSlice(off),
+                InetAddress a = GuardProgram.address(v.get(JAVA_BYTE, off + GuardLayout.Source.FAMILY), v.asSlice(off),
                         GuardLayout.Source.ADDR);
                 long bytes = v.get(JAVA_LONG, off + GuardLayout.Source.BYTES);
                 by.merge(a, new GuardProgram.DroppedSource(a, new Count(packets, bytes)),

@@ -82,6 +82,16 @@ public final class FrameMix implements FrameSource {
         return frames;
     }
 
+    /** Frames per period: the sum of the weights. */
+    public int period() {
+        return period;
+    }
+
+    /** For position {@code slot} of a period: how many frames of its part ({@link #partOf}) come earlier in the period. */
+    public int rankInPeriod(int slot) {
+        return rankAt[slot];
+    }
+
     /** The part frame {@code index} comes from. */
     public int partOf(int index) {
         return partAt[index % period];
