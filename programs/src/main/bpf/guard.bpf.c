@@ -270,11 +270,10 @@ static __always_inline int pl_rule_matches(struct pl_guard_rule *r, struct pl_wa
     return 1;
 }
 
-/* One candidate per call: the lowest set bit. Returns 1 (stop) when a rule decided or no
- * candidate is left. */
-static long pl_walk_step(__u32 i, void *ctx)
+/* One candidate: the lowest set bit. Returns 1 (stop) when a rule decided or no candidate is
+ * left. */
+static __always_inline long pl_walk_one(struct pl_walk *w)
 {
-    struct pl_walk *w = ctx;
     __u32 word;
     __u64 bits;
     if (w->cand[0]) {
@@ -322,6 +321,15 @@ static long pl_walk_step(__u32 i, void *ctx)
     return 1;
 }
 
+/* The walk past the first two candidates, as a bpf_loop callback: verified once, however many
+ * rules. Every call of it costs a call and a return (about 10 ns here, with the return thunk
+ * of the CPU's speculation mitigations), so the first candidate, which decides most
+ * packets, is stepped inline (pl_evaluate). */
+static long pl_walk_step(__u32 i, void *ctx)
+{
+    return pl_walk_one(ctx);
+}
+
 /* ---- verdicts ---- */
 
 #define PL_PASS 0
@@ -344,15 +352,31 @@ struct pl_state {
     int status;
     __u64 generation; /* of the slot that judged (set by pl_judge) */
     __u8 dry_run;
-    __u8 pad[7];
+    __u8 now_coarse;  /* now is the tick clock's (see pl_now_coarse) */
+    __u8 pad[6];
 };
 
 /* The clock, read once per packet and only when something needs it (rate limits, fragments,
  * bans found, samples): most packets need none, and a clock read is a helper call. */
 static __always_inline __u64 pl_now(struct pl_state *st)
 {
-    if (!st->now)
+    if (!st->now || st->now_coarse) {
         st->now = bpf_ktime_get_ns();
+        st->now_coarse = 0;
+    }
+    return st->now;
+}
+
+/* CLOCK_MONOTONIC as of the last tick (up to one tick late: 4 ms at HZ=250), for rate limits
+ * whose windows span several ticks (user space decides: pl_guard_limit.coarse_clock). The same
+ * clock as bpf_ktime_get_ns, so buckets, bans and user space compare alike; measured here at
+ * 22 ns a read against 38 for the precise clock. */
+static __always_inline __u64 pl_now_coarse(struct pl_state *st)
+{
+    if (!st->now) {
+        st->now = bpf_ktime_get_coarse_ns();
+        st->now_coarse = 1;
+    }
     return st->now;
 }
 
@@ -377,7 +401,6 @@ static __noinline void pl_ban(struct pl_guard_limit *l, struct pl_guard_bucket_k
 static __noinline int pl_rate_limit(struct pl_state *st, __u32 limit_index, struct pl_walk *w)
 {
     struct pl_packet *p = &st->p;
-    __u64 now = pl_now(st);
     __u32 len = st->len;
     __u32 lk = st->slot * PL_GUARD_MAX_LIMITS + (limit_index & (PL_GUARD_MAX_LIMITS - 1));
     struct pl_guard_limit *l = bpf_map_lookup_elem(&guard_limits, &lk);
@@ -399,6 +422,7 @@ static __noinline int pl_rate_limit(struct pl_state *st, __u32 limit_index, stru
     default:
         break;
     }
+    __u64 now = l->coarse_clock ? pl_now_coarse(st) : pl_now(st);
     struct pl_guard_bucket_key bk = {};
     bk.tag = l->tag;
     bk.family = p->family;
@@ -462,7 +486,7 @@ static __noinline int pl_rate_limit(struct pl_state *st, __u32 limit_index, stru
 }
 
 /* Evaluates the rules of `slot` on a parsed, non-later-fragment IP packet. */
-static __noinline void pl_evaluate(struct pl_state *st, struct pl_guard_set *set)
+static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set *set)
 {
     struct pl_packet *p = &st->p;
     struct pl_verdict *v = &st->v;
@@ -501,7 +525,8 @@ static __noinline void pl_evaluate(struct pl_state *st, struct pl_guard_set *set
     w.is_tcp = l4 && p->proto == IPPROTO_TCP;
     w.is_icmp = l4 && (p->family == 4 ? p->proto == IPPROTO_ICMP : p->proto == IPPROTO_ICMPV6);
     w.rule = PL_GUARD_NO_RULE;
-    bpf_loop(PL_GUARD_MAX_RULES, pl_walk_step, &w, 0);
+    if (!pl_walk_one(&w))
+        bpf_loop(PL_GUARD_MAX_RULES, pl_walk_step, &w, 0);
 
     v->rule = w.rule;
     if (w.rule == PL_GUARD_NO_RULE) {
@@ -953,7 +978,9 @@ int guard_xdp(struct xdp_md *ctx)
 {
     void *data = (void *)(long)ctx->data;
     void *end = (void *)(long)ctx->data_end;
-    __u32 len = bpf_xdp_get_buff_len(ctx);
+    /* loaded without frags (SEC("xdp")), so the frame is all linear: its length without the
+     * helper call bpf_xdp_get_buff_len would cost (about 20 ns) */
+    __u32 len = (__u32)(end - data);
     if (pl_guard(ctx, 1, data, end, -1, len, ctx->ingress_ifindex))
         return XDP_DROP;
     return pl_guard_xdp_pass(ctx);

@@ -121,7 +121,7 @@ struct pl_guard_limit {
     __u8 traffic;
     __u8 prefix4;
     __u8 prefix6;
-    __u8 pad;
+    __u8 coarse_clock; /* 1: the windows span several ticks, so the tick clock will do */
     __u8 mask6[16];
     __u8 mask4[4];
     __u32 pad2;

@@ -66,15 +66,28 @@ public record CompiledRuleSet(RuleSet source, List<KernelRule> rules, List<LpmEn
         }
     }
 
-    /** {@code struct pl_guard_limit}: a {@link RateLimit} as GCRA parameters. */
+    /**
+     * {@code struct pl_guard_limit}: a {@link RateLimit} as GCRA parameters.
+     *
+     * @param coarseClock whether the kernel may time this limit by the tick clock (bpf_ktime_get_coarse_ns, up to one
+     *                    tick late, cheaper than the precise clock): when every window spans {@link #COARSE_TICKS} ticks
+     *                    or more, so that the lateness costs at most one tick of a window's credit and the long-run
+     *                    rate is exact. Shorter windows (high rates with small bursts) need the precise clock: with a
+     *                    window under a tick, a late clock would cap the rate at a window's worth per tick.
+     */
     public record Limiter(RateLimit limit, long pktIntervalNs, long pktWindowNs, long byteIntervalQ16, long byteWindowNs, long banNs,
-                          int tag) {
-        static Limiter of(RateLimit l) {
+                          int tag, boolean coarseClock) {
+        /** Windows of at least this many ticks are timed by the tick clock. */
+        public static final int COARSE_TICKS = 8;
+
+        static Limiter of(RateLimit l, long tickNs) {
             long pi = l.packetsPerSecond() > 0 ? Math.max(1, 1_000_000_000L / l.packetsPerSecond()) : 0;
             long pw = pi * Math.max(1, l.burstPackets());
             long bq = l.bytesPerSecond() > 0 ? Math.max(1, (1_000_000_000L << 16) / l.bytesPerSecond()) : 0;
             long bw = l.bytesPerSecond() > 0 ? (long) (Math.max(1, l.burstBytes()) * (1e9 / l.bytesPerSecond())) : 0;
-            return new Limiter(l, pi, pw, bq, bw, l.ban() == null ? 0 : l.ban().toNanos(), GuardCompiler.tag(l));
+            long floor = COARSE_TICKS * tickNs;
+            boolean coarse = tickNs > 0 && (pw == 0 || pw >= floor) && (bw == 0 || bw >= floor);
+            return new Limiter(l, pi, pw, bq, bw, l.ban() == null ? 0 : l.ban().toNanos(), GuardCompiler.tag(l), coarse);
         }
 
         public void write(MemorySegment s, long off) {
@@ -88,6 +101,7 @@ public record CompiledRuleSet(RuleSet source, List<KernelRule> rules, List<LpmEn
             s.set(JAVA_BYTE, off + GuardLayout.Limit.TRAFFIC, (byte) limit.traffic().ordinal());
             s.set(JAVA_BYTE, off + GuardLayout.Limit.PREFIX4, (byte) limit.prefixV4());
             s.set(JAVA_BYTE, off + GuardLayout.Limit.PREFIX6, (byte) limit.prefixV6());
+            s.set(JAVA_BYTE, off + GuardLayout.Limit.COARSE_CLOCK, (byte) (coarseClock ? 1 : 0));
             byte[] m6 = mask(limit.prefixV6(), 16), m4 = mask(limit.prefixV4(), 4);
             MemorySegment.copy(m6, 0, s, JAVA_BYTE, off + GuardLayout.Limit.MASK6, 16);
             MemorySegment.copy(m4, 0, s, JAVA_BYTE, off + GuardLayout.Limit.MASK4, 4);

@@ -1,5 +1,6 @@
 package io.packetlens.guard;
 
+import io.packetlens.ebpf.sys.Clocks;
 import io.packetlens.guard.rules.Action;
 import io.packetlens.guard.rules.Cidr;
 import io.packetlens.guard.rules.PortRange;
@@ -24,8 +25,17 @@ import java.util.TreeMap;
 public final class GuardCompiler {
     private GuardCompiler() {}
 
-    /** Compiles, or throws {@link GuardCompileException} naming what does not fit. */
+    /** Compiles for this kernel's tick, or throws {@link GuardCompileException} naming what does not fit. */
     public static CompiledRuleSet compile(RuleSet set) {
+        return compile(set, Clocks.resolution(Clocks.CLOCK_MONOTONIC_COARSE));
+    }
+
+    /**
+     * Compiles, or throws {@link GuardCompileException} naming what does not fit.
+     *
+     * @param tickNs the kernel's tick (the coarse clock's resolution), which decides the clock each limiter reads
+     */
+    public static CompiledRuleSet compile(RuleSet set, long tickNs) {
         Map<String, Integer> limitIndex = new LinkedHashMap<>();
         List<CompiledRuleSet.Limiter> limiters = new ArrayList<>();
         for (String name : new java.util.TreeSet<>(set.limits().keySet())) {
@@ -34,7 +44,7 @@ public final class GuardCompiler {
                         + GuardLayout.MAX_LIMITS + " per ruleset");
             }
             limitIndex.put(name, limiters.size());
-            limiters.add(CompiledRuleSet.Limiter.of(set.limits().get(name)));
+            limiters.add(CompiledRuleSet.Limiter.of(set.limits().get(name), tickNs));
         }
         List<CompiledRuleSet.KernelRule> rules = new ArrayList<>();
         Map<Prefix, long[]> src = new TreeMap<>(), dst = new TreeMap<>();

@@ -52,7 +52,8 @@ public final class GuardLayout {
     /** {@code struct pl_guard_limit}, 72 bytes. */
     public static final class Limit {
         public static final int SIZE = 72, PKT_INTERVAL_NS = 0, PKT_WINDOW_NS = 8, BYTE_INTERVAL_Q16 = 16, BYTE_WINDOW_NS = 24,
-                BAN_NS = 32, TAG = 40, TRAFFIC = 44, PREFIX4 = 45, PREFIX6 = 46, MASK6 = 48, MASK4 = 64;
+                BAN_NS = 32, TAG = 40, TRAFFIC = 44, PREFIX4 = 45, PREFIX6 = 46, COARSE_CLOCK = 47,
+                MASK6 = 48, MASK4 = 64;
     }
 
     /** {@code struct pl_guard_lpm_key}, 24 bytes (2 of trailing padding): prefixlen (host order) counts the slot and family bytes. */
@@ -126,7 +127,7 @@ public final class GuardLayout {
         m.put("pl_guard_limit", of("pkt_interval_ns", Limit.PKT_INTERVAL_NS, "pkt_window_ns", Limit.PKT_WINDOW_NS,
                 "byte_interval_q16", Limit.BYTE_INTERVAL_Q16, "byte_window_ns", Limit.BYTE_WINDOW_NS, "ban_ns", Limit.BAN_NS,
                 "tag", Limit.TAG, "traffic", Limit.TRAFFIC, "prefix4", Limit.PREFIX4, "prefix6", Limit.PREFIX6,
-                "mask6", Limit.MASK6, "mask4", Limit.MASK4));
+                "coarse_clock", Limit.COARSE_CLOCK, "mask6", Limit.MASK6, "mask4", Limit.MASK4));
         m.put("pl_guard_lpm_key", of("prefixlen", LpmKey.PREFIXLEN, "slot", LpmKey.SLOT, "family", LpmKey.FAMILY, "addr", LpmKey.ADDR));
         m.put("pl_guard_count", of("packets", Count.PACKETS, "bytes", Count.BYTES));
         m.put("pl_guard_rule_name", of("rule", RuleName.RULE, "priority", RuleName.PRIORITY, "name", RuleName.NAME));

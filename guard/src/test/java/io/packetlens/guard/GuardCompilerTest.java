@@ -6,6 +6,7 @@ import io.packetlens.guard.rules.RulesReader;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -81,6 +82,36 @@ class GuardCompilerTest {
         assertThat(c.rules().get(0).limit()).isEqualTo(1);
         assertThat(c.rules().get(1).limit()).isEqualTo(0);
         assertThat(syn.tag()).isNotEqualTo(net.tag());
+    }
+
+    @Test
+    void limitersWithWindowsOfManyTicksReadTheTickClock() {
+        RuleSet set = RulesReader.parse("""
+                rate-limits:
+                  slow: {packets-per-second: 10, burst: 20}
+                  fast: {packets-per-second: 1000000, burst: 100}
+                  bytes: {bytes-per-second: 1MB, burst-bytes: 1MB}
+                  tight-bytes: {packets-per-second: 10, burst: 20, bytes-per-second: 1GB, burst-bytes: 64KB}
+                rules:
+                  - {name: a, action: rate-limit, limit: slow}
+                  - {name: b, action: rate-limit, limit: fast}
+                  - {name: c, action: rate-limit, limit: bytes}
+                  - {name: d, action: rate-limit, limit: tight-bytes}
+                """);
+        long tick = 4_000_000; // HZ=250
+        Map<String, Boolean> coarse = new java.util.TreeMap<>();
+        for (CompiledRuleSet.Limiter l : GuardCompiler.compile(set, tick).limiters()) coarse.put(l.limit().name(), l.coarseClock());
+        // 2 s and 1 s windows span hundreds of ticks; 100 us (1 Mpps, burst 100) and 64 KB at 1 GB/s (65 us) do not
+        assertThat(coarse).containsExactlyEntriesOf(new java.util.TreeMap<>(Map.of("bytes", true, "fast", false, "slow", true, "tight-bytes", false)));
+        // 8 ticks is the line: a window of 7 ticks is timed precisely
+        RuleSet edge = RulesReader.parse("""
+                rate-limits:
+                  edge: {packets-per-second: 1000, burst: 28}
+                rules:
+                  - {name: a, action: rate-limit, limit: edge}
+                """);
+        assertThat(GuardCompiler.compile(edge, tick).limiters().getFirst().coarseClock()).isFalse();
+        assertThat(GuardCompiler.compile(edge, tick / 2).limiters().getFirst().coarseClock()).isTrue();
     }
 
     @Test
