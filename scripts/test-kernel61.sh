@@ -10,11 +10,12 @@
 #               or fully qualified; programs:Name for io.packetlens.programs.Name.
 #   (none)      the focused set below (about 3-4 minutes)
 #   --all       every test class of the ebpf and programs modules (5-10 minutes)
-#   --no-build  use the classes already built (the default builds with Maven first)
+#   --no-build  accepted and ignored: the class-path step compiles only what changed in any case
 # Env: VM_KERNEL61 (default /work/shared/tools/vm-kernel61.sh), VM_MEM (MB, default 4096),
 #      VM_TIMEOUT (s, default 3000).
 # The build runs on the host (Maven, clang); the VM only runs java with the JUnit console launcher
-# on a class path computed here from ~/.m2, so nothing is downloaded inside it. Exit status 0 only
+# on a class path computed here (third-party jars from ~/.m2, packetlens's modules from their target
+# directories), so nothing is downloaded inside it. Exit status 0 only
 # if every selected test passed (none may be skipped for want of root: CI=true inside).
 set -euo pipefail
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -42,20 +43,19 @@ fi
 junit=1.14.1   # the JUnit Platform version of the project's JUnit 5.14.1
 console=$HOME/.m2/repository/org/junit/platform/junit-platform-console-standalone/$junit/junit-platform-console-standalone-$junit.jar
 cd "$here"
-if [ $build = 1 ]; then
-  mvn -q -B -DskipTests package
-  mvn -q -B test-compile
-fi
 [ -f "$console" ] || mvn -q -B dependency:get -Dartifact=org.junit.platform:junit-platform-console-standalone:$junit
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-mvn -q -B dependency:build-classpath -pl ebpf,programs -am -Dmdep.includeScope=test \
+# One reactor run compiles the modules the VM tests need and writes their class paths: inside the
+# reactor, packetlens's own modules resolve to their target directories, so nothing has to be
+# installed into ~/.m2 first (a separate dependency:build-classpath run would look for them there).
+mvn -q -B -pl ebpf,programs -am test-compile dependency:build-classpath -Dmdep.includeScope=test \
   -Dmdep.outputFile="$tmp/\${project.artifactId}.cp"
-# The console launcher brings its own JUnit; keep the tests' other dependencies (AssertJ, Jackson),
-# and take packetlens's own modules from this worktree's target directories, never from ~/.m2.
-deps() { tr ':' '\n' < "$tmp/$1.cp" | grep -v -e '/org/junit/' -e '/org/opentest4j/' -e '/org/apiguardian/' -e '/target/classes$' -e '/io/packetlens/' | paste -sd: ; }
-main="$here/ebpf/target/classes:$here/lab/target/classes"
-cp_ebpf="$here/ebpf/target/test-classes:$main:$(deps packetlens-ebpf)"
-cp_programs="$here/programs/target/test-classes:$here/programs/target/classes:$main:$(deps packetlens-programs)"
+# The console launcher brings its own JUnit; keep the tests' other dependencies (AssertJ, Jackson)
+# and packetlens's modules as the reactor gave them (this worktree's target directories), never a
+# packetlens jar that may sit in ~/.m2 from another checkout.
+deps() { tr ':' '\n' < "$tmp/$1.cp" | grep -v -e '/org/junit/' -e '/org/opentest4j/' -e '/org/apiguardian/' -e '/\.m2/repository/io/packetlens/' | paste -sd: ; }
+cp_ebpf="$here/ebpf/target/test-classes:$here/ebpf/target/classes:$(deps packetlens-ebpf)"
+cp_programs="$here/programs/target/test-classes:$here/programs/target/classes:$(deps packetlens-programs)"
 
 sel_ebpf=(); sel_programs=()
 if [ $all = 1 ]; then

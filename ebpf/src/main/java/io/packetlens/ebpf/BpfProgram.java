@@ -124,7 +124,8 @@ public final class BpfProgram implements AutoCloseable {
     /** Runs the program on {@code run.data()} with BPF_PROG_TEST_RUN. */
     public TestRun.Result testRun(TestRun run) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment in = arena.allocateFrom(JAVA_BYTE, run.data());
+            // no data at all is a NULL pointer: SYSCALL programs (run with only a context) refuse any data_in
+            MemorySegment in = run.data().length == 0 ? MemorySegment.NULL : arena.allocateFrom(JAVA_BYTE, run.data());
             MemorySegment out = run.dataOutSize() > 0 ? arena.allocate(run.dataOutSize()) : MemorySegment.NULL;
             MemorySegment ctx = run.context() != null ? arena.allocateFrom(JAVA_BYTE, run.context()) : MemorySegment.NULL;
             MemorySegment a = Bpf.attr();

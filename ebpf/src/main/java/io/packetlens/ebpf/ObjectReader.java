@@ -15,10 +15,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -275,26 +273,9 @@ final class ObjectReader {
         // Phase 1: every function reachable from main, in the order they will be laid out.
         List<Func> layout = new ArrayList<>();
         Map<Func, Integer> position = new HashMap<>();
-        Deque<Func> work = new ArrayDeque<>();
         layout.add(main);
         position.put(main, 0);
-        int length = main.length();
-        work.add(main);
-        while (!work.isEmpty()) {
-            Func f = work.poll();
-            byte[] code = f.section().data();
-            for (int i = f.start(); i < f.start() + f.length(); i += Insn.code(code, i) == Insn.LD_IMM64 ? 2 : 1) {
-                Object[] t = target(f, code, i);
-                if (t == null) continue;
-                Func g = funcAt((Section) t[0], (int) t[1], main.name());
-                if (!position.containsKey(g)) {
-                    position.put(g, length);
-                    length += g.length();
-                    layout.add(g);
-                    work.add(g);
-                }
-            }
-        }
+        int length = place(main, main, layout, position, main.length());
         // Phase 2: copy and patch.
         byte[] out = new byte[length * Insn.SIZE];
         List<MapReference> refs = new ArrayList<>();
@@ -331,9 +312,35 @@ final class ObjectReader {
         }
         ProgramType type = kind == null ? ProgramType.UNSPEC : kind.type();
         AttachType attach = kind == null ? null : kind.attach();
-        return new ProgramSpec(main.name(), main.section().name(), type, attach, license, out, refs,
+        ProgramSpec spec = new ProgramSpec(main.name(), main.section().name(), type, attach, license, out, refs,
                 ext == null ? null : funcInfo.toByteArray(), ext == null ? 0 : ext.funcInfo().recordSize(),
                 ext == null ? null : lineInfo.toByteArray(), ext == null ? 0 : ext.lineInfo().recordSize());
+        if (kind != null) {
+            spec.flags(kind.flags());
+            if (kind.attachBtf()) spec.attachTarget(kind.target());
+            else spec.target(kind.target());
+        }
+        return spec;
+    }
+
+    /**
+     * Appends the functions {@code f} calls or points to that are not placed yet, depth first in instruction order:
+     * each callee right after it is found, then its own callees, before {@code f}'s next call. This is libbpf's
+     * order (bpf_object__reloc_code), so that the linked instructions, and with them the kernel's program tag, are
+     * the same as libbpf's. Returns the new length.
+     */
+    private int place(Func main, Func f, List<Func> layout, Map<Func, Integer> position, int length) {
+        byte[] code = f.section().data();
+        for (int i = f.start(); i < f.start() + f.length(); i += Insn.code(code, i) == Insn.LD_IMM64 ? 2 : 1) {
+            Object[] t = target(f, code, i);
+            if (t == null) continue;
+            Func g = funcAt((Section) t[0], (int) t[1], main.name());
+            if (position.containsKey(g)) continue;
+            position.put(g, length);
+            layout.add(g);
+            length = place(main, g, layout, position, length + g.length());
+        }
+        return length;
     }
 
     private MapReference mapReference(Func main, Relocation r, byte[] code, int i, byte[] out, int n) {

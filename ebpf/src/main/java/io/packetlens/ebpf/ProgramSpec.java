@@ -26,6 +26,11 @@ public final class ProgramSpec {
     private final byte[] lineInfo;
     private final int lineInfoRecordSize;
     private int ifindex;
+    private int flags;
+    private boolean attachBtf;
+    private String attachTarget = "";
+    private int attachBtfId;
+    private int attachProgFd;
 
     public ProgramSpec(String name, String section, ProgramType type, AttachType attachType, String license,
                        byte[] instructions, List<MapReference> mapReferences,
@@ -65,6 +70,20 @@ public final class ProgramSpec {
     byte[] lineInfo() { return lineInfo; }
     int lineInfoRecordSize() { return lineInfoRecordSize; }
     public int ifindex() { return ifindex; }
+    /** BPF_PROG_LOAD's prog_flags: BPF_F_SLEEPABLE for ".s" sections, BPF_F_XDP_HAS_FRAGS for "xdp.frags" ... */
+    public int flags() { return flags; }
+    /** Whether the program attaches by BTF id (fentry, fexit, fmod_ret, tp_btf, lsm, iter, freplace): loading needs one. */
+    public boolean needsAttachBtf() { return attachBtf; }
+    /**
+     * What the program attaches to, from its section name after the '/': a kernel function (fentry, fexit, fmod_ret),
+     * a tracepoint (tp_btf, tracepoint, raw_tp), an LSM hook, an iterator ("tcp", "task"), a kprobe's function;
+     * "" when the section names none.
+     */
+    public String attachTarget() { return attachTarget; }
+    /** attach_btf_id given at load; 0 means: looked up from {@link #attachTarget()} when {@link #needsAttachBtf()}. */
+    public int attachBtfId() { return attachBtfId; }
+    /** attach_prog_fd (freplace: the program whose function this one replaces), 0 for none. */
+    public int attachProgFd() { return attachProgFd; }
 
     /** Whether BTF func and line info came with the program (verifier logs then show source lines). */
     public boolean hasLineInfo() {
@@ -76,6 +95,15 @@ public final class ProgramSpec {
     public ProgramSpec attachType(AttachType v) { attachType = v; return this; }
     public ProgramSpec license(String v) { license = v; return this; }
     public ProgramSpec instructions(byte[] v) { instructions = v; return this; }
+    public ProgramSpec flags(int v) { flags = v; return this; }
+    /** Attaches by BTF id to {@code target} (a kernel function, tracepoint, LSM hook or iterator name), as the section would say. */
+    public ProgramSpec attachTarget(String target) { attachTarget = Objects.requireNonNull(target); attachBtf = true; return this; }
+    /** The section's target for programs that do not attach by BTF id (a tracepoint, a kprobe's function). */
+    ProgramSpec target(String target) { attachTarget = Objects.requireNonNull(target); return this; }
+    /** attach_btf_id, for a target found by other means (a module's BTF, a program's own BTF for freplace). */
+    public ProgramSpec attachBtfId(int v) { attachBtfId = v; return this; }
+    /** attach_prog_fd: for freplace, the loaded program whose global function {@link #attachTarget()} this replaces. */
+    public ProgramSpec attachProgFd(int v) { attachProgFd = v; return this; }
     /** Offload target interface (prog_ifindex), 0 for none. */
     public ProgramSpec ifindex(int v) { ifindex = v; return this; }
 

@@ -74,7 +74,7 @@ class FeaturesTest {
                 new Since("ring buffer map", 5, 8, () -> Features.hasMapType(MapType.RINGBUF)),
                 new Since("bloom filter map", 5, 16, () -> Features.hasMapType(MapType.BLOOM_FILTER)),
                 new Since("user ring buffer map", 6, 1, () -> Features.hasMapType(MapType.USER_RINGBUF)),
-                new Since("arena map", 6, 9, () -> Features.hasMapType(MapType.ARENA)),
+                new Since("arena map", 6, 9, () -> Features.hasMapType(MapType.ARENA) || arenaRefusedByPolicy()),
                 new Since("syscall programs", 5, 14, () -> Features.hasProgramType(ProgramType.SYSCALL)),
                 new Since("netfilter programs", 6, 4, () -> Features.hasProgramType(ProgramType.NETFILTER)),
                 new Since("bpf_ktime_get_boot_ns", 5, 8, () -> Features.hasHelper(ProgramType.XDP, Features.HELPER_KTIME_GET_BOOT_NS)),
@@ -86,6 +86,25 @@ class FeaturesTest {
             assertThat(f.probe().getAsBoolean()).as("%s (since %d.%d) on %s", f.what(), f.major(), f.minor(), kernel)
                     .isEqualTo(kernel.atLeast(f.major(), f.minor()));
         }
+    }
+
+    /**
+     * Some kernels of this kind know arena maps but refuse to create one with EPERM even to a process with CAP_BPF and
+     * CAP_SYS_ADMIN (a kernel policy; seen on 6.18.44-fc, which also refuses BPF trampolines). The probe then rightly
+     * says the map type is not usable; this tells that case from a kernel without the type (EINVAL).
+     */
+    private static boolean arenaRefusedByPolicy() {
+        var caps = io.packetlens.ebpf.features.Capabilities.current();
+        if (!caps.missing(io.packetlens.ebpf.features.Capabilities.CAP_BPF, io.packetlens.ebpf.features.Capabilities.CAP_SYS_ADMIN).isEmpty()) {
+            return false;
+        }
+        var a = io.packetlens.ebpf.sys.Bpf.attr();
+        a.set(java.lang.foreign.ValueLayout.JAVA_INT, io.packetlens.ebpf.sys.BpfAttr.MapCreate.MAP_TYPE, MapType.ARENA.value());
+        a.set(java.lang.foreign.ValueLayout.JAVA_INT, io.packetlens.ebpf.sys.BpfAttr.MapCreate.MAX_ENTRIES, 1);
+        a.set(java.lang.foreign.ValueLayout.JAVA_INT, io.packetlens.ebpf.sys.BpfAttr.MapCreate.MAP_FLAGS, MapSpec.F_MMAPABLE);
+        int r = io.packetlens.ebpf.sys.Syscalls.bpf(io.packetlens.ebpf.sys.BpfCmd.MAP_CREATE, a, io.packetlens.ebpf.sys.BpfAttr.MapCreate.SIZE);
+        if (r >= 0) io.packetlens.ebpf.sys.Syscalls.close(r);
+        return r == -Errno.EPERM;
     }
 
     @Test

@@ -44,10 +44,17 @@ public final class CgroupLink extends Link {
     public static CgroupLink attach(BpfProgram program, Cgroup cgroup, AttachType type) {
         ProgramType needed = switch (type) {
             case CGROUP_INET_INGRESS, CGROUP_INET_EGRESS -> ProgramType.CGROUP_SKB;
-            case CGROUP_INET_SOCK_CREATE -> ProgramType.CGROUP_SOCK;
+            case CGROUP_INET_SOCK_CREATE, CGROUP_INET_SOCK_RELEASE, CGROUP_INET4_POST_BIND, CGROUP_INET6_POST_BIND -> ProgramType.CGROUP_SOCK;
             case CGROUP_SOCK_OPS -> ProgramType.SOCK_OPS;
             case CGROUP_DEVICE -> ProgramType.CGROUP_DEVICE;
-            case CGROUP_INET4_BIND, CGROUP_INET6_BIND, CGROUP_INET4_CONNECT, CGROUP_INET6_CONNECT -> ProgramType.CGROUP_SOCK_ADDR;
+            case CGROUP_SYSCTL -> ProgramType.CGROUP_SYSCTL;
+            case CGROUP_GETSOCKOPT, CGROUP_SETSOCKOPT -> ProgramType.CGROUP_SOCKOPT;
+            case CGROUP_INET4_BIND, CGROUP_INET6_BIND, CGROUP_INET4_CONNECT, CGROUP_INET6_CONNECT,
+                 CGROUP_UDP4_SENDMSG, CGROUP_UDP6_SENDMSG, CGROUP_UDP4_RECVMSG, CGROUP_UDP6_RECVMSG,
+                 CGROUP_INET4_GETPEERNAME, CGROUP_INET6_GETPEERNAME, CGROUP_INET4_GETSOCKNAME, CGROUP_INET6_GETSOCKNAME,
+                 CGROUP_UNIX_CONNECT, CGROUP_UNIX_SENDMSG, CGROUP_UNIX_RECVMSG, CGROUP_UNIX_GETPEERNAME,
+                 CGROUP_UNIX_GETSOCKNAME -> ProgramType.CGROUP_SOCK_ADDR;
+            case LSM_CGROUP -> ProgramType.LSM;
             default -> throw new BpfException(type + " is not a cgroup hook");
         };
         if (program.type() != needed) {

@@ -85,6 +85,8 @@ public final class BpfAttr {
         public static final int RELATIVE_FD = 16, RELATIVE_ID = 16, EXPECTED_REVISION = 24;
         /** perf_event: the cookie bpf_get_attach_cookie() returns. */
         public static final int PERF_EVENT_BPF_COOKIE = 16;
+        /** iterators: a pointer to union bpf_iter_link_info (map_fd, cgroup, task) and its length. */
+        public static final int ITER_INFO = 16, ITER_INFO_LEN = 24;
         public static final int SIZE = 48;
         private LinkCreate() {}
     }
@@ -99,6 +101,12 @@ public final class BpfAttr {
     }
 
     /** BPF_MAP_FREEZE and BPF_LINK_DETACH (a single fd). */
+    /** BPF_ITER_CREATE: an iterator link in, a readable fd out. */
+    public static final class IterCreate {
+        public static final int LINK_FD = 0, FLAGS = 4, SIZE = 8;
+        private IterCreate() {}
+    }
+
     public static final class SingleFd {
         public static final int FD = 0;
         public static final int SIZE = 4;

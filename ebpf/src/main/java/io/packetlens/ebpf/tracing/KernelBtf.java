@@ -23,6 +23,11 @@ public final class KernelBtf {
 
     private KernelBtf() {}
 
+    /** The running kernel's BTF, parsed once (throws when the kernel publishes none). */
+    public static Btf vmlinux() {
+        return btf();
+    }
+
     private static Btf btf() {
         Btf b = btf;
         if (b == null) {
