@@ -8,6 +8,7 @@ module io.packetlens.ebpf {
     exports io.packetlens.ebpf.asm;
     exports io.packetlens.ebpf.btf;
     exports io.packetlens.ebpf.cgroup;
+    exports io.packetlens.ebpf.core;
     exports io.packetlens.ebpf.cpu;
     exports io.packetlens.ebpf.elf;
     exports io.packetlens.ebpf.events;

@@ -1,6 +1,9 @@
 package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.asm.Insn;
+import io.packetlens.ebpf.btf.Btf;
+import io.packetlens.ebpf.core.CoreRelocator;
+import io.packetlens.ebpf.tracing.KernelBtf;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -52,8 +55,16 @@ final class ObjectLoader {
                 owned.put(ms.name(), m);
             }
             Map<String, BpfProgram> programs = new LinkedHashMap<>();
+            CoreRelocator core = null;
             for (ProgramSpec ps : spec.programs().values()) {
                 byte[] insns = ps.instructions().clone();
+                if (!ps.coreRelocations().isEmpty()) {
+                    if (spec.btf() == null) throw new BpfException("program " + ps.name() + " has CO-RE relocations but the object has no BTF");
+                    if (core == null) core = new CoreRelocator(spec.btf(), targetBtf(options));
+                    for (CoreRelocator.Result r : core.apply(ps.name(), insns, ps.coreRelocations())) {
+                        LOG.log(System.Logger.Level.DEBUG, () -> "object " + spec.name() + ", program " + ps.name() + ": CO-RE " + r);
+                    }
+                }
                 for (MapReference ref : ps.mapReferences()) {
                     BpfMap m = maps.get(ref.map());
                     if (m == null) throw new BpfException.NotFoundException("program " + ps.name() + " refers to map " + ref.map() + ", which the object does not define");
@@ -114,5 +125,21 @@ final class ObjectLoader {
             newPins.add(pin);
         }
         return m;
+    }
+
+    /** The BTF CO-RE relocations resolve against: the given file, else the running kernel's. */
+    private static Btf targetBtf(LoadOptions options) {
+        if (options.targetBtf() != null) {
+            try {
+                return Btf.parse(java.nio.file.Files.readAllBytes(options.targetBtf()));
+            } catch (java.io.IOException e) {
+                throw new BpfException("cannot read target BTF " + options.targetBtf() + ": " + e.getMessage(), e);
+            }
+        }
+        if (!KernelBtf.available()) {
+            throw new BpfException("the object has CO-RE relocations and this kernel publishes no BTF (" + KernelBtf.VMLINUX
+                    + " missing: CONFIG_DEBUG_INFO_BTF); give one with LoadOptions.targetBtf(file)");
+        }
+        return KernelBtf.vmlinux();
     }
 }

@@ -281,6 +281,7 @@ final class ObjectReader {
         List<MapReference> refs = new ArrayList<>();
         ByteArrayOutputStream funcInfo = new ByteArrayOutputStream();
         ByteArrayOutputStream lineInfo = new ByteArrayOutputStream();
+        List<BtfExt.CoreRelo> core = new ArrayList<>();
         for (Func f : layout) {
             int base = position.get(f);
             byte[] code = f.section().data();
@@ -308,6 +309,11 @@ final class ObjectReader {
             if (ext != null) {
                 copyInfo(ext.funcInfo(), f, base, funcInfo);
                 copyInfo(ext.lineInfo(), f, base, lineInfo);
+                for (BtfExt.CoreRelo r : ext.coreRelocations(f.section().name())) {
+                    if (r.insn() >= f.start() && r.insn() < f.start() + f.length()) {
+                        core.add(new BtfExt.CoreRelo(base + r.insn() - f.start(), r.typeId(), r.access(), r.kind()));
+                    }
+                }
             }
         }
         ProgramType type = kind == null ? ProgramType.UNSPEC : kind.type();
@@ -315,6 +321,7 @@ final class ObjectReader {
         ProgramSpec spec = new ProgramSpec(main.name(), main.section().name(), type, attach, license, out, refs,
                 ext == null ? null : funcInfo.toByteArray(), ext == null ? 0 : ext.funcInfo().recordSize(),
                 ext == null ? null : lineInfo.toByteArray(), ext == null ? 0 : ext.lineInfo().recordSize());
+        spec.coreRelocations(core);
         if (kind != null) {
             spec.flags(kind.flags());
             if (kind.attachBtf()) spec.attachTarget(kind.target());

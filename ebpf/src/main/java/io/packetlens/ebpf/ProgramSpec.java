@@ -31,6 +31,7 @@ public final class ProgramSpec {
     private String attachTarget = "";
     private int attachBtfId;
     private int attachProgFd;
+    private List<io.packetlens.ebpf.btf.BtfExt.CoreRelo> coreRelocations = List.of();
 
     public ProgramSpec(String name, String section, ProgramType type, AttachType attachType, String license,
                        byte[] instructions, List<MapReference> mapReferences,
@@ -84,6 +85,8 @@ public final class ProgramSpec {
     public int attachBtfId() { return attachBtfId; }
     /** attach_prog_fd (freplace: the program whose function this one replaces), 0 for none. */
     public int attachProgFd() { return attachProgFd; }
+    /** CO-RE relocations, each at an instruction index of {@link #instructions()}: applied at load against the target BTF. */
+    public List<io.packetlens.ebpf.btf.BtfExt.CoreRelo> coreRelocations() { return coreRelocations; }
 
     /** Whether BTF func and line info came with the program (verifier logs then show source lines). */
     public boolean hasLineInfo() {
@@ -98,6 +101,7 @@ public final class ProgramSpec {
     public ProgramSpec flags(int v) { flags = v; return this; }
     /** Attaches by BTF id to {@code target} (a kernel function, tracepoint, LSM hook or iterator name), as the section would say. */
     public ProgramSpec attachTarget(String target) { attachTarget = Objects.requireNonNull(target); attachBtf = true; return this; }
+    ProgramSpec coreRelocations(List<io.packetlens.ebpf.btf.BtfExt.CoreRelo> v) { coreRelocations = List.copyOf(v); return this; }
     /** The section's target for programs that do not attach by BTF id (a tracepoint, a kprobe's function). */
     ProgramSpec target(String target) { attachTarget = Objects.requireNonNull(target); return this; }
     /** attach_btf_id, for a target found by other means (a module's BTF, a program's own BTF for freplace). */

@@ -47,6 +47,24 @@ public final class Insn {
         insns[o] = (byte) ((insns[o] & 0x0f) | (src << 4));
     }
 
+    public static void setCode(byte[] insns, int index, int code) {
+        insns[index * SIZE] = (byte) code;
+    }
+
+    public static void setRegs(byte[] insns, int index, int dst, int src) {
+        insns[index * SIZE + 1] = (byte) ((src << 4) | (dst & 0xf));
+    }
+
+    /** The signed 16-bit offset field. */
+    public static int off(byte[] insns, int index) {
+        return (short) ((insns[index * SIZE + 2] & 0xff) | (insns[index * SIZE + 3] << 8));
+    }
+
+    public static void setOff(byte[] insns, int index, int off) {
+        insns[index * SIZE + 2] = (byte) off;
+        insns[index * SIZE + 3] = (byte) (off >> 8);
+    }
+
     public static int imm(byte[] insns, int index) {
         return ByteBuffer.wrap(insns).order(ByteOrder.LITTLE_ENDIAN).getInt(index * SIZE + 4);
     }

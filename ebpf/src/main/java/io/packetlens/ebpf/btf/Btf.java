@@ -188,6 +188,15 @@ public final class Btf {
         return out;
     }
 
+    /** A FUNC_PROTO's parameter types, in order (a trailing 0 is a vararg). */
+    public List<Integer> params(int id) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.FUNC_PROTO) throw new BtfException("BTF type " + id + " is not a FUNC_PROTO");
+        List<Integer> out = new ArrayList<>(t.vlen());
+        for (int i = 0; i < t.vlen(); i++) out.add(buf.getInt(t.position() + 12 + i * 8 + 4));
+        return out;
+    }
+
     public ArrayInfo array(int id) {
         BtfType t = type(id);
         if (t.kind() != BtfKind.ARRAY) throw new BtfException("BTF type " + id + " is not an array");

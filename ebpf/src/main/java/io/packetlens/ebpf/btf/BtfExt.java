@@ -12,7 +12,8 @@ import java.util.Map;
  * each function is) and line_info records (which source line each instruction came
  * from). Offsets in the file are in bytes within the section; the records here keep the
  * raw bytes with the offset converted to an instruction index, as BPF_PROG_LOAD wants.
- * CO-RE relocation records are counted but not applied.
+ * CO-RE relocation records ({@code struct bpf_core_relo}) are kept per section with their
+ * instruction index and access string, for the loader to apply against the target kernel's BTF.
  */
 public final class BtfExt {
     /** One record: the instruction index within its ELF section and the record's raw bytes (offset word included). */
@@ -25,13 +26,22 @@ public final class BtfExt {
         }
     }
 
+    /**
+     * One {@code struct bpf_core_relo}: the instruction (index within its ELF section) whose immediate, offset or
+     * 64-bit constant depends on the type {@code typeId} of the object's BTF, reached through {@code access} (colon-
+     * separated indices: "0:1:3"), and what about it ({@code kind}, enum bpf_core_relo_kind).
+     */
+    public record CoreRelo(int insn, int typeId, String access, int kind) {}
+
     private final Info funcInfo;
     private final Info lineInfo;
+    private final Map<String, List<CoreRelo>> coreRelos;
     private final int coreReloCount;
 
-    private BtfExt(Info funcInfo, Info lineInfo, int coreReloCount) {
+    private BtfExt(Info funcInfo, Info lineInfo, Map<String, List<CoreRelo>> coreRelos, int coreReloCount) {
         this.funcInfo = funcInfo;
         this.lineInfo = lineInfo;
+        this.coreRelos = coreRelos;
         this.coreReloCount = coreReloCount;
     }
 
@@ -43,17 +53,23 @@ public final class BtfExt {
             Info fi = section(b, btf, hdrLen + b.getInt(8), b.getInt(12), 8);
             Info li = section(b, btf, hdrLen + b.getInt(16), b.getInt(20), 16);
             int core = 0;
+            Map<String, List<CoreRelo>> relos = new HashMap<>();
             if (hdrLen >= 32 && b.getInt(28) > 0) {
                 int off = hdrLen + b.getInt(24), len = b.getInt(28), recSize = b.getInt(off);
-                if (recSize <= 0) throw new BtfException(".BTF.ext CO-RE record size " + recSize + " invalid");
+                if (recSize < 16) throw new BtfException(".BTF.ext CO-RE record size " + recSize + " invalid");
                 for (int p = off + 4; p < off + len; ) {
+                    String sec = btf.string(b.getInt(p));
                     int n = b.getInt(p + 4);
                     checkCount(n, recSize, p + 8, off + len);
+                    List<CoreRelo> list = relos.computeIfAbsent(sec, k -> new ArrayList<>());
+                    for (int i = 0, q = p + 8; i < n; i++, q += recSize) {
+                        list.add(new CoreRelo(b.getInt(q) / 8, b.getInt(q + 4), btf.string(b.getInt(q + 8)), b.getInt(q + 12)));
+                    }
                     core += n;
                     p += 8 + n * recSize;
                 }
             }
-            return new BtfExt(fi, li, core);
+            return new BtfExt(fi, li, relos, core);
         } catch (IndexOutOfBoundsException e) {
             throw new BtfException("corrupt .BTF.ext: " + e.getMessage());
         }
@@ -97,8 +113,13 @@ public final class BtfExt {
         return lineInfo;
     }
 
-    /** CO-RE relocations present in the object (not applied by this loader). */
+    /** CO-RE relocations present in the object. */
     public int coreRelocationCount() {
         return coreReloCount;
+    }
+
+    /** The CO-RE relocations of ELF section {@code section}, in file order (empty if none). */
+    public List<CoreRelo> coreRelocations(String section) {
+        return coreRelos.getOrDefault(section, List.of());
     }
 }
