@@ -26,10 +26,14 @@ int BPF_PROG(getpid_entry)
 }
 
 SEC("fexit/__do_sys_getpid")
-int BPF_PROG(getpid_exit, long ret)
+int getpid_exit(__u64 *ctx)
 {
+    /* the return value by helper: the function's BTF has no parameters on some kernels and the
+     * wrapper's pt_regs on others, so its place in ctx differs */
+    __u64 ret = 0;
     if (mine()) {
         __sync_fetch_and_add(&fexit_hits, 1);
+        bpf_get_func_ret(ctx, &ret);
         fexit_ret = ret;
     }
     return 0;
