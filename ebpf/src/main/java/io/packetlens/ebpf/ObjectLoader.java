@@ -43,6 +43,10 @@ final class ObjectLoader {
             int btfFd = btf == null ? -1 : btf.fd();
             Map<String, BpfMap> maps = new LinkedHashMap<>();
             Map<String, BpfMap> owned = new LinkedHashMap<>();
+            MapSpec kconfig = spec.maps().get(Externs.KCONFIG);
+            if (kconfig != null && kconfig.dataSection() != null) {
+                kconfig.contents(Externs.kconfigContents(spec.name(), spec.btf(), spec.externs(), kconfig.valueSize()));
+            }
             for (MapSpec ms : spec.maps().values()) {
                 BpfMap replacement = options.replaceMaps().get(ms.name());
                 if (replacement != null) {
@@ -56,6 +60,7 @@ final class ObjectLoader {
             }
             Map<String, BpfProgram> programs = new LinkedHashMap<>();
             CoreRelocator core = null;
+            Externs.Resolver resolver = null;
             for (ProgramSpec ps : spec.programs().values()) {
                 byte[] insns = ps.instructions().clone();
                 if (!ps.coreRelocations().isEmpty()) {
@@ -64,6 +69,10 @@ final class ObjectLoader {
                     for (CoreRelocator.Result r : core.apply(ps.name(), insns, ps.coreRelocations())) {
                         LOG.log(System.Logger.Level.DEBUG, () -> "object " + spec.name() + ", program " + ps.name() + ": CO-RE " + r);
                     }
+                }
+                if (!ps.externReferences().isEmpty()) {
+                    if (resolver == null) resolver = new Externs.Resolver(spec.name(), spec.btf());
+                    for (ProgramSpec.ExternReference ref : ps.externReferences()) patchExtern(insns, ref, spec.externs().get(ref.extern()), resolver);
                 }
                 for (MapReference ref : ps.mapReferences()) {
                     BpfMap m = maps.get(ref.map());
@@ -141,5 +150,31 @@ final class ObjectLoader {
                     + " missing: CONFIG_DEBUG_INFO_BTF); give one with LoadOptions.targetBtf(file)");
         }
         return KernelBtf.vmlinux();
+    }
+
+    /**
+     * Writes a resolved ksym or kfunc into its instruction as libbpf 1.1 does: a kfunc call gets the kernel's FUNC id
+     * (src BPF_PSEUDO_KFUNC_CALL; a missing weak one keeps imm 0, which the verifier accepts only as dead code); an
+     * ld_imm64 of a kfunc or typed ksym gets src BPF_PSEUDO_BTF_ID and the BTF id; an untyped ksym (or a missing weak
+     * one) its address as a plain constant.
+     */
+    private static void patchExtern(byte[] insns, ProgramSpec.ExternReference ref, Extern e, Externs.Resolver resolver) {
+        Externs.Resolved r = resolver.resolve(e);
+        int n = ref.instruction();
+        if (ref.call()) {
+            Insn.setSrc(insns, n, Insn.PSEUDO_KFUNC_CALL);
+            Insn.setImm(insns, n, r.found() ? r.btfId() : 0);
+            Insn.setOff(insns, n, 0);
+            return;
+        }
+        if (r.found() && e.kind() != Extern.Kind.KSYM_UNTYPED) {
+            Insn.setSrc(insns, n, Insn.PSEUDO_BTF_ID);
+            Insn.setImm(insns, n, r.btfId());
+            Insn.setImm(insns, n + 1, 0);
+        } else {
+            Insn.setSrc(insns, n, 0);
+            Insn.setImm(insns, n, (int) r.address());
+            Insn.setImm(insns, n + 1, (int) (r.address() >>> 32));
+        }
     }
 }

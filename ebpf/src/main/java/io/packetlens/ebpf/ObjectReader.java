@@ -48,6 +48,7 @@ final class ObjectReader {
     private final Map<Integer, Map<Long, Relocation>> relocsBySection = new HashMap<>();
     private final Map<Integer, MapSpec> dataMapsBySection = new HashMap<>();
     private final Map<String, MapSpec> maps = new LinkedHashMap<>();
+    private Map<String, Extern> externs = Map.of();
 
     private ObjectReader(String objectName, byte[] bytes) {
         this.objectName = objectName;
@@ -66,6 +67,9 @@ final class ObjectReader {
         readBtfMaps();
         readLegacyMaps();
         Map<String, Variable> variables = readDataSections();
+        Externs.Found found = Externs.read(objectName, btf, elf.symbols());
+        externs = found.externs();
+        if (found.kconfigMap() != null) maps.put(Externs.KCONFIG, found.kconfigMap());
         indexFunctions();
         Map<String, ProgramSpec> programs = new LinkedHashMap<>();
         for (Section s : elf.sections()) {
@@ -80,7 +84,7 @@ final class ObjectReader {
         }
         if (programs.isEmpty()) throw new ElfException("object " + objectName + " has no programs (no executable sections besides .text)");
         return new ObjectSpec(objectName, maps, programs, variables, btf,
-                ext == null ? 0 : ext.coreRelocationCount());
+                ext == null ? 0 : ext.coreRelocationCount(), externs);
     }
 
     private boolean isGlobal(Func f) {
@@ -250,7 +254,13 @@ final class ObjectReader {
         if (op == Insn.CALL) {
             if (r != null) {
                 Symbol sym = r.symbol();
-                if (sym.sectionIndex() == 0) throw new ElfException(f.name() + ": call to extern function '" + sym.name() + "' (kfuncs are not supported yet)");
+                if (sym.sectionIndex() == 0) {
+                    Extern e = externs.get(sym.name());
+                    if (e == null || e.kind() != Extern.Kind.KFUNC) {
+                        throw new ElfException(f.name() + ": call to extern function '" + sym.name() + "', which is not declared __ksym (a kfunc)");
+                    }
+                    return null; // a kfunc: resolved at load
+                }
                 Section ts = elf.section(sym.sectionIndex());
                 if (!ts.isExecutable()) throw new ElfException(f.name() + ": call relocation against non-code symbol " + sym.name());
                 return new Object[] {ts, (int) (sym.value() / Insn.SIZE) + imm + 1};
@@ -282,6 +292,7 @@ final class ObjectReader {
         ByteArrayOutputStream funcInfo = new ByteArrayOutputStream();
         ByteArrayOutputStream lineInfo = new ByteArrayOutputStream();
         List<BtfExt.CoreRelo> core = new ArrayList<>();
+        List<ProgramSpec.ExternReference> externRefs = new ArrayList<>();
         for (Func f : layout) {
             int base = position.get(f);
             byte[] code = f.section().data();
@@ -297,9 +308,28 @@ final class ObjectReader {
                     if (op == Insn.CALL) Insn.setSrc(out, n, Insn.PSEUDO_CALL);
                     else Insn.setSrc(out, n, Insn.PSEUDO_FUNC);
                     Insn.setImm(out, n, dest - (n + 1));
+                } else if (op == Insn.CALL && relocs.containsKey((long) i * Insn.SIZE)) {
+                    // a kfunc (target() returned null for it): src and imm are set at load
+                    Insn.setSrc(out, n, Insn.PSEUDO_KFUNC_CALL);
+                    Insn.setImm(out, n, 0);
+                    externRefs.add(new ProgramSpec.ExternReference(n, relocs.get((long) i * Insn.SIZE).symbol().name(), true));
                 } else if (op == Insn.LD_IMM64) {
                     Relocation r = relocs.get((long) i * Insn.SIZE);
-                    if (r != null) refs.add(mapReference(main, r, code, i, out, n));
+                    if (r != null && r.symbol().sectionIndex() == 0) {
+                        Extern e = externs.get(r.symbol().name());
+                        if (e == null) {
+                            throw new ElfException(main.name() + ": instruction " + i + " refers to extern '" + r.symbol().name()
+                                    + "', which is neither __kconfig nor __ksym");
+                        }
+                        if (e.kind() == Extern.Kind.KCONFIG) {
+                            Insn.setSrc(out, n, Insn.PSEUDO_MAP_VALUE);
+                            refs.add(new MapReference(n, Externs.KCONFIG, true, e.offset()));
+                        } else {
+                            externRefs.add(new ProgramSpec.ExternReference(n, e.name(), false));
+                        }
+                    } else if (r != null) {
+                        refs.add(mapReference(main, r, code, i, out, n));
+                    }
                 } else if (relocs.containsKey((long) i * Insn.SIZE)) {
                     Relocation r = relocs.get((long) i * Insn.SIZE);
                     throw new ElfException(main.name() + ": unsupported relocation type " + r.type() + " against " + r.symbol().name() + " at instruction " + i);
@@ -322,6 +352,7 @@ final class ObjectReader {
                 ext == null ? null : funcInfo.toByteArray(), ext == null ? 0 : ext.funcInfo().recordSize(),
                 ext == null ? null : lineInfo.toByteArray(), ext == null ? 0 : ext.lineInfo().recordSize());
         spec.coreRelocations(core);
+        spec.externReferences(externRefs);
         if (kind != null) {
             spec.flags(kind.flags());
             if (kind.attachBtf()) spec.attachTarget(kind.target());
@@ -353,7 +384,7 @@ final class ObjectReader {
     private MapReference mapReference(Func main, Relocation r, byte[] code, int i, byte[] out, int n) {
         Symbol sym = r.symbol();
         if (sym.sectionIndex() == 0) {
-            throw new ElfException(main.name() + ": reference to extern '" + sym.name() + "' (externs and .kconfig are not supported yet)");
+            throw new ElfException(main.name() + ": reference to extern '" + sym.name() + "'");
         }
         Section target = elf.section(sym.sectionIndex());
         if (target.name().equals(MAPS) || target.name().equals(LEGACY_MAPS)) {

@@ -26,9 +26,11 @@ public final class ObjectSpec {
     private final Map<String, Variable> variables;
     private final Btf btf;
     private final int coreRelocations;
+    private final Map<String, Extern> externs;
 
     ObjectSpec(String name, Map<String, MapSpec> maps, Map<String, ProgramSpec> programs,
-               Map<String, Variable> variables, Btf btf, int coreRelocations) {
+               Map<String, Variable> variables, Btf btf, int coreRelocations, Map<String, Extern> externs) {
+        this.externs = externs;
         this.name = name;
         this.maps = maps;
         this.programs = programs;
@@ -99,6 +101,11 @@ public final class ObjectSpec {
     }
 
     /** CO-RE relocations present in the object; this loader does not apply them. */
+    /** The object's externs (kconfig values, ksyms, kfuncs) by name, resolved against the kernel at load. */
+    public Map<String, Extern> externs() {
+        return java.util.Collections.unmodifiableMap(externs);
+    }
+
     public int coreRelocations() {
         return coreRelocations;
     }

@@ -32,6 +32,7 @@ public final class ProgramSpec {
     private int attachBtfId;
     private int attachProgFd;
     private List<io.packetlens.ebpf.btf.BtfExt.CoreRelo> coreRelocations = List.of();
+    private List<ExternReference> externReferences = List.of();
 
     public ProgramSpec(String name, String section, ProgramType type, AttachType attachType, String license,
                        byte[] instructions, List<MapReference> mapReferences,
@@ -85,6 +86,15 @@ public final class ProgramSpec {
     public int attachBtfId() { return attachBtfId; }
     /** attach_prog_fd (freplace: the program whose function this one replaces), 0 for none. */
     public int attachProgFd() { return attachProgFd; }
+    /**
+     * An instruction that refers to a ksym or kfunc {@link Extern} by name: a call ({@code call}) or an ld_imm64 of its
+     * address. Kconfig externs are {@link MapReference}s into the .kconfig map instead.
+     */
+    public record ExternReference(int instruction, String extern, boolean call) {}
+
+    /** References to ksym and kfunc externs, resolved at load. */
+    public List<ExternReference> externReferences() { return externReferences; }
+    ProgramSpec externReferences(List<ExternReference> v) { externReferences = List.copyOf(v); return this; }
     /** CO-RE relocations, each at an instruction index of {@link #instructions()}: applied at load against the target BTF. */
     public List<io.packetlens.ebpf.btf.BtfExt.CoreRelo> coreRelocations() { return coreRelocations; }
 

@@ -26,7 +26,7 @@ public final class Insn {
     public static final int ADD64_IMM = 0x07;
 
     /** src_reg values of ld_imm64 and call. */
-    public static final int PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_CALL = 1, PSEUDO_KFUNC_CALL = 2, PSEUDO_FUNC = 4;
+    public static final int PSEUDO_MAP_FD = 1, PSEUDO_MAP_VALUE = 2, PSEUDO_CALL = 1, PSEUDO_KFUNC_CALL = 2, PSEUDO_BTF_ID = 3, PSEUDO_FUNC = 4;
 
     private Insn() {}
 

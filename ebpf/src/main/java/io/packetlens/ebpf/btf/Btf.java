@@ -234,6 +234,63 @@ public final class Btf {
         buf.putInt(info.position() + 4, offset);
     }
 
+    /** Patches one DATASEC entry in place: the type it describes, its offset and its size. */
+    public void setSecInfo(SecInfo info, int type, int offset, int size) {
+        buf.putInt(info.position(), type);
+        buf.putInt(info.position() + 4, offset);
+        buf.putInt(info.position() + 8, size);
+    }
+
+    /** Reorders a DATASEC's entries by offset in place, as the kernel's BTF check requires. */
+    public void sortDatasec(BtfType datasec) {
+        List<SecInfo> entries = new ArrayList<>(datasec(datasec.id()));
+        entries.sort(java.util.Comparator.comparingInt(SecInfo::offset));
+        int p = datasec.position() + 12;
+        for (SecInfo e : entries) {
+            buf.putInt(p, e.varType());
+            buf.putInt(p + 4, e.offset());
+            buf.putInt(p + 8, e.size());
+            p += 12;
+        }
+    }
+
+    /** Patches the type (or size) word of a type record in place: a VAR's type, a FUNC's prototype. */
+    public void setTypeWord(int id, int value) {
+        buf.putInt(type(id).position() + 8, value);
+    }
+
+    /** A VAR's linkage (0 static, 1 global allocated, 2 extern). */
+    public int varLinkage(int id) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.VAR) throw new BtfException("BTF type " + id + " is not a VAR");
+        return buf.getInt(t.position() + 12);
+    }
+
+    /** Patches a VAR's linkage in place. */
+    public void setVarLinkage(int id, int linkage) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.VAR) throw new BtfException("BTF type " + id + " is not a VAR");
+        buf.putInt(t.position() + 12, linkage);
+    }
+
+    /** Patches a FUNC's linkage (its vlen bits: 0 static, 1 global, 2 extern) in place. */
+    public void setFuncLinkage(int id, int linkage) {
+        BtfType t = type(id);
+        if (t.kind() != BtfKind.FUNC) throw new BtfException("BTF type " + id + " is not a FUNC");
+        int info = buf.getInt(t.position() + 4);
+        buf.putInt(t.position() + 4, (info & ~0xffff) | linkage);
+    }
+
+    /** A FUNC_PROTO parameter's name offset in the string section (0 for an unnamed one). */
+    public int paramNameOffset(int protoId, int i) {
+        return buf.getInt(type(protoId).position() + 12 + i * 8);
+    }
+
+    /** Patches a FUNC_PROTO parameter's name offset in place. */
+    public void setParamNameOffset(int protoId, int i, int nameOffset) {
+        buf.putInt(type(protoId).position() + 12 + i * 8, nameOffset);
+    }
+
     /** Offset of a string in the string section, or -1. Used to find a section's name in .BTF.ext records. */
     public int stringOffset(String s) {
         byte[] needle = (s + "\0").getBytes(StandardCharsets.UTF_8);

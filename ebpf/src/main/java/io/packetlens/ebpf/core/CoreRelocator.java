@@ -37,6 +37,14 @@ public final class CoreRelocator {
     }
 
     /**
+     * libbpf's bpf_core_types_are_compat, as the loader checks a kfunc's or typed ksym's declared type against the
+     * kernel's: same kinds through typedefs and qualifiers, compatible pointees, parameters and return types.
+     */
+    public static boolean compatible(Btf local, int localId, Btf target, int targetId) {
+        return CoreTypes.typesCompatible(local, localId, target, targetId);
+    }
+
+    /**
      * What one relocation did, for the debug log and tests: {@code poisoned} when no target matched and the
      * instruction was replaced, else the value the compiler wrote ({@code from}) and the one now in its place.
      */
