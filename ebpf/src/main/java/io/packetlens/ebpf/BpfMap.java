@@ -311,8 +311,24 @@ public final class BpfMap implements AutoCloseable {
             int maxEntries = spec.maxEntries();
             if (spec.type() == MapType.PERF_EVENT_ARRAY && maxEntries == 0) maxEntries = Cpus.possible();
             boolean withBtf = btfFd >= 0 && (spec.btfValueTypeId() != 0) && (spec.type().takesBtfKeyValue());
-            int r = attempt(spec, maxEntries, withBtf ? btfFd : -1);
-            if (r < 0 && withBtf && r == -Errno.EINVAL) r = attempt(spec, maxEntries, -1);
+            BpfMap inner = null;
+            if (spec.innerMap() != null) {
+                if (spec.type() != MapType.ARRAY_OF_MAPS && spec.type() != MapType.HASH_OF_MAPS) {
+                    throw new BpfException("map " + spec.name() + " is " + spec.type() + " but has an inner map definition");
+                }
+                inner = create(spec.innerMap(), btfFd); // the template the kernel copies; closed once the outer map exists
+            } else if (spec.type() == MapType.ARRAY_OF_MAPS || spec.type() == MapType.HASH_OF_MAPS) {
+                throw new BpfException("map " + spec.name() + " is " + spec.type() + " without an inner map definition:"
+                        + " declare one with __array(values, struct { ... }) or set MapSpec.innerMap()");
+            }
+            int innerFd = inner == null ? -1 : inner.fd();
+            int r;
+            try {
+                r = attempt(spec, maxEntries, withBtf ? btfFd : -1, innerFd);
+                if (r < 0 && withBtf && r == -Errno.EINVAL) r = attempt(spec, maxEntries, -1, innerFd);
+            } finally {
+                if (inner != null) inner.close();
+            }
             if (r < 0) {
                 String hint = "";
                 if (-r == Errno.EINVAL && spec.type() == MapType.LPM_TRIE && (spec.flags() & MapSpec.F_NO_PREALLOC) == 0) {
@@ -327,7 +343,7 @@ public final class BpfMap implements AutoCloseable {
             return new BpfMap(new Fd(r), spec.name(), spec.type(), spec.keySize(), spec.valueSize(), maxEntries, spec.flags());
         }
 
-        private static int attempt(MapSpec spec, int maxEntries, int btfFd) {
+        private static int attempt(MapSpec spec, int maxEntries, int btfFd, int innerFd) {
             MemorySegment a = Bpf.attr();
             a.set(JAVA_INT, BpfAttr.MapCreate.MAP_TYPE, spec.type().value());
             a.set(JAVA_INT, BpfAttr.MapCreate.KEY_SIZE, spec.keySize());
@@ -342,6 +358,7 @@ public final class BpfMap implements AutoCloseable {
                 a.set(JAVA_INT, BpfAttr.MapCreate.BTF_VALUE_TYPE_ID, spec.btfValueTypeId());
             }
             a.set(JAVA_LONG, BpfAttr.MapCreate.MAP_EXTRA, spec.mapExtra());
+            if (innerFd >= 0) a.set(JAVA_INT, BpfAttr.MapCreate.INNER_MAP_FD, innerFd);
             return Syscalls.bpf(BpfCmd.MAP_CREATE, a, BpfAttr.MapCreate.SIZE);
         }
     }

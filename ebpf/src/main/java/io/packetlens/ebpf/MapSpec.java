@@ -31,6 +31,8 @@ public final class MapSpec {
     private byte[] contents;
     private boolean freeze;
     private String dataSection;
+    private MapSpec innerMap;
+    private java.util.SortedMap<Integer, String> initialValues = new java.util.TreeMap<>();
 
     public MapSpec(String name, MapType type, int keySize, int valueSize, int maxEntries) {
         this.name = Objects.requireNonNull(name);
@@ -54,6 +56,8 @@ public final class MapSpec {
         c.contents = contents == null ? null : contents.clone();
         c.freeze = freeze;
         c.dataSection = dataSection;
+        c.innerMap = innerMap == null ? null : innerMap.copy();
+        c.initialValues = new java.util.TreeMap<>(initialValues);
         return c;
     }
 
@@ -74,6 +78,15 @@ public final class MapSpec {
     /** The ELF data section this map stands for (.data, .rodata, .bss ...), or null. */
     public String dataSection() { return dataSection; }
 
+    /** For ARRAY_OF_MAPS and HASH_OF_MAPS: the definition every inner map must have ({@code __array(values, struct ...)}), or null. */
+    public MapSpec innerMap() { return innerMap; }
+    /**
+     * Slots filled at load, from {@code .values = { [i] = &x }}: for a map of maps the name of the map in slot i, for a
+     * PROG_ARRAY the name of the program (tail-call target) in slot i.
+     */
+    public java.util.SortedMap<Integer, String> initialValues() { return initialValues; }
+
+    public MapSpec innerMap(MapSpec v) { innerMap = v; return this; }
     public MapSpec name(String v) { name = Objects.requireNonNull(v); return this; }
     public MapSpec type(MapType v) { type = Objects.requireNonNull(v); return this; }
     public MapSpec keySize(int v) { keySize = v; return this; }

@@ -43,6 +43,7 @@ final class ObjectLoader {
             int btfFd = btf == null ? -1 : btf.fd();
             Map<String, BpfMap> maps = new LinkedHashMap<>();
             Map<String, BpfMap> owned = new LinkedHashMap<>();
+            List<MapSpec> fresh = new ArrayList<>();
             MapSpec kconfig = spec.maps().get(Externs.KCONFIG);
             if (kconfig != null && kconfig.dataSection() != null) {
                 kconfig.contents(Externs.kconfigContents(spec.name(), spec.btf(), spec.externs(), kconfig.valueSize()));
@@ -54,9 +55,20 @@ final class ObjectLoader {
                     maps.put(ms.name(), replacement);
                     continue;
                 }
+                boolean reused = ms.pinning() == Pinning.BY_NAME && Files.exists(options.pinPath().resolve(ms.name()));
                 BpfMap m = openOrCreate(ms, btfFd, options, newPins, created);
                 maps.put(ms.name(), m);
                 owned.put(ms.name(), m);
+                if (!reused) fresh.add(ms);
+            }
+            // maps of maps: each slot's map, now that all exist (a reused pin keeps what it holds, as in libbpf)
+            for (MapSpec ms : fresh) {
+                if (ms.innerMap() == null) continue;
+                for (var slot : ms.initialValues().entrySet()) {
+                    BpfMap target = maps.get(slot.getValue());
+                    if (target == null) throw new BpfException.NotFoundException("map " + ms.name() + " slot " + slot.getKey() + ": no map " + slot.getValue());
+                    maps.get(ms.name()).update(u32(slot.getKey()), u32(target.fd()));
+                }
             }
             Map<String, BpfProgram> programs = new LinkedHashMap<>();
             CoreRelocator core = null;
@@ -83,6 +95,19 @@ final class ObjectLoader {
                 BpfProgram p = ProgramLoader.load(ps, insns, btfFd, options);
                 created.add(p);
                 programs.put(ps.name(), p);
+            }
+            // program arrays: each slot's tail-call target, now that the programs are loaded
+            for (MapSpec ms : fresh) {
+                if (ms.type() != MapType.PROG_ARRAY) continue;
+                for (var slot : ms.initialValues().entrySet()) {
+                    BpfProgram target = programs.get(slot.getValue());
+                    if (target == null) {
+                        LOG.log(System.Logger.Level.DEBUG, "object " + spec.name() + ": " + ms.name() + " slot " + slot.getKey()
+                                + " stays empty: program " + slot.getValue() + " was not loaded");
+                        continue;
+                    }
+                    maps.get(ms.name()).update(u32(slot.getKey()), u32(target.fd()));
+                }
             }
             if (btf != null) {
                 created.remove(btf);
@@ -176,5 +201,9 @@ final class ObjectLoader {
             Insn.setImm(insns, n, (int) r.address());
             Insn.setImm(insns, n + 1, (int) (r.address() >>> 32));
         }
+    }
+
+    private static byte[] u32(int v) {
+        return java.nio.ByteBuffer.allocate(4).order(java.nio.ByteOrder.nativeOrder()).putInt(v).array();
     }
 }

@@ -115,41 +115,111 @@ final class ObjectReader {
         if (sec == null) return;
         if (btf == null) throw new ElfException("object " + objectName + " has a .maps section but no BTF: compile with clang -g");
         BtfType ds = btf.findDatasec(MAPS).orElseThrow(() -> new ElfException("no BTF DATASEC for .maps"));
+        Map<String, Integer> valuesOffset = new HashMap<>();
         for (Btf.SecInfo info : btf.datasec(ds.id())) {
             BtfType var = btf.type(info.varType());
             String name = var.name();
             BtfType def = btf.resolve(var.type());
             if (def.kind() != BtfKind.STRUCT) throw new ElfException("map " + name + ": definition is not a struct");
-            int type = -1, keySize = -1, valueSize = -1, maxEntries = 0, flags = 0, pinning = 0, keyId = 0, valueId = 0;
-            long extra = 0;
-            for (Btf.Member m : btf.members(def.id())) {
-                switch (m.name()) {
-                    case "type" -> type = uintFromPointer(name, m);
-                    case "max_entries" -> maxEntries = uintFromPointer(name, m);
-                    case "map_flags" -> flags = uintFromPointer(name, m);
-                    case "key_size" -> keySize = uintFromPointer(name, m);
-                    case "value_size" -> valueSize = uintFromPointer(name, m);
-                    case "pinning" -> pinning = uintFromPointer(name, m);
-                    case "map_extra" -> extra = uintFromPointer(name, m);
-                    case "numa_node" -> uintFromPointer(name, m);
-                    case "key" -> {
-                        keyId = pointee(name, m);
-                        keySize = (int) btf.sizeOf(keyId);
-                    }
-                    case "value" -> {
-                        valueId = pointee(name, m);
-                        valueSize = (int) btf.sizeOf(valueId);
-                    }
-                    case "values" -> throw new ElfException("map " + name + ": initial 'values' (maps of maps, program arrays) are not supported yet");
-                    default -> throw new ElfException("map " + name + ": unknown map definition field '" + m.name() + "'");
+            maps.put(name, mapDefinition(name, def, valuesOffset));
+        }
+        readInitialValues(sec, valuesOffset);
+    }
+
+    /**
+     * One BTF-defined map ({@code struct { __uint(type, ...); __type(key, ...); ... }}), as libbpf's
+     * parse_btf_map_def reads it. {@code values} ({@code __array(values, ...)}) makes a map of maps whose inner
+     * definition is the array's element, or a PROG_ARRAY when the element is a function; its byte offset in the
+     * definition is noted in {@code valuesOffset}, where the initial values' relocations point.
+     */
+    private MapSpec mapDefinition(String name, BtfType def, Map<String, Integer> valuesOffset) {
+        int type = -1, keySize = -1, valueSize = -1, maxEntries = 0, flags = 0, pinning = 0, keyId = 0, valueId = 0;
+        long extra = 0;
+        MapSpec inner = null;
+        for (Btf.Member m : btf.members(def.id())) {
+            switch (m.name()) {
+                case "type" -> type = uintFromPointer(name, m);
+                case "max_entries" -> maxEntries = uintFromPointer(name, m);
+                case "map_flags" -> flags = uintFromPointer(name, m);
+                case "key_size" -> keySize = uintFromPointer(name, m);
+                case "value_size" -> valueSize = uintFromPointer(name, m);
+                case "pinning" -> pinning = uintFromPointer(name, m);
+                case "map_extra" -> extra = uintFromPointer(name, m);
+                case "numa_node" -> uintFromPointer(name, m);
+                case "key" -> {
+                    keyId = pointee(name, m);
+                    keySize = (int) btf.sizeOf(keyId);
                 }
+                case "value" -> {
+                    valueId = pointee(name, m);
+                    valueSize = (int) btf.sizeOf(valueId);
+                }
+                case "values" -> {
+                    BtfType arr = btf.resolve(m.type());
+                    if (arr.kind() != BtfKind.ARRAY) throw new ElfException("map " + name + ": 'values' is not __array(values, ...)");
+                    BtfType ptr = btf.resolve(btf.array(arr.id()).elemType());
+                    if (ptr.kind() != BtfKind.PTR) throw new ElfException("map " + name + ": 'values' must be an array of pointers");
+                    BtfType elem = btf.resolve(ptr.type());
+                    if (elem.kind() == BtfKind.STRUCT) {
+                        inner = mapDefinition(name + ".inner", elem, new HashMap<>());
+                    } else if (elem.kind() != BtfKind.FUNC_PROTO) {
+                        throw new ElfException("map " + name + ": 'values' holds neither map definitions nor programs");
+                    }
+                    valueSize = 4; // a map fd or a program fd
+                    valuesOffset.put(name, m.bitOffset() / 8);
+                }
+                default -> throw new ElfException("map " + name + ": unknown map definition field '" + m.name() + "'");
             }
-            if (type < 0) throw new ElfException("map " + name + ": no type");
-            MapSpec spec = new MapSpec(name, MapType.of(type), Math.max(keySize, 0), Math.max(valueSize, 0), maxEntries)
-                    .flags(flags).mapExtra(extra)
-                    .pinning(pinning == 1 ? Pinning.BY_NAME : Pinning.NONE)
-                    .btfTypes(keyId, valueId);
-            maps.put(name, spec);
+        }
+        if (type < 0) throw new ElfException("map " + name + ": no type");
+        MapType mt = MapType.of(type);
+        if (inner != null && mt != MapType.ARRAY_OF_MAPS && mt != MapType.HASH_OF_MAPS) {
+            throw new ElfException("map " + name + ": 'values' with map definitions needs ARRAY_OF_MAPS or HASH_OF_MAPS, not " + mt);
+        }
+        if (valuesOffset.containsKey(name) && inner == null && mt != MapType.PROG_ARRAY) {
+            throw new ElfException("map " + name + ": 'values' with programs needs a PROG_ARRAY, not " + mt);
+        }
+        return new MapSpec(name, mt, Math.max(keySize, 0), Math.max(valueSize, 0), maxEntries)
+                .flags(flags).mapExtra(extra)
+                .pinning(pinning == 1 ? Pinning.BY_NAME : Pinning.NONE)
+                .btfTypes(keyId, valueId)
+                .innerMap(inner);
+    }
+
+    /**
+     * {@code .values = { [i] = &x }}: relocations in .maps at the map's values offset plus 8 per slot, against the map
+     * (for maps of maps) or the program (for PROG_ARRAYs) that goes into slot i.
+     */
+    private void readInitialValues(Section sec, Map<String, Integer> valuesOffset) {
+        if (valuesOffset.isEmpty()) return;
+        Map<String, Symbol> mapSymbols = new HashMap<>();
+        for (Symbol s : elf.symbols()) {
+            if (s.sectionIndex() == sec.index() && s.type() != Symbol.STT_SECTION && maps.containsKey(s.name())) mapSymbols.put(s.name(), s);
+        }
+        for (Relocation r : elf.relocationsFor(sec)) {
+            String owner = null;
+            for (var e : mapSymbols.entrySet()) {
+                Symbol s = e.getValue();
+                if (r.offset() >= s.value() && r.offset() < s.value() + Math.max(s.size(), 1)) owner = e.getKey();
+            }
+            if (owner == null || !valuesOffset.containsKey(owner)) {
+                throw new ElfException("relocation in .maps at offset " + r.offset() + " is not inside a map's 'values'");
+            }
+            long rel = r.offset() - mapSymbols.get(owner).value() - valuesOffset.get(owner);
+            if (rel < 0 || rel % 8 != 0) throw new ElfException("map " + owner + ": relocation at offset " + r.offset() + " is not a 'values' slot");
+            int slot = (int) (rel / 8);
+            MapSpec m = maps.get(owner);
+            String target = r.symbol().name();
+            if (m.type() == MapType.PROG_ARRAY) {
+                Section ts = r.symbol().sectionIndex() == 0 ? null : elf.section(r.symbol().sectionIndex());
+                if (ts == null || !ts.isExecutable() || ts.name().equals(".text")) {
+                    throw new ElfException("map " + owner + ": slot " + slot + " refers to '" + target + "', which is not a program (a function in its own section)");
+                }
+            } else if (!maps.containsKey(target)) {
+                throw new ElfException("map " + owner + ": slot " + slot + " refers to '" + target + "', which is not a map of this object");
+            }
+            if (slot >= m.maxEntries()) throw new ElfException("map " + owner + ": slot " + slot + " is beyond max_entries " + m.maxEntries());
+            m.initialValues().put(slot, target);
         }
     }
 

@@ -51,7 +51,7 @@ class LibbpfParityTest {
         }
         System.out.println("libbpf parity: compared " + compared + "; not loadable by libbpf here: " + skipped);
         assertThat(compared).as("objects compared").hasSizeGreaterThanOrEqualTo(10);
-        assertThat(compared).containsKeys("sections_hooks.bpf.o", "sections_trace.bpf.o", "loader_test.bpf.o", "core_test.bpf.o");
+        assertThat(compared).containsKeys("sections_hooks.bpf.o", "sections_trace.bpf.o", "loader_test.bpf.o", "core_test.bpf.o", "externs_test.bpf.o", "maps_test.bpf.o");
     }
 
     /** Program name (as the kernel keeps it, 15 characters) to tag after bpftool prog loadall, or null if it fails. */

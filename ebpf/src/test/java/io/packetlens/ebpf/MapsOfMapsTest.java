@@ -1,0 +1,63 @@
+package io.packetlens.ebpf;
+
+import io.packetlens.testkit.KernelTest;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Maps that hold maps and programs, filled from the object's {@code .values} initialisers: an array of maps whose
+ * inner map is swapped from Java, a program array whose tail call runs, and a callback through bpf_for_each_map_elem.
+ */
+@KernelTest
+class MapsOfMapsTest {
+    private static final byte[] FRAME = new byte[64];
+
+    private static byte[] u32(int v) {
+        return ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(v).array();
+    }
+
+    private static long u64At0(BpfMap m) {
+        return ByteBuffer.wrap(m.lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong();
+    }
+
+    @Test
+    void initialValuesTailCallsAndAnInnerMapSwappedFromJava() {
+        ObjectSpec spec = ObjectSpec.fromResource(MapsOfMapsTest.class, "/bpf/maps_test.bpf.o");
+        assertThat(spec.map("outer").innerMap()).isNotNull();
+        assertThat(spec.map("outer").innerMap().type()).isEqualTo(MapType.ARRAY);
+        assertThat(spec.map("outer").initialValues()).containsExactly(java.util.Map.entry(0, "inner_a"));
+        assertThat(spec.map("jumps").initialValues()).containsExactly(java.util.Map.entry(1, "tail_target"));
+        try (BpfObject obj = spec.load()) {
+            BpfProgram entry = obj.program("entry");
+            // jumps[1] holds tail_target, which drops; outer[0] holds inner_a, which counts
+            assertThat(entry.testRun(TestRun.of(FRAME)).retval()).isEqualTo(XdpAction.DROP.ordinal());
+            assertThat(u64At0(obj.map("inner_a"))).isEqualTo(1);
+            assertThat(u64At0(obj.map("inner_b"))).isZero();
+
+            obj.map("outer").update(u32(0), u32(obj.map("inner_b").fd()));
+            entry.testRun(TestRun.of(FRAME).repeat(3));
+            assertThat(u64At0(obj.map("inner_a"))).as("swapped out").isEqualTo(1);
+            assertThat(u64At0(obj.map("inner_b"))).as("swapped in").isEqualTo(3);
+
+            obj.map("jumps").delete(u32(1));
+            assertThat(entry.testRun(TestRun.of(FRAME)).retval()).as("the tail call fails once its slot is empty").isEqualTo(XdpAction.PASS.ordinal());
+        }
+    }
+
+    @Test
+    void aCallbackSumsAnArrayThroughForEachMapElem() {
+        ObjectSpec spec = ObjectSpec.fromResource(MapsOfMapsTest.class, "/bpf/maps_test.bpf.o");
+        try (BpfObject obj = spec.load()) {
+            BpfMap numbers = obj.map("numbers");
+            for (int i = 0; i < 4; i++) numbers.update(u32(i), ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(10L + i).array());
+            obj.program("sum_numbers").testRun(TestRun.of(FRAME));
+            Variable sum = spec.variable("sum");
+            long got = ByteBuffer.wrap(obj.map(sum.map().name()).lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong(sum.offset());
+            assertThat(got).isEqualTo(10 + 11 + 12 + 13);
+        }
+    }
+}
