@@ -78,3 +78,27 @@ int sum_numbers(struct xdp_md *ctx)
     sum = total;
     return XDP_PASS;
 }
+
+/* An array user space maps into its memory (BPF_F_MMAPABLE): the program counts in element 0 and
+ * copies element 1, which Java writes, into element 2. */
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 3);
+    __uint(map_flags, BPF_F_MMAPABLE);
+    __type(key, __u32);
+    __type(value, __u64);
+} shared SEC(".maps");
+
+SEC("xdp")
+int use_shared(struct xdp_md *ctx)
+{
+    __u32 k0 = 0, k1 = 1, k2 = 2;
+    __u64 *count = bpf_map_lookup_elem(&shared, &k0);
+    __u64 *in = bpf_map_lookup_elem(&shared, &k1);
+    __u64 *out = bpf_map_lookup_elem(&shared, &k2);
+    if (count && in && out) {
+        __sync_fetch_and_add(count, 1);
+        *out = *in;
+    }
+    return XDP_PASS;
+}

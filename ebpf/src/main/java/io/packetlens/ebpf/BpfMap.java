@@ -123,6 +123,29 @@ public final class BpfMap implements AutoCloseable {
         return fd.get();
     }
 
+    /**
+     * The elements of a {@code BPF_F_MMAPABLE} ARRAY as memory shared with the kernel (mmap of the map's fd, 5.5+):
+     * reads and writes need no system call, and element {@code i} is at {@link #mmapStride()}{@code * i}. The mapping
+     * is removed when {@code arena} closes. Writable unless the map is frozen or read-only to user space
+     * ({@code writable} false maps it read-only).
+     */
+    public MemorySegment mmap(Arena arena, boolean writable) {
+        if (type != MapType.ARRAY || (flags & MapSpec.F_MMAPABLE) == 0) {
+            throw new BpfException("map " + name + " is " + type + (type == MapType.ARRAY ? " without BPF_F_MMAPABLE" : "")
+                    + ": only arrays created with __uint(map_flags, BPF_F_MMAPABLE) can be mapped");
+        }
+        long page = io.packetlens.ebpf.sys.Mmap.pageSize();
+        long length = (mmapStride() * maxEntries + page - 1) / page * page;
+        int prot = io.packetlens.ebpf.sys.Mmap.PROT_READ | (writable ? io.packetlens.ebpf.sys.Mmap.PROT_WRITE : 0);
+        return io.packetlens.ebpf.sys.Mmap.map(fd.get(), 0, length, prot, arena, "map " + name)
+                .asSlice(0, mmapStride() * maxEntries);
+    }
+
+    /** Bytes from one element to the next in {@link #mmap}'s memory: the value size rounded up to 8, as the kernel lays arrays out. */
+    public long mmapStride() {
+        return (valueSize + 7L) & ~7L;
+    }
+
     /** Bytes a lookup writes: valueSize, or for per-CPU maps possible CPUs x valueSize rounded up to 8. */
     public int lookupValueSize() {
         return type.isPerCpu() ? PerCpu.size(valueSize) : valueSize;

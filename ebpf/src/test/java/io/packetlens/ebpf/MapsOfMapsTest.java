@@ -10,7 +10,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * Maps that hold maps and programs, filled from the object's {@code .values} initialisers: an array of maps whose
- * inner map is swapped from Java, a program array whose tail call runs, and a callback through bpf_for_each_map_elem.
+ * inner map is swapped from Java, a program array whose tail call runs, a callback through bpf_for_each_map_elem, and
+ * a BPF_F_MMAPABLE array read and written from Java as memory.
  */
 @KernelTest
 class MapsOfMapsTest {
@@ -58,6 +59,24 @@ class MapsOfMapsTest {
             Variable sum = spec.variable("sum");
             long got = ByteBuffer.wrap(obj.map(sum.map().name()).lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong(sum.offset());
             assertThat(got).isEqualTo(10 + 11 + 12 + 13);
+        }
+    }
+
+    @Test
+    void anMmapableArrayIsMemorySharedWithThePrograms() {
+        ObjectSpec spec = ObjectSpec.fromResource(MapsOfMapsTest.class, "/bpf/maps_test.bpf.o");
+        try (BpfObject obj = spec.load(); java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined()) {
+            BpfMap shared = obj.map("shared");
+            var mem = shared.mmap(arena, true);
+            assertThat(mem.byteSize()).isEqualTo(3 * 8);
+            mem.set(java.lang.foreign.ValueLayout.JAVA_LONG, 8, 42L);
+            obj.program("use_shared").testRun(TestRun.of(FRAME).repeat(5));
+            assertThat(mem.get(java.lang.foreign.ValueLayout.JAVA_LONG, 0)).as("counted by the program, read without a system call").isEqualTo(5);
+            assertThat(mem.get(java.lang.foreign.ValueLayout.JAVA_LONG, 16)).as("what Java wrote, copied by the program").isEqualTo(42);
+            // the same bytes through the map API
+            assertThat(ByteBuffer.wrap(shared.lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong()).isEqualTo(5);
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> obj.map("numbers").mmap(arena, false))
+                    .isInstanceOf(BpfException.class).hasMessageContaining("without BPF_F_MMAPABLE");
         }
     }
 }
