@@ -81,9 +81,12 @@ int on_sockops(struct bpf_sock_ops *ctx)
     return 1;
 }
 
+__u64 lookup_hits = 0;
+
 SEC("sk_lookup")
 int on_lookup(struct bpf_sk_lookup *ctx)
 {
+    __sync_fetch_and_add(&lookup_hits, 1);
     return SK_PASS;
 }
 

@@ -7,9 +7,12 @@
 
 char LICENSE[] SEC("license") = "GPL";
 
+__u64 netfilter_hits = 0;
+
 SEC("netfilter")
 int on_netfilter(void *ctx)
 {
+    __sync_fetch_and_add(&netfilter_hits, 1);
     return 1; /* NF_ACCEPT */
 }
 
