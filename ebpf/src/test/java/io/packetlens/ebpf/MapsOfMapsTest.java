@@ -11,7 +11,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * Maps that hold maps and programs, filled from the object's {@code .values} initialisers: an array of maps whose
  * inner map is swapped from Java, a program array whose tail call runs, a callback through bpf_for_each_map_elem, and
- * a BPF_F_MMAPABLE array read and written from Java as memory.
+ * a BPF_F_MMAPABLE array read and written from Java as memory, and a BPF timer with a spin lock in a map value.
  */
 @KernelTest
 class MapsOfMapsTest {
@@ -77,6 +77,22 @@ class MapsOfMapsTest {
             assertThat(ByteBuffer.wrap(shared.lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong()).isEqualTo(5);
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> obj.map("numbers").mmap(arena, false))
                     .isInstanceOf(BpfException.class).hasMessageContaining("without BPF_F_MMAPABLE");
+        }
+    }
+
+    @Test
+    void aTimerInAMapValueFiresItsCallback() throws Exception {
+        ObjectSpec spec = ObjectSpec.fromResource(MapsOfMapsTest.class, "/bpf/timer_test.bpf.o");
+        try (BpfObject obj = spec.load()) {
+            assertThat(obj.program("arm").testRun(new TestRun(new byte[0], 0, 0, null)).retval()).as("armed").isZero();
+            BpfMap timers = obj.map("timers");
+            // struct elem: bpf_timer (16 bytes), bpf_spin_lock (4, padded to 8), fired (u64 at 24)
+            long fired = 0;
+            for (int i = 0; i < 200 && fired == 0; i++) {
+                Thread.sleep(5);
+                fired = ByteBuffer.wrap(timers.lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong(24);
+            }
+            assertThat(fired).as("the callback ran once, 1 ms after arming").isEqualTo(1);
         }
     }
 }

@@ -1,0 +1,47 @@
+// A BPF timer and a spin lock in map values: a SYSCALL program arms a timer in an array element,
+// whose callback (a function pointer the loader marks BPF_PSEUDO_FUNC) bumps a counter under the
+// element's spin lock; the test waits for it from Java.
+#include <linux/bpf.h>
+#include <bpf/bpf_helpers.h>
+
+char LICENSE[] SEC("license") = "GPL";
+
+#define CLOCK_MONOTONIC 1
+
+struct elem {
+    struct bpf_timer timer;
+    struct bpf_spin_lock lock;
+    __u64 fired;
+};
+
+struct {
+    __uint(type, BPF_MAP_TYPE_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct elem);
+} timers SEC(".maps");
+
+__u64 armed = 0;
+
+static int on_timer(void *map, __u32 *key, struct elem *e)
+{
+    bpf_spin_lock(&e->lock);
+    e->fired += 1;
+    bpf_spin_unlock(&e->lock);
+    return 0;
+}
+
+SEC("syscall")
+int arm(void *ctx)
+{
+    __u32 k = 0;
+    struct elem *e = bpf_map_lookup_elem(&timers, &k);
+    if (!e)
+        return 1;
+    bpf_timer_init(&e->timer, &timers, CLOCK_MONOTONIC);
+    bpf_timer_set_callback(&e->timer, on_timer);
+    if (bpf_timer_start(&e->timer, 1000000 /* 1 ms */, 0))
+        return 2;
+    armed += 1;
+    return 0;
+}
