@@ -120,4 +120,28 @@ class CoreRelocationTest {
             Files.deleteIfExists(copy);
         }
     }
+
+    /**
+     * bpf_core_type_matches() (clang 14 cannot emit it, so the relocation is written by hand on a mov instruction): the
+     * kernel's own struct matches itself, and the test's task_struct, whose flags is a u64 where the kernel has a
+     * u32, does not match, though it is compatible.
+     */
+    @Test
+    void typeMatchesIsStricterThanCompatibility() {
+        var vmlinux = KernelBtf.vmlinux();
+        int kernelTask = vmlinux.findByName(BtfKind.STRUCT, "task_struct").orElseThrow().id();
+        byte[] mov = io.packetlens.ebpf.asm.Insn.movImm(0, 1); // r0 = 1: what the compiler writes for "matches"
+        var self = new CoreRelocator(vmlinux, vmlinux).apply("p", mov.clone(),
+                List.of(new io.packetlens.ebpf.btf.BtfExt.CoreRelo(0, kernelTask, "0", io.packetlens.ebpf.core.CoreKind.TYPE_MATCHES.ordinal())));
+        assertThat(self.getFirst().to()).isEqualTo(1);
+        ObjectSpec spec = object("core_test");
+        int localTask = spec.btf().findByName(BtfKind.STRUCT, "task_struct").orElseThrow().id();
+        var relocator = new CoreRelocator(spec.btf(), vmlinux);
+        var matches = relocator.apply("p", mov.clone(),
+                List.of(new io.packetlens.ebpf.btf.BtfExt.CoreRelo(0, localTask, "0", io.packetlens.ebpf.core.CoreKind.TYPE_MATCHES.ordinal())));
+        assertThat(matches.getFirst().to()).as("type_matches").isZero();
+        var exists = relocator.apply("p", mov.clone(),
+                List.of(new io.packetlens.ebpf.btf.BtfExt.CoreRelo(0, localTask, "0", io.packetlens.ebpf.core.CoreKind.TYPE_EXISTS.ordinal())));
+        assertThat(exists.getFirst().to()).as("type_exists").isEqualTo(1);
+    }
 }

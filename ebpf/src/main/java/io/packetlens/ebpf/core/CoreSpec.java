@@ -92,7 +92,7 @@ final class CoreSpec {
     static CoreSpec match(CoreSpec local, Btf target, int targetId) {
         CoreSpec t = new CoreSpec(target, targetId, local.kind);
         if (local.kind.typeBased()) {
-            if (local.kind == CoreKind.TYPE_MATCHES) throw new CoreException("type_matches relocations are not supported yet");
+            if (local.kind == CoreKind.TYPE_MATCHES) return CoreTypes.typesMatch(local.btf, local.rootTypeId, target, targetId) ? t : null;
             return CoreTypes.typesCompatible(local.btf, local.rootTypeId, target, targetId) ? t : null;
         }
         if (local.kind.enumBased()) {

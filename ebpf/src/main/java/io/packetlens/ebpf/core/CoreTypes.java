@@ -98,4 +98,85 @@ final class CoreTypes {
         if (l.name().isEmpty() || t.name().isEmpty()) return true;
         return essential(l.name()).equals(essential(t.name()));
     }
+
+    /**
+     * libbpf's __bpf_core_types_match, for bpf_core_type_matches(): stricter than compatibility. Names match (without
+     * flavours), integers have the same size and signedness, arrays the same length, enums have every local
+     * enumerator, structs and unions every local member by name with a matching type (behind a pointer a struct
+     * also matches a forward declaration of the same kind), function prototypes matching parameters and return.
+     */
+    static boolean typesMatch(Btf lb, int local, Btf tb, int target) {
+        return match(lb, local, tb, target, false, 32);
+    }
+
+    private static boolean match(Btf lb, int local, Btf tb, int target, boolean behindPtr, int level) {
+        if (level <= 0) throw new CoreException("types nested too deeply");
+        for (int depth = 0; depth < MAX_DEPTH; depth++) {
+            BtfType l = lb.resolve(local), t = tb.resolve(target);
+            if (!essential(l.name()).equals(essential(t.name()))) return false;
+            int lk = l.kind(), tk = t.kind();
+            switch (lk) {
+                case BtfKind.UNKN -> { return tk == BtfKind.UNKN; }
+                case BtfKind.FWD -> {
+                    boolean union = l.kindFlag();
+                    if (behindPtr && tk != BtfKind.FWD) return tk == BtfKind.STRUCT && !union || tk == BtfKind.UNION && union;
+                    return tk == BtfKind.FWD && union == t.kindFlag();
+                }
+                case BtfKind.ENUM, BtfKind.ENUM64 -> {
+                    if (!CoreSpec.isEnum(t) || l.size() != t.size()) return false;
+                    var tv = tb.enumerators(t.id());
+                    for (var e : lb.enumerators(l.id())) {
+                        if (tv.stream().noneMatch(x -> essential(x.name()).equals(essential(e.name())))) return false;
+                    }
+                    return true;
+                }
+                case BtfKind.STRUCT, BtfKind.UNION -> {
+                    if (behindPtr) {
+                        if (lk == tk) return true;
+                        return tk == BtfKind.FWD && (lk == BtfKind.UNION) == t.kindFlag();
+                    }
+                    if (lk != tk) return false;
+                    var tm = tb.members(t.id());
+                    for (Btf.Member m : lb.members(l.id())) {
+                        boolean found = false;
+                        for (Btf.Member x : tm) {
+                            if (essential(x.name()).equals(essential(m.name())) && match(lb, m.type(), tb, x.type(), false, level - 1)) {
+                                found = true;
+                                break;
+                            }
+                        }
+                        if (!found) return false;
+                    }
+                    return true;
+                }
+                case BtfKind.INT -> {
+                    return tk == BtfKind.INT && l.size() == t.size()
+                            && lb.intEncoding(l.id()).signed() == tb.intEncoding(t.id()).signed();
+                }
+                case BtfKind.PTR -> {
+                    if (tk != BtfKind.PTR) return false;
+                    behindPtr = true;
+                    local = l.type();
+                    target = t.type();
+                }
+                case BtfKind.ARRAY -> {
+                    if (tk != BtfKind.ARRAY) return false;
+                    Btf.ArrayInfo la = lb.array(l.id()), ta = tb.array(t.id());
+                    if (la.nelems() != ta.nelems()) return false;
+                    local = la.elemType();
+                    target = ta.elemType();
+                }
+                case BtfKind.FUNC_PROTO -> {
+                    if (tk != BtfKind.FUNC_PROTO) return false;
+                    List<Integer> lp = lb.params(l.id()), tp = tb.params(t.id());
+                    if (lp.size() != tp.size()) return false;
+                    for (int i = 0; i < lp.size(); i++) if (!match(lb, lp.get(i), tb, tp.get(i), behindPtr, level - 1)) return false;
+                    local = l.type();
+                    target = t.type();
+                }
+                default -> { return false; }
+            }
+        }
+        throw new CoreException("types nested too deeply");
+    }
 }
