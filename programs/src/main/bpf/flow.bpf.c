@@ -367,7 +367,9 @@ static __always_inline int pl_flow_tc(struct __sk_buff *skb, __u8 direction)
     struct pl_parsed p = {};
     p.key.ifindex = skb->ifindex;
     p.key.direction = direction;
-    __u32 len = skb->len;
+    /* the frame as it was on the wire: with the tag the receive path moved into skb metadata,
+     * as XDP counts it */
+    __u32 len = skb->len + (skb->vlan_present ? 4 : 0);
     __u64 now = bpf_ktime_get_ns();
     /* a tag the device took out of the frame (VLAN acceleration) is the outermost */
     int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;

@@ -992,7 +992,9 @@ int guard_xdp(struct xdp_md *ctx)
 SEC("tc")
 int guard_tc_ingress(struct __sk_buff *skb)
 {
-    __u32 len = skb->len;
+    /* the frame as it was on the wire: with the tag the receive path moved into skb metadata,
+     * as XDP counts it */
+    __u32 len = skb->len + (skb->vlan_present ? 4 : 0);
     /* a tag the device took out of the frame (VLAN acceleration) is the outermost */
     int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;
     /* make the headers linear first (content unchanged), so that one parse sees them */

@@ -84,8 +84,28 @@ struct pl_ext_hdr {
 };
 
 /* Ethernet and up to two VLAN tags: sets ethertype and vlan in p and *off to the header
- * after the tags. hw_vlan is the VLAN id the device already took out of the frame (TC with
- * VLAN acceleration), or -1. Returns PL_PARSE_OK or PL_PARSE_TRUNCATED. */
+ * after the tags. hw_vlan is the VLAN id the device already took out of the frame (at TC: the
+ * receive path takes the outer tag into skb metadata, on veth as on NICs with VLAN offload), or
+ * -1. That tag counts towards the two, so a frame is parsed the same at TC as at XDP, where the
+ * tag is still in the frame: three tags are "not IP" at both. Returns PL_PARSE_OK or
+ * PL_PARSE_TRUNCATED. */
+/* One VLAN tag at *off, if proto says one is there: the first tag read sets vlan (unless the
+ * device's tag already did), proto becomes the encapsulated ethertype. 1 if a tag was read, 0 if
+ * none, -1 if the frame ends inside it. */
+static __always_inline int pl_vlan_tag(void *data, void *end, __u16 *proto, int *vlan, __u32 *off)
+{
+    if (*proto != ETH_P_8021Q && *proto != ETH_P_8021AD)
+        return 0;
+    struct pl_vlan_hdr *vh = data + *off;
+    if ((void *)(vh + 1) > end)
+        return -1;
+    if (*vlan < 0)
+        *vlan = bpf_ntohs(vh->tci) & 0x0fff;
+    *proto = bpf_ntohs(vh->encapsulated_proto);
+    *off += sizeof(*vh);
+    return 1;
+}
+
 static __always_inline int pl_parse_eth(void *data, void *end, int hw_vlan, struct pl_packet *p, __u32 *off)
 {
     struct ethhdr *eth = data;
@@ -95,19 +115,17 @@ static __always_inline int pl_parse_eth(void *data, void *end, int hw_vlan, stru
     int vlan = hw_vlan;
     *off = sizeof(*eth);
     p->ethertype = proto;
-#pragma unroll
-    for (int i = 0; i < 2; i++) {
-        if (proto != ETH_P_8021Q && proto != ETH_P_8021AD)
-            break;
-        struct pl_vlan_hdr *vh = data + *off;
-        if ((void *)(vh + 1) > end)
-            return PL_PARSE_TRUNCATED;
-        if (vlan < 0)
-            vlan = bpf_ntohs(vh->tci) & 0x0fff;
-        proto = bpf_ntohs(vh->encapsulated_proto);
+    int r = pl_vlan_tag(data, end, &proto, &vlan, off);
+    if (r > 0) {
         p->ethertype = proto;
-        *off += sizeof(*vh);
+        /* a second tag in the frame, unless the device's tag was the first of the two */
+        if (hw_vlan < 0)
+            r = pl_vlan_tag(data, end, &proto, &vlan, off);
+        if (r > 0)
+            p->ethertype = proto;
     }
+    if (r < 0)
+        return PL_PARSE_TRUNCATED;
     p->vlan = vlan < 0 ? 0 : vlan;
     return PL_PARSE_OK;
 }

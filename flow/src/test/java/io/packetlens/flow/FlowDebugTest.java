@@ -89,7 +89,8 @@ class FlowDebugTest {
             for (FlowProgram.Hook h : List.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS)) {
                 byte[] tcOff = quiet.program(h).xlatedInstructions(), tcOn = loud.program(h).xlatedInstructions();
                 assertThat(HelperCalls.count(tcOff, "bpf_trace_printk") + HelperCalls.count(tcOff, "bpf_trace_vprintk")).as("%s off", h).isZero();
-                assertThat(HelperCalls.count(tcOn, "bpf_trace_vprintk")).as("%s on", h).isGreaterThanOrEqualTo(4);
+                // clang may merge two of the TC program's print sites into one call (it did when the VLAN parse changed)
+                assertThat(HelperCalls.count(tcOn, "bpf_trace_vprintk")).as("%s on", h).isGreaterThanOrEqualTo(3);
             }
             assertThat(quiet.otherCounts().values().stream().mapToLong(Count::packets).sum()).as("the frames did run").isEqualTo(5);
         }

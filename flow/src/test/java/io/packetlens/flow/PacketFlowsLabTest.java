@@ -47,6 +47,11 @@ class PacketFlowsLabTest {
         return out;
     }
 
+    /** The tagged frames {@link #traffic} sends: 25 on VLAN 300, and 10 with three tags (not IP to any parser here). */
+    static final byte[] TAGGED = Frame.ethernet(new byte[6], new byte[6]).vlan(300).ipv4(new byte[] {10, 9, 9, 1}, new byte[] {10, 9, 9, 2})
+            .dscp(46).udp(40_000, 9000).payload(58).build();
+    static final int TAGGED_COUNT = 25;
+
     /** UDP, fragmented UDP, ICMP and TCP over both families from a to b, and tagged UDP frames on VLAN 300. */
     private static void traffic(Host a, Host b, boolean tagged) throws Exception {
         Traffic.udp(a, b, false, 300, 100);
@@ -60,20 +65,35 @@ class PacketFlowsLabTest {
         if (tagged) {
             byte[] frame = Frame.ethernet(a.mac(), b.mac()).vlan(300).ipv4(new byte[] {10, 9, 9, 1}, new byte[] {10, 9, 9, 2})
                     .dscp(46).udp(40_000, 9000).payload(58).build();
+            byte[] triple = Frame.ethernet(a.mac(), b.mac()).vlan(io.packetlens.packet.EtherType.QINQ, 301).vlan(302).vlan(303)
+                    .ipv4(new byte[] {10, 9, 9, 3}, new byte[] {10, 9, 9, 2}).udp(40_001, 9000).payload(58).build();
             a.run(() -> {
                 try (NativeSocket s = NativeSocket.packet().bindToInterface(a.ifindex())) {
-                    for (int i = 0; i < 25; i++) s.send(frame);
+                    for (int i = 0; i < TAGGED_COUNT; i++) s.send(frame);
+                    for (int i = 0; i < 10; i++) s.send(triple);
                 }
             });
         }
         Thread.sleep(300);
     }
 
+    /** The VLAN 300 flow holds every tagged frame at its full wire length; the three-tag frames made no flow. */
+    private static void assertTagged(Map<FlowKey, Sum> k) {
+        var tagged = k.entrySet().stream().filter(e -> e.getKey().vlan() == 300).map(Map.Entry::getValue).toList();
+        assertThat(tagged).as("the VLAN 300 flow").hasSize(1);
+        assertThat(tagged.getFirst().packets()).isEqualTo(TAGGED_COUNT);
+        assertThat(tagged.getFirst().bytes()).as("frame bytes, the 4-byte tag included").isEqualTo((long) TAGGED_COUNT * TAGGED.length);
+        assertThat(tagged.getFirst().min()).as("IP total length").isEqualTo(TAGGED.length - 18);
+        InetAddress three = InetAddress.ofLiteral("10.9.9.3");
+        assertThat(k.keySet()).as("three tags are not IP to the parser").noneMatch(x -> x.source().equals(three));
+    }
+
     private static Predicate<FlowKey> between(Host a, Host b) {
         InetAddress a4 = InetAddress.ofLiteral(a.ipv4()), a6 = InetAddress.ofLiteral(a.ipv6());
         InetAddress b4 = InetAddress.ofLiteral(b.ipv4()), b6 = InetAddress.ofLiteral(b.ipv6());
         InetAddress v1 = InetAddress.ofLiteral("10.9.9.1");
-        return k -> k.source().equals(a4) || k.source().equals(a6) || k.source().equals(v1)
+        InetAddress v3 = InetAddress.ofLiteral("10.9.9.3");
+        return k -> k.source().equals(a4) || k.source().equals(a6) || k.source().equals(v1) || k.source().equals(v3)
                 || k.source().equals(b4) || k.source().equals(b6);
     }
 
@@ -95,6 +115,7 @@ class PacketFlowsLabTest {
             Map<FlowKey, Sum> k = byFlow(kernel, between(a, b)), f = byFlow(fallback, between(a, b));
             assertThat(k.keySet()).as("UDP, fragments, ICMP, TCP in two families, tagged UDP").hasSizeGreaterThanOrEqualTo(9);
             assertThat(k.keySet().stream().filter(x -> x.vlan() == 300)).as("the tagged flow").hasSize(1);
+            assertTagged(k);
             assertThat(k.values().stream().filter(Sum::fragments)).as("fragmented flows").isNotEmpty();
             assertThat(f).isEqualTo(k);
             assertThat(fallback).allMatch(FinishedFlow::fallback);
@@ -117,8 +138,9 @@ class PacketFlowsLabTest {
                 program.attach(FlowProgram.Hook.TC_EGRESS, p -> TcLink.attach(p, b.ifname(), TcDirection.EGRESS));
                 flows.attach(b.ifname());
             });
-            // no tagged frames: at TC the kernel counts a frame without the tag veth took out, the fallback with it
-            traffic(a, b, false);
+            // tagged frames too: at TC the receive path has moved the outer tag into skb metadata, and the program
+            // counts it back into the frame's bytes and towards the two tags it parses, as XDP sees the frame
+            traffic(a, b, true);
             program.detachAll();
             flows.detachAll();
             kAgg.flush();
@@ -126,6 +148,7 @@ class PacketFlowsLabTest {
 
             Map<FlowKey, Sum> k = byFlow(kernel, between(a, b)), f = byFlow(fallback, between(a, b));
             assertThat(k.keySet().stream().filter(x -> x.direction() == Direction.EGRESS)).as("b's replies: pings, TCP").isNotEmpty();
+            assertTagged(k);
             assertThat(f).isEqualTo(k);
             assertThat(fallback).allMatch(FinishedFlow::fallback);
             assertThat(flows.counters()).isEqualTo(LossCounters.ZERO);

@@ -37,8 +37,12 @@ class ReferenceParserTest {
         Flow f = flow(syn);
         assertThat(f.key().vlan()).isEqualTo(100);
         assertThat(f.tcpFlags()).isEqualTo(TcpFlags.SYN);
-        Flow accelerated = (Flow) ReferenceParser.parse(syn, Integer.MAX_VALUE, 42, 1, Direction.INGRESS);
+        byte[] innerOnly = ethernet().vlan(200).ipv4("10.0.0.1", "10.0.0.2").tcp(1, 2).tcpFlags(TcpFlags.SYN).build();
+        Flow accelerated = (Flow) ReferenceParser.parse(innerOnly, Integer.MAX_VALUE, 42, 1, Direction.INGRESS);
         assertThat(accelerated.key().vlan()).as("a tag the device took out is the outermost").isEqualTo(42);
+        // the device's tag counts towards the two: QinQ in the frame plus one taken out is three tags, "not IP", as at XDP
+        assertThat(ReferenceParser.parse(syn, Integer.MAX_VALUE, 42, 1, Direction.INGRESS))
+                .isEqualTo(new Other(new OtherKey(1, Direction.INGRESS, 0x8100, 0, OtherReason.ETHERTYPE)));
     }
 
     @Test

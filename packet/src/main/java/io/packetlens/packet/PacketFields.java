@@ -34,11 +34,11 @@ public final class PacketFields {
 
     /**
      * Parses the {@code length} bytes of a frame at {@code offset} of {@code frame} as the flow program does at XDP,
-     * or at TC when the device took the outer VLAN tag out of the frame: {@code hwVlan} is that tag's VLAN id (it
-     * counts as the outermost, and up to two more tags are read from the frame), or -1.
+     * or at TC when the device took the outer VLAN tag out of the frame: {@code hwVlan} is that tag's VLAN id (the
+     * outermost, and it counts towards the two tags the parser reads, as at XDP where it is still in the frame), or -1.
      */
     public ParseStatus parse(MemorySegment frame, long offset, int length, int hwVlan) {
-        return run(frame, offset, length, hwVlan, 2);
+        return run(frame, offset, length, hwVlan, hwVlan >= 0 ? 1 : 2);
     }
 
     /**
