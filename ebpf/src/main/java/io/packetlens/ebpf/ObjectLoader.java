@@ -2,6 +2,8 @@ package io.packetlens.ebpf;
 
 import io.packetlens.ebpf.asm.Insn;
 import io.packetlens.ebpf.btf.Btf;
+import io.packetlens.ebpf.btf.BtfSanitizer;
+import io.packetlens.ebpf.features.BtfKinds;
 import io.packetlens.ebpf.core.CoreRelocator;
 import io.packetlens.ebpf.tracing.KernelBtf;
 
@@ -34,7 +36,8 @@ final class ObjectLoader {
             BtfHandle btf = null;
             if (spec.btf() != null) {
                 try {
-                    btf = BtfHandle.load(spec.btf());
+                    // a kernel without some BTF kinds gets them rewritten into kinds it has (ids unchanged)
+                    btf = BtfHandle.load(BtfSanitizer.sanitize(spec.btf(), BtfKinds.missing()));
                     created.add(btf);
                 } catch (VerifierException e) {
                     LOG.log(System.Logger.Level.WARNING, "object " + spec.name() + ": kernel rejected BTF, loading without it (verifier logs will lack source lines): " + e.getMessage());
