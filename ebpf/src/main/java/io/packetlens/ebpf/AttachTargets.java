@@ -19,8 +19,15 @@ final class AttachTargets {
         String what = "program " + spec.name() + (spec.section() != null ? " in section '" + spec.section() + "'" : "");
         String target = spec.attachTarget();
         if (spec.type() == ProgramType.EXT) {
-            throw new BpfException(what + " replaces a function of another program (freplace): give that program with "
-                    + "ProgramSpec.attachProgFd(fd) and the function's id in its BTF with ProgramSpec.attachBtfId(id)");
+            if (spec.attachProgFd() == 0 || target.isEmpty()) {
+                throw new BpfException(what + " replaces a function of another program (freplace): give that program with "
+                        + "ProgramSpec.attachProgFd(fd), and the function with the section (freplace/<function>) or ProgramSpec.attachTarget()");
+            }
+            // the target is a global function of the loaded program: its FUNC in that program's BTF
+            Btf btf = BpfProgram.btfOf(spec.attachProgFd()).orElseThrow(() -> new BpfException(what
+                    + ": the program to replace a function of was loaded without BTF, so its functions cannot be found"));
+            return btf.findByName(BtfKind.FUNC, target).orElseThrow(() -> new BpfException.NotFoundException(what
+                    + ": the program to replace a function of has no function '" + target + "' in its BTF")).id();
         }
         if (target.isEmpty()) {
             throw new BpfException(what + " attaches by BTF id but names no target: write the section as "

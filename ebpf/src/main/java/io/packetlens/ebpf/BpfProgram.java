@@ -121,6 +121,26 @@ public final class BpfProgram implements AutoCloseable {
         return i;
     }
 
+    /** The BTF this program was loaded with (its btf_id, opened and read back), if it has one. */
+    public java.util.Optional<io.packetlens.ebpf.btf.Btf> btf() {
+        return btfOf(fd.get());
+    }
+
+    /** The BTF of the program behind {@code programFd}, if it was loaded with one. */
+    public static java.util.Optional<io.packetlens.ebpf.btf.Btf> btfOf(int programFd) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
+            Bpf.info(programFd, info);
+            int btfId = info.get(JAVA_INT, BpfAttr.ProgInfo.BTF_ID);
+            if (btfId == 0) return java.util.Optional.empty();
+            var btfFd = KernelObjects.open(ObjectKind.BTF, btfId);
+            if (btfFd.isEmpty()) return java.util.Optional.empty();
+            try (Fd f = btfFd.get()) {
+                return java.util.Optional.of(io.packetlens.ebpf.btf.Btf.parse(io.packetlens.ebpf.info.BtfInfo.dataOfFd(f.get())));
+            }
+        }
+    }
+
     /** Runs the program on {@code run.data()} with BPF_PROG_TEST_RUN. */
     public TestRun.Result testRun(TestRun run) {
         try (Arena arena = Arena.ofConfined()) {

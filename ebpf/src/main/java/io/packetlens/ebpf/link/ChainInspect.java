@@ -73,28 +73,10 @@ final class ChainInspect {
         return OptionalInt.empty();
     }
 
-    /** The BTF the program was loaded with (BPF_BTF_GET_FD_BY_ID on its btf_id, then the raw bytes). */
+    /** The BTF the program was loaded with, or empty (also when it cannot be read). */
     private static Optional<Btf> programBtf(BpfProgram program) {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment info = arena.allocate(BpfAttr.ProgInfo.SIZE, 8);
-            Bpf.info(program.fd(), info);
-            int btfId = info.get(JAVA_INT, BpfAttr.ProgInfo.BTF_ID);
-            if (btfId == 0) return Optional.empty();
-            MemorySegment a = Bpf.attr();
-            a.set(JAVA_INT, BpfAttr.GetId.ID, btfId);
-            int r = Syscalls.bpf(BpfCmd.BTF_GET_FD_BY_ID, a, BpfAttr.GetId.SIZE);
-            if (r < 0) return Optional.empty();
-            try (Fd fd = new Fd(r)) {
-                MemorySegment bi = arena.allocate(BpfAttr.BtfInfo.SIZE, 8);
-                Bpf.info(fd.get(), bi);
-                int size = bi.get(JAVA_INT, BpfAttr.BtfInfo.BTF_SIZE);
-                MemorySegment raw = arena.allocate(size, 8);
-                bi.fill((byte) 0);
-                bi.set(JAVA_LONG, BpfAttr.BtfInfo.BTF, raw.address());
-                bi.set(JAVA_INT, BpfAttr.BtfInfo.BTF_SIZE, size);
-                Bpf.info(fd.get(), bi);
-                return Optional.of(Btf.parse(raw.toArray(JAVA_BYTE)));
-            }
+        try {
+            return program.btf();
         } catch (BpfException e) {
             return Optional.empty();
         }

@@ -65,11 +65,16 @@ class IpfixDeliveryTest {
         @Override
         public void close() throws Exception {
             server.close();
-            SocketChannel c = current.get();
-            if (c != null) c.close();
             // the connection's FIN goes out only when the reader's blocked read has returned: a test that
-            // sends next must know the collector is really gone (a busy machine can take its time here)
-            thread.join(15_000);
+            // sends next must know the collector is really gone (a busy machine can take its time here). The
+            // exporter may have reconnected just before the server closed, so close whatever connection the
+            // reader holds until it stops, not only the one it held when close() began.
+            long deadline = System.nanoTime() + 15_000_000_000L;
+            while (thread.isAlive() && System.nanoTime() < deadline) {
+                SocketChannel c = current.get();
+                if (c != null) c.close();
+                thread.join(50);
+            }
             if (thread.isAlive()) throw new IllegalStateException("the TCP sink's reader did not stop within 15 s");
         }
     }
