@@ -1,4 +1,5 @@
-// A BPF timer and a spin lock in map values: a SYSCALL program arms a timer in an array element,
+// A BPF timer and a spin lock in map values: an XDP program (not a sleepable SYSCALL one: 6.1
+// refuses spin locks in sleepable programs) arms a timer in an array element,
 // whose callback (a function pointer the loader marks BPF_PSEUDO_FUNC) bumps a counter under the
 // element's spin lock; the test waits for it from Java.
 #include <linux/bpf.h>
@@ -31,17 +32,17 @@ static int on_timer(void *map, __u32 *key, struct elem *e)
     return 0;
 }
 
-SEC("syscall")
-int arm(void *ctx)
+SEC("xdp")
+int arm(struct xdp_md *ctx)
 {
     __u32 k = 0;
     struct elem *e = bpf_map_lookup_elem(&timers, &k);
     if (!e)
-        return 1;
+        return XDP_ABORTED;
     bpf_timer_init(&e->timer, &timers, CLOCK_MONOTONIC);
     bpf_timer_set_callback(&e->timer, on_timer);
     if (bpf_timer_start(&e->timer, 1000000 /* 1 ms */, 0))
-        return 2;
+        return XDP_DROP;
     armed += 1;
-    return 0;
+    return XDP_PASS;
 }
