@@ -86,7 +86,8 @@ class MapsOfMapsTest {
         try (BpfObject obj = spec.load()) {
             assertThat(obj.program("arm").testRun(TestRun.of(FRAME)).retval()).as("armed").isEqualTo(XdpAction.PASS.ordinal());
             BpfMap timers = obj.map("timers");
-            // struct elem: bpf_timer (16 bytes), bpf_spin_lock (4, padded to 8), fired (u64 at 24)
+            // struct elem: bpf_timer (16 bytes), bpf_spin_lock (4), arms (u32 at 20), fired (u64 at 24)
+            assertThat(ByteBuffer.wrap(timers.lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getInt(20)).as("arms, under the lock").isEqualTo(1);
             long fired = 0;
             for (int i = 0; i < 200 && fired == 0; i++) {
                 Thread.sleep(5);
