@@ -43,8 +43,13 @@ class LibbpfParityTest {
                 continue;
             }
             Map<String, String> ours = new TreeMap<>();
-            try (BpfObject obj = ObjectSpec.read(o).load()) {
+            // maps pinned by name go to a directory of this test's own, not /sys/fs/bpf
+            Path ownPins = Path.of("/sys/fs/bpf", "pl-parity-" + ProcessHandle.current().pid() + "-own");
+            Files.createDirectories(ownPins);
+            try (BpfObject obj = ObjectSpec.read(o).load(LoadOptions.defaults().pinPath(ownPins))) {
                 for (var e : obj.programs().entrySet()) ours.put(e.getValue().info().name(), e.getValue().tag());
+            } finally {
+                removeTree(ownPins);
             }
             assertThat(ours).as(name + ": packetlens's program tags against libbpf's").isEqualTo(libbpf);
             compared.put(name, ours.size());
@@ -58,6 +63,9 @@ class LibbpfParityTest {
     private static Map<String, String> libbpfTags(Path object) throws Exception {
         Path pins = Path.of("/sys/fs/bpf", "pl-parity-" + ProcessHandle.current().pid() + "-"
                 + object.getFileName().toString().replace(".bpf.o", ""));
+        // libbpf pins maps marked pinning = BY_NAME under /sys/fs/bpf itself: remove the ones this run creates
+        List<Path> byName = ObjectSpec.read(object).maps().values().stream().filter(m -> m.pinning() == Pinning.BY_NAME)
+                .map(m -> Path.of("/sys/fs/bpf", m.name())).filter(p -> !Files.exists(p)).toList();
         try {
             try {
                 Bpftool.run("prog", "loadall", object.toString(), pins.toString());
@@ -76,11 +84,15 @@ class LibbpfParityTest {
             }
             return tags;
         } finally {
-            if (Files.exists(pins)) {
-                try (Stream<Path> s = Files.walk(pins)) {
-                    for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-                }
-            }
+            removeTree(pins);
+            for (Path p : byName) Files.deleteIfExists(p);
+        }
+    }
+
+    private static void removeTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> s = Files.walk(dir)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }
