@@ -162,6 +162,7 @@ class XdpLinkTest {
                 .isInstanceOf(BpfException.NotFoundException.class)
                 .hasMessageContaining("no network interface named 'nosuch0'");
         ObjectSpec tc = ObjectSpec.fromResource(XdpLinkTest.class, "/bpf/loader_test.bpf.o");
+        tc.map("pinned_cfg").pinning(io.packetlens.ebpf.Pinning.NONE); // not into /sys/fs/bpf: nothing left behind
         try (BpfObject other = tc.load()) {
             assertThatThrownBy(() -> b.call(() -> XdpLink.attach(other.program("tc_pass"), "veth0", XdpMode.AUTO)))
                     .isInstanceOf(BpfException.class).hasMessageContaining("is SCHED_CLS, XDP hooks need an XDP program");
