@@ -45,6 +45,28 @@ public final class BpfObject implements AutoCloseable {
         return p;
     }
 
+    /**
+     * The current value of a global variable of this object (its bytes in the .bss/.data/.rodata map, as the programs
+     * left them), read with one map lookup; {@code variable} is from the spec this object was loaded from.
+     */
+    public byte[] read(Variable variable) {
+        byte[] value = map(variable.map().name()).lookup(new byte[4])
+                .orElseThrow(() -> new BpfException("global data map " + variable.map().name() + " has no element 0"));
+        return java.util.Arrays.copyOfRange(value, variable.offset(), variable.offset() + variable.size());
+    }
+
+    /** {@link #read} of a variable of 1, 2, 4 or 8 bytes as an unsigned number (host byte order). */
+    public long readLong(Variable variable) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.wrap(read(variable)).order(java.nio.ByteOrder.nativeOrder());
+        return switch (variable.size()) {
+            case 1 -> Byte.toUnsignedLong(b.get(0));
+            case 2 -> Short.toUnsignedLong(b.getShort(0));
+            case 4 -> Integer.toUnsignedLong(b.getInt(0));
+            case 8 -> b.getLong(0);
+            default -> throw new BpfException("variable " + variable.name() + " is " + variable.size() + " bytes, not a number");
+        };
+    }
+
     @Override
     public void close() {
         programs.values().forEach(BpfProgram::close);

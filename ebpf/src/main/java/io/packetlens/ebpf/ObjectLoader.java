@@ -58,11 +58,9 @@ final class ObjectLoader {
                     maps.put(ms.name(), replacement);
                     continue;
                 }
-                boolean reused = ms.pinning() == Pinning.BY_NAME && Files.exists(options.pinPath().resolve(ms.name()));
-                BpfMap m = openOrCreate(ms, btfFd, options, newPins, created);
+                BpfMap m = openOrCreate(ms, btfFd, options, newPins, created, fresh);
                 maps.put(ms.name(), m);
                 owned.put(ms.name(), m);
-                if (!reused) fresh.add(ms);
             }
             // maps of maps: each slot's map, now that all exist (a reused pin keeps what it holds, as in libbpf)
             for (MapSpec ms : fresh) {
@@ -136,7 +134,9 @@ final class ObjectLoader {
         }
     }
 
-    private static BpfMap openOrCreate(MapSpec ms, int btfFd, LoadOptions options, List<Path> newPins, List<AutoCloseable> created) {
+    /** A pinned map of the same shape, or a new one (then added to {@code fresh}: its initial slots are filled by the caller). */
+    private static BpfMap openOrCreate(MapSpec ms, int btfFd, LoadOptions options, List<Path> newPins, List<AutoCloseable> created,
+                                       List<MapSpec> fresh) {
         Path pin = ms.pinning() == Pinning.BY_NAME ? options.pinPath().resolve(ms.name()) : null;
         if (pin != null && Files.exists(pin)) {
             BpfMap m = BpfMap.openPinned(pin);
@@ -148,6 +148,7 @@ final class ObjectLoader {
         }
         BpfMap m = BpfMap.MapCreator.create(ms, btfFd);
         created.add(m);
+        fresh.add(ms);
         if (ms.contents() != null) {
             try (Arena arena = Arena.ofConfined()) {
                 MemorySegment key = arena.allocate(4, 4);

@@ -3,8 +3,6 @@ package io.packetlens.ebpf;
 import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -12,9 +10,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 @KernelTest
 class DataSectionsTest {
     private static long read(ObjectSpec spec, BpfObject obj, String variable) {
-        Variable v = spec.variable(variable);
-        ByteBuffer b = ByteBuffer.wrap(obj.map(v.map().name()).lookup(new byte[4]).orElseThrow()).order(ByteOrder.nativeOrder());
-        return v.size() == 8 ? b.getLong(v.offset()) : Integer.toUnsignedLong(b.getInt(v.offset()));
+        return obj.readLong(spec.variable(variable));
     }
 
     @Test

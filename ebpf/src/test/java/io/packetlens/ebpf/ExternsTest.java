@@ -25,12 +25,6 @@ class ExternsTest {
         return ObjectSpec.fromResource(ExternsTest.class, "/bpf/externs_test.bpf.o");
     }
 
-    /** The global-data map (.bss or .data) that holds {@code variable}, as the program left it. */
-    private static ByteBuffer data(ObjectSpec spec, BpfObject obj, String variable) {
-        MapSpec m = spec.variable(variable).map();
-        return ByteBuffer.wrap(obj.map(m.name()).lookup(new byte[4]).orElseThrow()).order(ByteOrder.nativeOrder());
-    }
-
     @Test
     void theProgramSeesTheKernelsConfigurationKfuncsAndSymbols() throws Exception {
         ObjectSpec spec = object();
@@ -53,7 +47,7 @@ class ExternsTest {
             assertThat(obj.program("read_externs").info().btfId()).isPositive();
             byte[] args = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt((int) pid).array();
             assertThat(obj.program("read_externs").testRun(new TestRun(new byte[0], 0, 0, args)).retval()).isZero();
-            java.util.function.ToIntFunction<String> i32 = v -> data(spec, obj, v).getInt(spec.variable(v).offset());
+            java.util.function.ToIntFunction<String> i32 = v -> (int) obj.readLong(spec.variable(v));
             KernelVersion k = KernelVersion.current();
             assertThat(i32.applyAsInt("kernel_version")).isEqualTo((k.major() << 16) + (k.minor() << 8) + Math.min(k.patch(), 255));
             assertThat(i32.applyAsInt("bpf_syscall")).isEqualTo(config.get("CONFIG_BPF_SYSCALL").orElseThrow().equals("y") ? 1 : 0);
@@ -61,14 +55,14 @@ class ExternsTest {
             assertThat(i32.applyAsInt("sch_ingress")).isEqualTo(tristate(config.get("CONFIG_NET_SCH_INGRESS").orElse("n")));
             assertThat(i32.applyAsInt("hz")).isEqualTo(Integer.parseInt(config.get("CONFIG_HZ").orElseThrow()));
             byte[] host = new byte[16];
-            data(spec, obj, "hostname").get(spec.variable("hostname").offset(), host);
+            System.arraycopy(obj.read(spec.variable("hostname")), 0, host, 0, host.length);
             String expected = config.get("CONFIG_DEFAULT_HOSTNAME").map(v -> v.substring(1, v.length() - 1)).orElse("");
             assertThat(new String(host, StandardCharsets.UTF_8).replace("\0", "")).isEqualTo(expected.length() > 15 ? expected.substring(0, 15) : expected);
             assertThat(i32.applyAsInt("no_such_option")).as("a weak option no kernel has").isZero();
             assertThat(i32.applyAsInt("found_tgid")).as("bpf_task_from_pid(this pid)->tgid").isEqualTo((int) pid);
             assertThat(i32.applyAsInt("no_such_kfunc")).as("bpf_ksym_exists of a missing weak kfunc").isZero();
             assertThat(i32.applyAsInt("task_from_pid_exists")).isEqualTo(1);
-            long addr = data(spec, obj, "getpid_addr").getLong(spec.variable("getpid_addr").offset());
+            long addr = obj.readLong(spec.variable("getpid_addr"));
             String line = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" __x64_sys_getpid")).findFirst().orElseThrow();
             assertThat(addr).isEqualTo(Long.parseUnsignedLong(line.split(" ")[0], 16));
         }

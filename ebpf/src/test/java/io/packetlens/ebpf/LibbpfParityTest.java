@@ -1,17 +1,15 @@
 package io.packetlens.ebpf;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.packetlens.testkit.KernelTest;
+import io.packetlens.testkit.LibbpfTags;
 import org.junit.jupiter.api.Test;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.stream.Stream;
 
@@ -37,8 +35,9 @@ class LibbpfParityTest {
         Map<String, Integer> compared = new LinkedHashMap<>();
         for (Path o : objects) {
             String name = o.getFileName().toString();
-            Map<String, String> libbpf = libbpfTags(o);
-            if (libbpf == null) {
+            List<String> byName = ObjectSpec.read(o).maps().values().stream().filter(m -> m.pinning() == Pinning.BY_NAME).map(MapSpec::name).toList();
+            Optional<Map<String, String>> libbpf = LibbpfTags.of(o, byName);
+            if (libbpf.isEmpty()) {
                 skipped.put(name, "libbpf cannot load it here");
                 continue;
             }
@@ -49,50 +48,13 @@ class LibbpfParityTest {
             try (BpfObject obj = ObjectSpec.read(o).load(LoadOptions.defaults().pinPath(ownPins))) {
                 for (var e : obj.programs().entrySet()) ours.put(e.getValue().info().name(), e.getValue().tag());
             } finally {
-                removeTree(ownPins);
+                LibbpfTags.removeTree(ownPins);
             }
-            assertThat(ours).as(name + ": packetlens's program tags against libbpf's").isEqualTo(libbpf);
+            assertThat(ours).as(name + ": packetlens's program tags against libbpf's").isEqualTo(libbpf.get());
             compared.put(name, ours.size());
         }
         System.out.println("libbpf parity: compared " + compared + "; not loadable by libbpf here: " + skipped);
         assertThat(compared).as("objects compared").hasSizeGreaterThanOrEqualTo(10);
         assertThat(compared).containsKeys("sections_hooks.bpf.o", "sections_trace.bpf.o", "loader_test.bpf.o", "core_test.bpf.o", "externs_test.bpf.o", "maps_test.bpf.o");
-    }
-
-    /** Program name (as the kernel keeps it, 15 characters) to tag after bpftool prog loadall, or null if it fails. */
-    private static Map<String, String> libbpfTags(Path object) throws Exception {
-        Path pins = Path.of("/sys/fs/bpf", "pl-parity-" + ProcessHandle.current().pid() + "-"
-                + object.getFileName().toString().replace(".bpf.o", ""));
-        // libbpf pins maps marked pinning = BY_NAME under /sys/fs/bpf itself: remove the ones this run creates
-        List<Path> byName = ObjectSpec.read(object).maps().values().stream().filter(m -> m.pinning() == Pinning.BY_NAME)
-                .map(m -> Path.of("/sys/fs/bpf", m.name())).filter(p -> !Files.exists(p)).toList();
-        try {
-            try {
-                Bpftool.run("prog", "loadall", object.toString(), pins.toString());
-            } catch (IOException e) {
-                return null;
-            }
-            Map<String, String> tags = new TreeMap<>();
-            List<Path> pinned = new ArrayList<>();
-            try (Stream<Path> s = Files.list(pins)) {
-                s.forEach(pinned::add);
-            }
-            for (Path p : pinned) {
-                JsonNode j = Bpftool.json("prog", "show", "pinned", p.toString());
-                String n = j.get("name").asText();
-                tags.put(n.length() > 15 ? n.substring(0, 15) : n, j.get("tag").asText());
-            }
-            return tags;
-        } finally {
-            removeTree(pins);
-            for (Path p : byName) Files.deleteIfExists(p);
-        }
-    }
-
-    private static void removeTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
-        }
     }
 }

@@ -56,8 +56,7 @@ class MapsOfMapsTest {
             BpfMap numbers = obj.map("numbers");
             for (int i = 0; i < 4; i++) numbers.update(u32(i), ByteBuffer.allocate(8).order(ByteOrder.nativeOrder()).putLong(10L + i).array());
             obj.program("sum_numbers").testRun(TestRun.of(FRAME));
-            Variable sum = spec.variable("sum");
-            long got = ByteBuffer.wrap(obj.map(sum.map().name()).lookup(u32(0)).orElseThrow()).order(ByteOrder.nativeOrder()).getLong(sum.offset());
+            long got = obj.readLong(spec.variable("sum"));
             assertThat(got).isEqualTo(10 + 11 + 12 + 13);
         }
     }

@@ -3,8 +3,6 @@ package io.packetlens.ebpf;
 import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -21,12 +19,9 @@ class ProgramKindsTest {
         return ObjectSpec.fromResource(ProgramKindsTest.class, "/bpf/" + name + ".bpf.o");
     }
 
-    /** A .bss counter of a loaded object, by the variable's offset in the spec it was loaded from. */
+    /** A .bss counter of a loaded object. */
     static long bss(ObjectSpec spec, BpfObject obj, String variable) {
-        Variable v = spec.variable(variable);
-        byte[] value = obj.map(v.map().name()).lookup(new byte[4]).orElseThrow();
-        ByteBuffer b = ByteBuffer.wrap(value).order(ByteOrder.nativeOrder());
-        return v.size() == 8 ? b.getLong(v.offset()) : b.getInt(v.offset());
+        return obj.readLong(spec.variable(variable));
     }
 
     @Test

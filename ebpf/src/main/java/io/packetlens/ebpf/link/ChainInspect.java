@@ -8,9 +8,6 @@ import io.packetlens.ebpf.btf.BtfKind;
 import io.packetlens.ebpf.btf.BtfType;
 import io.packetlens.ebpf.sys.Bpf;
 import io.packetlens.ebpf.sys.BpfAttr;
-import io.packetlens.ebpf.sys.BpfCmd;
-import io.packetlens.ebpf.sys.Fd;
-import io.packetlens.ebpf.sys.Syscalls;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -19,7 +16,6 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 
-import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_LONG;
 

@@ -3,10 +3,8 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfProgram;
-import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.ProgramType;
 import io.packetlens.ebpf.sys.Fd;
-import io.packetlens.ebpf.sys.Syscalls;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -14,8 +12,6 @@ import java.lang.foreign.MemorySegment;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static java.lang.foreign.ValueLayout.JAVA_INT;
-import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * A KPROBE program on a kernel function (kprobe, kretprobe) or on a function of an executable or library (uprobe,
@@ -26,7 +22,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class ProbeLink extends Link {
     private static final Path PMUS = Path.of("/sys/bus/event_source/devices");
-    private static final int ATTR_CONFIG1 = 56, ATTR_CONFIG2 = 64;
 
     private ProbeLink(Fd fd, String what) {
         super(fd, what);
@@ -86,27 +81,8 @@ public final class ProbeLink extends Link {
     }
 
     private static ProbeLink open(BpfProgram program, int type, long config, long config1, long config2, String what) {
-        Fd perf;
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment attr = arena.allocate(TracepointLink.ATTR_BYTES, 8);
-            attr.set(JAVA_INT, TracepointLink.ATTR_TYPE, type);
-            attr.set(JAVA_INT, TracepointLink.ATTR_SIZE, TracepointLink.ATTR_BYTES);
-            attr.set(JAVA_LONG, TracepointLink.ATTR_CONFIG, config);
-            attr.set(JAVA_LONG, ATTR_CONFIG1, config1);
-            attr.set(JAVA_LONG, ATTR_CONFIG2, config2);
-            // every process (pid -1) needs a cpu; the probe still fires on all of them, as with libbpf
-            long r = Syscalls.syscall(Syscalls.SYS_PERF_EVENT_OPEN, attr.address(), -1, 0, -1, TracepointLink.PERF_FLAG_FD_CLOEXEC);
-            if (r < 0) {
-                throw BpfException.of("perf_event_open for " + what + (r == -Errno.ENOENT ? " (no such function)" : "")
-                        + (r == -Errno.EACCES || r == -Errno.EPERM ? " (needs root or CAP_PERFMON)" : ""), (int) -r);
-            }
-            perf = new Fd((int) r);
-        }
-        try {
-            Fd link = create(program.fd(), perf.get(), AttachType.PERF_EVENT.value(), 0, null, what);
-            return new ProbeLink(link, what);
-        } finally {
-            perf.close(); // the link holds the event
+        try (Fd perf = TracepointLink.openPerfEvent(type, config, config1, config2, what)) {
+            return new ProbeLink(create(program.fd(), perf.get(), AttachType.PERF_EVENT.value(), 0, null, what), what); // the link holds the event
         }
     }
 }

@@ -25,7 +25,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class TracepointLink extends Link {
     /** {@code struct perf_event_attr} fields used here, and the size passed (PERF_ATTR_SIZE_VER7). */
-    static final int ATTR_TYPE = 0, ATTR_SIZE = 4, ATTR_CONFIG = 8, ATTR_SAMPLE_PERIOD = 16, ATTR_WAKEUP_EVENTS = 48;
+    static final int ATTR_TYPE = 0, ATTR_SIZE = 4, ATTR_CONFIG = 8, ATTR_SAMPLE_PERIOD = 16, ATTR_WAKEUP_EVENTS = 48,
+            ATTR_CONFIG1 = 56, ATTR_CONFIG2 = 64;
     static final int ATTR_BYTES = 128;
     static final int PERF_TYPE_TRACEPOINT = 2;
     static final int PERF_FLAG_FD_CLOEXEC = 8;
@@ -90,16 +91,27 @@ public final class TracepointLink extends Link {
 
     /** perf_event_open(PERF_TYPE_TRACEPOINT, config=id, pid=-1, cpu=0): a system-wide event. */
     static Fd openPerfEvent(int id, String tp) {
+        return openPerfEvent(PERF_TYPE_TRACEPOINT, id, 0, 0, "tracepoint " + tp);
+    }
+
+    /**
+     * perf_event_open of a system-wide event (pid -1 needs a cpu; a BPF program attached to it still runs on every
+     * CPU) of PMU {@code type} with {@code config}, {@code config1} and {@code config2} (a kprobe's function name or a
+     * uprobe's path, and its offset); {@code what} names it in errors.
+     */
+    static Fd openPerfEvent(int type, long config, long config1, long config2, String what) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment attr = arena.allocate(ATTR_BYTES, 8);
-            attr.set(JAVA_INT, ATTR_TYPE, PERF_TYPE_TRACEPOINT);
+            attr.set(JAVA_INT, ATTR_TYPE, type);
             attr.set(JAVA_INT, ATTR_SIZE, ATTR_BYTES);
-            attr.set(JAVA_LONG, ATTR_CONFIG, id);
+            attr.set(JAVA_LONG, ATTR_CONFIG, config);
             attr.set(JAVA_LONG, ATTR_SAMPLE_PERIOD, 1);
             attr.set(JAVA_INT, ATTR_WAKEUP_EVENTS, 1);
+            attr.set(JAVA_LONG, ATTR_CONFIG1, config1);
+            attr.set(JAVA_LONG, ATTR_CONFIG2, config2);
             long r = Syscalls.syscall(Syscalls.SYS_PERF_EVENT_OPEN, attr.address(), -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
             if (r < 0) {
-                throw BpfException.of("perf_event_open for tracepoint " + tp
+                throw BpfException.of("perf_event_open for " + what + (r == -Errno.ENOENT ? " (no such function or tracepoint)" : "")
                         + (r == -Errno.EACCES || r == -Errno.EPERM ? " (needs root or CAP_PERFMON; see kernel.perf_event_paranoid)" : ""),
                         (int) -r);
             }

@@ -3,14 +3,11 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
-import io.packetlens.ebpf.Variable;
 import io.packetlens.ebpf.sys.Syscalls;
 import io.packetlens.ebpf.tracing.KernelBtf;
 import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -22,9 +19,7 @@ class BtfLinksTest {
     private static final int NR_GETPID = 39;
 
     private static long bss(ObjectSpec spec, BpfObject obj, String variable) {
-        Variable v = spec.variable(variable);
-        byte[] value = obj.map(v.map().name()).lookup(new byte[4]).orElseThrow();
-        return ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getLong(v.offset());
+        return obj.readLong(spec.variable(variable));
     }
 
     private static ObjectSpec spec() {

@@ -3,15 +3,12 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.AttachType;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
-import io.packetlens.ebpf.Variable;
 import io.packetlens.ebpf.cgroup.Cgroup;
 import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -45,9 +42,7 @@ class CgroupHooksTest {
     }
 
     private static long bss(String variable) {
-        Variable v = spec.variable(variable);
-        byte[] value = obj.map(v.map().name()).lookup(new byte[4]).orElseThrow();
-        return ByteBuffer.wrap(value).order(ByteOrder.nativeOrder()).getLong(v.offset());
+        return obj.readLong(spec.variable(variable));
     }
 
     @Test

@@ -2,7 +2,6 @@ package io.packetlens.ebpf.link;
 
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
-import io.packetlens.ebpf.Variable;
 import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.ebpf.netns.NetworkNamespace;
 import io.packetlens.lab.Host;
@@ -13,8 +12,6 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Path;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -43,8 +40,7 @@ class NamespaceLinksTest {
     }
 
     private static long counter(ObjectSpec spec, BpfObject obj, String variable) {
-        Variable v = spec.variable(variable);
-        return ByteBuffer.wrap(obj.map(v.map().name()).lookup(new byte[4]).orElseThrow()).order(ByteOrder.nativeOrder()).getLong(v.offset());
+        return obj.readLong(spec.variable(variable));
     }
 
     private static Path netns(Host h) {

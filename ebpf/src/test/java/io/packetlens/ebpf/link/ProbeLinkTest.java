@@ -3,15 +3,12 @@ package io.packetlens.ebpf.link;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
-import io.packetlens.ebpf.Variable;
 import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.invoke.MethodHandle;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,8 +29,7 @@ class ProbeLinkTest {
     }
 
     private static long counter(ObjectSpec spec, BpfObject obj, String variable) {
-        Variable v = spec.variable(variable);
-        return ByteBuffer.wrap(obj.map(v.map().name()).lookup(new byte[4]).orElseThrow()).order(ByteOrder.nativeOrder()).getLong(v.offset());
+        return obj.readLong(spec.variable(variable));
     }
 
     /** This JVM's libc, as mapped. */
