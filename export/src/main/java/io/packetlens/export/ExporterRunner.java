@@ -207,11 +207,24 @@ public final class ExporterRunner implements AutoCloseable {
                     exporter.open();
                     connected = true;
                 }
-                if (!flows.isEmpty()) exporter.send(flows);
+                if (!flows.isEmpty()) {
+                    exporter.send(flows);
+                    taken(flows.size());
+                    flows = List.of(); // taken: a failure of the events below must not send them again
+                }
                 if (!events.isEmpty()) exporter.sendEvents(events);
-                long n = inHand.getAndSet(0); // 0 when close() gave up on this batch meanwhile and counted it
-                if (!exporter.reportsDelivery()) sent.addAndGet(n);
+                taken(events.size());
                 return true;
+            } catch (PartialSendException e) {
+                taken(e.accepted());
+                flows = flows.subList(Math.min(e.accepted(), flows.size()), flows.size());
+                failure("send", e);
+                if (pastDeadline()) {
+                    failed.addAndGet(inHand.getAndSet(0));
+                    return false;
+                }
+                backoffSleep(backoff);
+                backoff = next(backoff);
             } catch (Exception e) {
                 failure("send", e);
                 if (pastDeadline()) {
@@ -222,6 +235,20 @@ public final class ExporterRunner implements AutoCloseable {
                 backoff = next(backoff);
             }
         }
+    }
+
+    /**
+     * Records of the batch in hand the exporter took: no longer the runner's to retry or to count failed. They count as
+     * sent now, or, for an exporter that reports delivery itself, when it does.
+     */
+    private void taken(int records) {
+        long n = records;
+        long left;
+        do {
+            left = inHand.get();
+            n = Math.min(n, left); // less when close() gave up on this batch meanwhile and counted it
+        } while (!inHand.compareAndSet(left, left - n));
+        if (!exporter.reportsDelivery()) sent.addAndGet(n);
     }
 
     private void failure(String what, Exception e) {

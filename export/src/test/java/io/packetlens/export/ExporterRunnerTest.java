@@ -181,4 +181,45 @@ class ExporterRunnerTest {
         assertThat(s.failed()).isGreaterThanOrEqualTo(1);
         assertThat(s.lastError()).isEqualTo("topic unavailable");
     }
+    @Test
+    void aPartlyTakenBatchIsRetriedFromWhereTheDestinationStopped() throws Exception {
+        List<FinishedFlow> received = Collections.synchronizedList(new ArrayList<>());
+        AtomicInteger partials = new AtomicInteger(3);
+        CountDownLatch offered = new CountDownLatch(1);
+        Exporter filling = new Exporter() {
+            @Override
+            public void open() {}
+
+            @Override
+            public void send(List<FinishedFlow> flows) throws IOException {
+                try {
+                    offered.await(); // so that batches are full ones
+                } catch (InterruptedException e) {
+                    throw new IOException(e);
+                }
+                // a client buffer that fills part way through: it takes the first third, three times
+                if (flows.size() > 2 && partials.getAndDecrement() > 0) {
+                    int took = flows.size() / 3;
+                    received.addAll(flows.subList(0, took));
+                    throw new PartialSendException(took, "buffer full", null);
+                }
+                received.addAll(flows);
+            }
+
+            @Override
+            public void close() {}
+        };
+        ExporterRunner r = ExporterRunner.start("filling", "test", small(1000), filling, ExportContext.standalone());
+        for (int i = 0; i < 300; i++) r.offer(TestFlows.numbered(i));
+        offered.countDown();
+        awaitQuiet(r, 300);
+        r.close();
+        ExporterStats s = r.stats();
+        assertThat(s.sent()).isEqualTo(300);
+        assertThat(s.failed()).isZero();
+        assertThat(s.sendErrors()).isEqualTo(3);
+        assertThat(received.stream().map(f -> f.key().sourcePort() - 1024).toList())
+                .as("each record once, in order: the part taken is not sent again")
+                .isEqualTo(java.util.stream.IntStream.range(0, 300).boxed().toList());
+    }
 }

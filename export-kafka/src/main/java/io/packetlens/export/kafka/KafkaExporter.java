@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import io.packetlens.export.ExportContext;
 import io.packetlens.export.Exporter;
+import io.packetlens.export.PartialSendException;
 import io.packetlens.export.json.EventJson;
 import io.packetlens.export.json.FlowJson;
 import io.packetlens.flow.FinishedFlow;
@@ -34,9 +35,9 @@ import java.util.concurrent.atomic.AtomicReference;
  * ({@link RecordKey}). The producer sends asynchronously; each record's outcome comes back through a callback and is
  * reported to the {@link ExportContext} as delivered or failed. Only the runner's thread calls the producer, and no
  * call waits long: a send waits at most {@code max-block}. A batch that the producer cannot take (its bounded buffer
- * is full, or the brokers are gone and the topic's metadata with them) is refused before any of it is handed over,
- * so the runner keeps it in its bounded queue and retries; records already with the producer fail after the delivery
- * timeout instead of piling up.
+ * is full, or the brokers are gone and the topic's metadata with them) is refused, from the first record the producer
+ * could not take, so the runner keeps the rest in hand and retries them; records already with the producer fail after
+ * the delivery timeout instead of piling up.
  */
 public final class KafkaExporter implements Exporter {
     private static final System.Logger LOG = System.getLogger("packetlens.export.kafka");
@@ -109,7 +110,7 @@ public final class KafkaExporter implements Exporter {
             bytes += r.value().length + r.key().length() + RECORD_OVERHEAD;
             records.add(r);
         }
-        // refuse the whole batch while nothing of it is handed over, so no record is ever both handed over and retried;
+        // refuse the whole batch up front while the buffer is nearly full, rather than block max-block on its first record;
         // a batch larger than half the buffer goes in once half is free, and waits (max-block) for the rest as it drains
         double available = bufferAvailable == null ? Double.MAX_VALUE : ((Number) bufferAvailable.metricValue()).doubleValue();
         if (available < Math.min(bytes + 2L * settings.batchSize(), settings.bufferMemory() / 2)) {
@@ -140,10 +141,10 @@ public final class KafkaExporter implements Exporter {
 
     /**
      * Hands every record to the producer, or accounts for it. A send can fail at once, inside {@code send()}: no room
-     * in the buffer within max-block, or no metadata for the topic (the brokers are gone). On the first record of a
-     * flow batch that refuses the batch (nothing of it handed over yet: the runner keeps it queued and retries);
-     * later in the list the record and the rest count as failed without waiting again, since the ones before it are
-     * with the producer already and a retry would send them twice.
+     * in the buffer within max-block, or no metadata for the topic (the brokers are gone). In a flow batch that hands
+     * the runner back the records from that one on ({@link PartialSendException}: the ones before it are with the
+     * producer, and the runner retries only the rest), so a buffer that fills part way through a batch fails nothing
+     * before its delivery timeout. Events, which never hold the queue, count as failed from that record on.
      */
     private void handOver(List<ProducerRecord<String, byte[]>> records, boolean mayRefuse) throws IOException {
         for (int i = 0; i < records.size(); i++) {
@@ -163,8 +164,8 @@ public final class KafkaExporter implements Exporter {
             if (e == null) continue;
             if (!(e instanceof TimeoutException)) {
                 fail(1, e); // this record only (too large, say)
-            } else if (i == 0 && mayRefuse) {
-                throw new IOException(message(e), e);
+            } else if (mayRefuse) {
+                throw new PartialSendException(i, message(e), e);
             } else {
                 fail(records.size() - i, e);
                 return;

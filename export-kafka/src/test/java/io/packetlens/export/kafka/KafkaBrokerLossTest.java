@@ -211,7 +211,7 @@ class KafkaBrokerLossTest {
                     () -> runner.stats().failed() > 0);
             Duration firstFailure = Duration.ofNanos(System.nanoTime() - t0);
             ExporterStats frozen = runner.stats();
-            assertThat(firstFailure).as("records fail by the 2 s delivery timeout, not before")
+            assertThat(firstFailure).as("records fail by the 2 s delivery timeout, not before: " + frozen)
                     .isGreaterThanOrEqualTo(Duration.ofMillis(1900)).isLessThan(Duration.ofSeconds(10));
             System.out.println("kafka exporter with a frozen broker: " + frozen + ", 20000 offers took " + offering.toMillis() + " ms");
             assertThat(offering).as("offer never waits for the exporter").isLessThan(Duration.ofSeconds(1));
