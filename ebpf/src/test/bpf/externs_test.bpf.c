@@ -25,6 +25,9 @@ extern enum libbpf_tristate CONFIG_NET_SCH_INGRESS __kconfig __weak;
 extern int CONFIG_HZ __kconfig;
 extern char CONFIG_DEFAULT_HOSTNAME[16] __kconfig __weak;
 extern bool CONFIG_PL_NO_SUCH_OPTION __kconfig __weak;
+/* libbpf's own values, _Bool as its headers declare them (bpf_tracing.h's BPF_KSYSCALL, usdt.bpf.h) */
+extern _Bool LINUX_HAS_SYSCALL_WRAPPER __kconfig;
+extern _Bool LINUX_HAS_BPF_COOKIE __kconfig;
 
 extern struct task_struct *bpf_task_from_pid(int pid) __ksym;
 extern void bpf_task_release(struct task_struct *p) __ksym;
@@ -42,6 +45,8 @@ __s32 found_tgid = -1;
 __u32 no_such_kfunc = 7;
 __u32 task_from_pid_exists = 7;
 __u64 getpid_addr = 0;
+__u32 has_syscall_wrapper = 7;
+__u32 has_bpf_cookie = 7;
 
 struct args {
     int pid;
@@ -68,5 +73,7 @@ int read_externs(struct args *a)
         bpf_pl_no_such_kfunc();
     task_from_pid_exists = bpf_ksym_exists(bpf_task_from_pid);
     getpid_addr = (__u64)&__x64_sys_getpid;
+    has_syscall_wrapper = LINUX_HAS_SYSCALL_WRAPPER;
+    has_bpf_cookie = LINUX_HAS_BPF_COOKIE;
     return 0;
 }

@@ -5,6 +5,7 @@ import io.packetlens.ebpf.btf.BtfKind;
 import io.packetlens.ebpf.btf.BtfType;
 import io.packetlens.ebpf.core.CoreRelocator;
 import io.packetlens.ebpf.elf.Symbol;
+import io.packetlens.ebpf.features.Features;
 import io.packetlens.ebpf.features.KernelConfig;
 import io.packetlens.ebpf.features.KernelVersion;
 import io.packetlens.ebpf.tracing.KernelBtf;
@@ -33,6 +34,7 @@ final class Externs {
     static final String KCONFIG = ".kconfig", KSYMS = ".ksyms";
     /** libbpf's enum libbpf_tristate: TRI_NO, TRI_YES, TRI_MODULE. */
     private static final int TRI_NO = 0, TRI_YES = 1, TRI_MODULE = 2;
+    private static final int BPF_FUNC_GET_ATTACH_COOKIE = 174;
 
     /** How a kconfig extern's value is stored (libbpf's kcfg_type). */
     private enum KcfgType { BOOL, CHAR, TRISTATE, INT, CHAR_ARRAY }
@@ -189,7 +191,8 @@ final class Externs {
             } else if (e.name().equals("LINUX_HAS_SYSCALL_WRAPPER")) {
                 value = "1";
             } else if (e.name().equals("LINUX_HAS_BPF_COOKIE")) {
-                value = KernelVersion.current().atLeast(5, 15) ? "1" : "0";
+                // as libbpf: whether bpf_get_attach_cookie (helper 174) exists, probed by loading a tracepoint program
+                value = Features.hasHelper(ProgramType.TRACEPOINT, BPF_FUNC_GET_ATTACH_COOKIE) ? "1" : "0";
             } else if (e.name().startsWith("CONFIG_")) {
                 if (config == null) config = KernelConfig.current();
                 value = config.get(e.name()).orElse(null);
@@ -213,8 +216,10 @@ final class Externs {
         boolean tri = value.equals("y") || value.equals("n") || value.equals("m");
         switch (kt) {
             case BOOL -> {
-                if (!tri || value.equals("m")) throw new BpfException(what + " is bool but the kernel has " + value);
-                b.put(o, (byte) (value.equals("y") ? 1 : 0));
+                // y/n from the configuration; 1/0 for the LINUX_HAS_* values, which libbpf's headers declare _Bool
+                boolean num = value.equals("1") || value.equals("0");
+                if (!(tri || num) || value.equals("m")) throw new BpfException(what + " is bool but the kernel has " + value);
+                b.put(o, (byte) (value.equals("y") || value.equals("1") ? 1 : 0));
             }
             case TRISTATE -> {
                 if (!tri) throw new BpfException(what + " is a tristate but the kernel has " + value);

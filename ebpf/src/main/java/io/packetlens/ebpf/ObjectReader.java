@@ -82,9 +82,22 @@ final class ObjectReader {
                 programs.put(f.name(), link(f, kind, license));
             }
         }
-        if (programs.isEmpty()) throw new ElfException("object " + objectName + " has no programs (no executable sections besides .text)");
+        if (btf != null) staticHiddenFunctions();
+        // an object of maps alone is an object too: libbpf creates (and pins) its maps, and so does this
         return new ObjectSpec(objectName, maps, programs, variables, btf,
                 ext == null ? 0 : ext.coreRelocationCount(), externs);
+    }
+
+    /**
+     * As libbpf: a global function with hidden visibility ({@code __hidden}, as libbpf's usdt.bpf.h declares
+     * bpf_usdt_arg) gets static linkage in the BTF, so the verifier checks it in its caller's context rather than
+     * alone, where its pointer arguments could be null.
+     */
+    private void staticHiddenFunctions() {
+        for (Symbol sym : elf.symbols()) {
+            if (sym.type() != Symbol.STT_FUNC || !sym.isHiddenGlobal()) continue;
+            btf.findByName(BtfKind.FUNC, sym.name()).ifPresent(f -> btf.setFuncLinkage(f.id(), 0));
+        }
     }
 
     private boolean isGlobal(Func f) {

@@ -65,6 +65,10 @@ class ExternsTest {
             long addr = obj.readLong(spec.variable("getpid_addr"));
             String line = Files.readAllLines(Path.of("/proc/kallsyms")).stream().filter(l -> l.endsWith(" __x64_sys_getpid")).findFirst().orElseThrow();
             assertThat(addr).isEqualTo(Long.parseUnsignedLong(line.split(" ")[0], 16));
+            // libbpf's _Bool values: x86-64 syscalls go through __x64_sys_* wrappers; the cookie helper is probed
+            assertThat(i32.applyAsInt("has_syscall_wrapper")).isEqualTo(1);
+            assertThat(i32.applyAsInt("has_bpf_cookie"))
+                    .isEqualTo(io.packetlens.ebpf.features.Features.hasHelper(ProgramType.TRACEPOINT, 174) ? 1 : 0);
         }
     }
 

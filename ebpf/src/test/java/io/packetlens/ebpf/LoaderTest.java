@@ -34,6 +34,26 @@ class LoaderTest {
     }
 
     @Test
+    void anObjectOfMapsAloneCreatesAndPinsItsMaps() {
+        ObjectSpec spec = ObjectSpec.fromResource(LoaderTest.class, "/bpf/maps_only.bpf.o");
+        assertThat(spec.programs()).isEmpty();
+        try (BpfObject obj = spec.load(options())) {
+            assertThat(obj.programs()).isEmpty();
+            assertThat(obj.map("shared_filter").maxEntries()).isEqualTo(64);
+            assertThat(obj.map("shared_config").maxEntries()).isEqualTo(4);
+            assertThat(bpffs.resolve("shared_config")).as("pinned by name").exists();
+        }
+    }
+
+    @Test
+    void aHiddenGlobalFunctionIsVerifiedInItsCallersContextAsLibbpfDoes() {
+        ObjectSpec spec = ObjectSpec.fromResource(LoaderTest.class, "/bpf/hidden_func.bpf.o");
+        try (BpfObject obj = spec.load(options())) {
+            assertThat(obj.program("xdp_hidden").testRun(TestRun.of(new byte[64])).retval()).as("XDP_PASS").isEqualTo(2);
+        }
+    }
+
+    @Test
     void specDescribesMapsProgramsAndVariables() {
         ObjectSpec spec = TestObjects.loaderTest();
         assertThat(spec.programs().keySet()).containsExactly("xdp_filter", "xdp_magic", "xdp_loop", "tc_pass");

@@ -39,9 +39,11 @@ public final class LibbpfTags {
         List<Path> byName = pinnedByName.stream().map(n -> Path.of("/sys/fs/bpf", n)).filter(p -> !Files.exists(p)).toList();
         try {
             if (run("bpftool", "prog", "loadall", object.toString(), pins.toString()) == null) return Optional.empty();
-            List<Path> pinned;
-            try (Stream<Path> s = Files.list(pins)) {
-                pinned = new ArrayList<>(s.toList());
+            List<Path> pinned = new ArrayList<>();
+            if (Files.exists(pins)) { // bpftool makes no directory for an object of maps alone
+                try (Stream<Path> s = Files.list(pins)) {
+                    pinned.addAll(s.toList());
+                }
             }
             Map<String, String> tags = new TreeMap<>();
             for (Path p : pinned) {

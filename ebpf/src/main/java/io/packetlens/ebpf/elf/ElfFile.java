@@ -77,7 +77,7 @@ public final class ElfFile {
                 int o = i * 24;
                 int info = sb.get(o + 4) & 0xff;
                 symbols.add(new Symbol(i, string(strtab, sb.getInt(o)), info & 0xf, info >> 4,
-                        Short.toUnsignedInt(sb.getShort(o + 6)), sb.getLong(o + 8), sb.getLong(o + 16)));
+                        Short.toUnsignedInt(sb.getShort(o + 6)), sb.getLong(o + 8), sb.getLong(o + 16), sb.get(o + 5) & 0x3));
             }
             break;
         }
