@@ -159,6 +159,66 @@ class ConntrackLabTest {
         assertThat(ct.counters().get(ConntrackCounter.TABLE_FULL)).isZero();
     }
 
+    @Test
+    void aFullTableRefusesNewConnectionsAndCountsThem() throws Exception {
+        ConntrackProgram ct = tracker(ConntrackConfig.defaults().tableSize(4));
+        DatagramSocket tx = a.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(a.ipv4()), 0)));
+        cleanup.add(tx);
+        for (int port = 19001; port <= 19006; port++) {
+            tx.send(new DatagramPacket(new byte[10], 10, new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), port)));
+        }
+        Thread.sleep(200);
+        Map<ConntrackCounter, Long> n = ct.counters();
+        long udp = ct.connections(c -> c.protocol() == 17).size();
+        assertThat(ct.entries()).isEqualTo(4);
+        // the replies b's kernel sends (ICMP port unreachable) are related errors, not connections
+        assertThat(n.get(ConntrackCounter.TABLE_FULL)).as("every connection the table had no room for: " + n)
+                .isEqualTo(6 - udp);
+        assertThat(n.get(ConntrackCounter.CREATED)).isEqualTo(4);
+    }
+
+    @Test
+    void aConnectionOpenBeforeTheTrackerIsPickedUpMidStream() throws Exception {
+        server(18091, 0);
+        Socket s = connect(18091);
+        cleanup.add(s);
+        s.getOutputStream().write(new byte[100]);
+        Thread.sleep(100);
+        ConntrackProgram ct = tracker(ConntrackConfig.defaults());
+        s.getOutputStream().write(new byte[1000]);
+        Thread.sleep(200);
+        Connection c = ct.connections(x -> x.destinationPort() == 18091 || x.sourcePort() == 18091).getFirst();
+        assertThat(c.midstream()).isTrue();
+        assertThat(c.state()).isEqualTo(ConnState.ESTABLISHED);
+        assertThat(c.source().getHostAddress()).as("the sender of the first packet seen").isEqualTo(a.ipv4());
+        assertThat(c.original().packets()).isPositive();
+        assertThat(c.reply().packets()).as("b's ACK").isPositive();
+        assertThat(c.assured()).isTrue();
+    }
+
+    @Test
+    void anIdleConnectionTimesOutHereAsInTheKernelsConntrack() throws Exception {
+        NfConntrack nf = NfConntrack.start(b);
+        cleanup.add(nf);
+        nf.sysctl("nf_conntrack_udp_timeout", "2");
+        ConntrackProgram ct = tracker(ConntrackConfig.defaults()
+                .timeouts(ConntrackTimeouts.defaults().udp(Duration.ofSeconds(2), Duration.ofSeconds(120))));
+        DatagramSocket rx = b.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), 19010)));
+        cleanup.add(rx);
+        DatagramSocket tx = a.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(a.ipv4()), 19011)));
+        cleanup.add(tx);
+        tx.send(new DatagramPacket(new byte[10], 10, new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), 19010)));
+        Thread.sleep(200);
+        assertThat(nf.list().stream().filter(e -> e.destinationPort() == 19010)).hasSize(1);
+        assertThat(ct.expire()).as("not idle for long enough yet").isEmpty();
+        assertThat(ct.connections(c -> c.destinationPort() == 19010)).hasSize(1);
+        Thread.sleep(3_000);
+        List<Connection> gone = ct.expire();
+        assertThat(gone).extracting(Connection::destinationPort).containsExactly(19010);
+        assertThat(ct.connections(c -> c.destinationPort() == 19010)).isEmpty();
+        assertThat(nf.list().stream().filter(e -> e.destinationPort() == 19010)).as("nf_conntrack expired it too").isEmpty();
+    }
+
     /** What both trackers can be compared on, sorted: protocol, tuple, state, and each direction's packets and bytes. */
     private static List<String> normalised(List<Connection> cs) {
         return cs.stream().map(c -> String.join(" ", c.protocolName(),
