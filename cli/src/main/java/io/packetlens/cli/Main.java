@@ -9,7 +9,7 @@ import java.util.function.Supplier;
 /** The {@code packetlens} command line: dispatches to one subcommand per job. */
 @Command(name = "packetlens", mixinStandardHelpOptions = true, version = "packetlens 0.1.0",
         description = "eBPF packet inspection for Linux, in pure Java.",
-        subcommands = {DemoCommand.class, AgentCommand.class, FlowsCommand.class, GuardCommand.class, CountCommand.class, CaptureCommand.class,
+        subcommands = {DemoCommand.class, AgentCommand.class, FlowsCommand.class, GuardCommand.class, ConntrackCommand.class, CountCommand.class, CaptureCommand.class,
                 TrafficgenCommand.class, InspectCommand.class, TopCommand.class, DoctorCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
