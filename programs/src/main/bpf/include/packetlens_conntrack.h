@@ -5,6 +5,7 @@
 #define PACKETLENS_CONNTRACK_H
 
 #include "packetlens_parse.h"
+#include "packetlens_events.h"
 
 /* Connection key, 40 bytes: the two endpoints in a fixed order (the lower address, then the lower
  * port, first), so both directions of a connection find the same entry without a second lookup.
@@ -64,7 +65,7 @@ struct pl_ct_dir {
     __u8 reserved[6];
 };
 
-/* Connection entry, 128 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). TCP handshake:
+/* Connection entry, 136 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). TCP handshake:
  * syn_ns is the originator's first SYN, synack_ns the reply's SYN-ACK, ack_ns the originator's
  * ACK that completed it; a time not seen is 0. The lock serialises packets of one connection on
  * different CPUs (state machine and sequence tracking); user space reads entries without it. */
@@ -78,6 +79,8 @@ struct pl_ct_entry {
     __u64 syn_ns;
     __u64 synack_ns;
     __u64 ack_ns;
+    __u32 event_seq; /* events emitted for this connection so far: orders them per connection */
+    __u32 reserved;
     struct pl_ct_dir dir[2];
 };
 
@@ -99,6 +102,26 @@ enum pl_ct_counter {
 
 struct pl_ct_count {
     __u64 packets;
+};
+
+/* Event kinds. Each happens at most once in a connection's life (a reopened connection starts a new
+ * one), which is the per-connection throttle: a busy connection makes three events, not one per
+ * packet. Closing by timeout is reported by user space, which removes the entry. */
+#define PL_CT_EV_NEW         1
+#define PL_CT_EV_ESTABLISHED 2 /* TCP: reached ESTABLISHED; others: the first reply */
+#define PL_CT_EV_CLOSED      3 /* TCP: TIME_WAIT after FINs both ways, or CLOSE after a RST */
+
+/* One event, 88 bytes, over ct_events (ring buffer, or perf buffer on kernels without one). */
+struct pl_ct_event {
+    __u64 ts_ns;
+    struct pl_ct_key key;
+    __u8 kind;   /* PL_CT_EV_* */
+    __u8 state;  /* the state after the packet */
+    __u8 flags;  /* the entry's flags after it */
+    __u8 reserved;
+    __u32 seq;   /* the connection's event_seq for this event: 0, 1, 2 */
+    __u64 packets[2];
+    __u64 bytes[2];
 };
 
 /* What tracking made of one packet, for a caller that decides on it (the guard's state rules). */
@@ -130,7 +153,12 @@ struct {
     __type(value, struct pl_ct_count);
 } ct_counters SEC(".maps");
 
+PL_EVENTS(ct_events, 256 * 1024);
+
 /* ---- configuration, fixed at load ---- */
+
+/* 1: emit events into ct_events. 0 (the default): the verifier removes the event code. */
+const volatile __u8 cfg_ct_events = 0;
 
 /* 1: the zone is the interface (ifindex), 0: the outermost VLAN id. */
 const volatile __u8 cfg_ct_zone_ifindex = 0;
@@ -387,6 +415,7 @@ static __always_inline void pl_ct_init(struct pl_ct_entry *e, struct pl_ct_packe
     e->syn_ns = 0;
     e->synack_ns = 0;
     e->ack_ns = 0;
+    e->event_seq = 0;
     __builtin_memset(e->dir, 0, sizeof(e->dir));
 }
 
@@ -457,7 +486,8 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
 }
 
 /* Tracks one parsed packet (parse result in reason). Returns an enum pl_ct_verdict. */
-static __always_inline int pl_ct_track(void *data, void *end, struct pl_packet *p, int reason, __u32 ifindex, __u64 now)
+static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct pl_packet *p, int reason, __u32 ifindex,
+                                       __u64 now)
 {
     if (reason != PL_PARSE_OK || !p->family) {
         pl_ct_count(PL_CT_CNT_NOT_IP);
@@ -514,8 +544,34 @@ static __always_inline int pl_ct_track(void *data, void *end, struct pl_packet *
             && (e->state == PL_CT_TCP_TIME_WAIT || e->state == PL_CT_TCP_CLOSE));
     if (renew && c.may_open)
         pl_ct_init(e, &c, ifindex, now);
+    __u8 flags_before = e->flags;
     int v = (renew && !c.may_open) ? PL_CT_V_INVALID : pl_ct_update(e, &c, now);
+    struct pl_ct_event ev;
+    ev.kind = 0;
+    if (cfg_ct_events && v != PL_CT_V_INVALID) {
+        __u8 gained = e->flags & ~flags_before;
+        if (e->event_seq == 0)
+            ev.kind = PL_CT_EV_NEW;
+        else if (gained & (PL_CT_F_CLOSED_FIN | PL_CT_F_CLOSED_RST))
+            ev.kind = PL_CT_EV_CLOSED;
+        else if (gained & PL_CT_F_ASSURED)
+            ev.kind = PL_CT_EV_ESTABLISHED;
+        if (ev.kind) {
+            ev.ts_ns = now;
+            __builtin_memcpy(&ev.key, &c.key, sizeof(ev.key));
+            ev.state = e->state;
+            ev.flags = e->flags;
+            ev.reserved = 0;
+            ev.seq = e->event_seq++;
+            ev.packets[0] = e->dir[0].packets;
+            ev.packets[1] = e->dir[1].packets;
+            ev.bytes[0] = e->dir[0].bytes;
+            ev.bytes[1] = e->dir[1].bytes;
+        }
+    }
     bpf_spin_unlock(&e->lock);
+    if (ev.kind)
+        pl_output(ctx, ct_events, &ev, sizeof(ev));
     if (renew && c.may_open)
         pl_ct_count(PL_CT_CNT_REOPENED);
     pl_ct_count(v == PL_CT_V_INVALID ? PL_CT_CNT_INVALID : PL_CT_CNT_TRACKED);

@@ -8,7 +8,10 @@ import io.packetlens.conntrack.Connection;
 import io.packetlens.conntrack.ConnectionFilter;
 import io.packetlens.conntrack.ConntrackConfig;
 import io.packetlens.conntrack.ConntrackCounter;
+import io.packetlens.conntrack.ConntrackEvent;
 import io.packetlens.conntrack.ConntrackProgram;
+import io.packetlens.ebpf.events.EventSource;
+import io.packetlens.ebpf.info.MonotonicClock;
 import io.packetlens.ebpf.netns.NetworkNamespace;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -23,7 +26,7 @@ import java.util.concurrent.Callable;
  * ones every second, and lists them when it stops (after {@code --duration} or Ctrl-C), as {@code conntrack -L} would.
  */
 @Command(name = "conntrack", mixinStandardHelpOptions = true,
-        description = "Track connections in eBPF at TC on an interface; list them, like conntrack -L, when stopped.")
+        description = "Track connections in eBPF at TC on an interface; list them, like conntrack -L, when stopped, or watch their events with -E.")
 final class ConntrackCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,15 +55,18 @@ final class ConntrackCommand implements Callable<Integer> {
     @Option(names = "--state", description = "only connections in this state (established, time_wait, unreplied ...)")
     String state;
 
-    @Option(names = "--json", description = "print the connections and counters as JSON")
+    @Option(names = "--json", description = "print the connections and counters as JSON (with -E: one JSON object per event line)")
     boolean json;
+
+    @Option(names = {"-E", "--event"}, description = "print connection events as they happen (new, established, closed: fin, rst, timeout), like conntrack -E")
+    boolean watch;
 
     @Override
     public Integer call() throws Exception {
         ConnectionFilter filter = filter();
         Privileges.requireNetworkBpf("conntrack");
         try (Shutdown shutdown = Shutdown.install();
-             ConntrackProgram ct = shutdown.register(ConntrackProgram.load(ConntrackConfig.defaults().tableSize(tableSize)))) {
+             ConntrackProgram ct = shutdown.register(ConntrackProgram.load(ConntrackConfig.defaults().tableSize(tableSize).events(watch)))) {
             int slash = iface.indexOf('/');
             if (slash > 0) {
                 String ns = iface.substring(0, slash), name = iface.substring(slash + 1);
@@ -69,19 +75,68 @@ final class ConntrackCommand implements Callable<Integer> {
                 ct.attachTc(iface);
             }
             if (!json) System.err.printf("packetlens conntrack: tracking at TC ingress and egress of %s; Ctrl-C to stop%n", iface);
+            EventSource events = watch ? ct.openEvents(e -> {
+                if (matches(filter, e)) System.out.println(line(e));
+            }) : null;
             long end = System.nanoTime() + duration * 1_000_000_000L;
+            long nextExpiry = System.nanoTime() + 1_000_000_000L;
             while (!shutdown.requested() && (duration == 0 || System.nanoTime() < end)) {
-                long left = duration == 0 ? 1000 : Math.min(1000, (end - System.nanoTime()) / 1_000_000);
-                if (left > 0) shutdown.sleep(left);
-                ct.expire();
+                long left = duration == 0 ? 200 : Math.min(200, (end - System.nanoTime()) / 1_000_000);
+                if (events != null) events.read(Math.max(left, 0));
+                else if (left > 0) shutdown.sleep(left);
+                if (System.nanoTime() >= nextExpiry) {
+                    for (Connection c : ct.expire()) {
+                        ConntrackEvent e = ConntrackEvent.timedOut(c, MonotonicClock.nanos());
+                        if (watch && matches(filter, e)) System.out.println(line(e));
+                    }
+                    nextExpiry = System.nanoTime() + 1_000_000_000L;
+                }
             }
             ct.detach();
+            if (events != null) {
+                events.poll();
+                var lost = events.losses();
+                events.close();
+                System.err.println("packetlens conntrack: events lost: " + lost);
+                return 0;
+            }
             List<Connection> cs = ct.connections(filter);
             Map<ConntrackCounter, Long> counters = ct.counters();
             if (json) System.out.println(json(cs, counters));
             else print(cs, counters);
         }
         return 0;
+    }
+
+    /** The filter applies to events by the same fields as to connections. */
+    private static boolean matches(ConnectionFilter f, ConntrackEvent e) {
+        return (f.source() == null || f.source().equals(e.source())) && (f.destination() == null || f.destination().equals(e.destination()))
+                && (f.port() == null || f.port() == e.sourcePort() || f.port() == e.destinationPort())
+                && (f.protocol() == null || f.protocol() == e.protocol()) && (f.state() == null || f.state() == e.state());
+    }
+
+    private String line(ConntrackEvent e) {
+        if (json) {
+            ObjectNode o = JSON.createObjectNode();
+            o.put("event", e.kind().name().toLowerCase(java.util.Locale.ROOT));
+            if (!e.reason().isEmpty()) o.put("reason", e.reason());
+            o.put("protocol", e.protocol());
+            o.put("state", e.state().name().toLowerCase(java.util.Locale.ROOT));
+            o.put("source", e.source().getHostAddress());
+            o.put("destination", e.destination().getHostAddress());
+            o.put("sourcePort", e.sourcePort());
+            o.put("destinationPort", e.destinationPort());
+            o.put("seq", e.seq());
+            o.put("origPackets", e.origPackets());
+            o.put("origBytes", e.origBytes());
+            o.put("replyPackets", e.replyPackets());
+            o.put("replyBytes", e.replyBytes());
+            return o.toString();
+        }
+        return String.format("[%s]%s proto=%d %s src=%s dst=%s sport=%d dport=%d packets=%d bytes=%d | packets=%d bytes=%d",
+                e.kind(), e.reason().isEmpty() ? "" : " " + e.reason(), e.protocol(), e.state(), e.source().getHostAddress(),
+                e.destination().getHostAddress(), e.sourcePort(), e.destinationPort(), e.origPackets(), e.origBytes(),
+                e.replyPackets(), e.replyBytes());
     }
 
     private ConnectionFilter filter() {

@@ -8,6 +8,7 @@ import io.packetlens.testkit.KernelTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -52,5 +53,26 @@ class ConntrackCliTest {
         assertThat(console.stderr()).contains("unknown connection state 'sleepy'");
         assertThat(Main.run("conntrack", "-i", "lo", "-p", "tcpx")).isEqualTo(2);
         assertThat(console.stderr()).contains("unknown protocol 'tcpx'");
+    }
+    @Test
+    void watchesEventsWithMinusE() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run("conntrack", "-i",
+                    b.namespace() + "/" + b.ifname(), "--duration", "3", "-E", "--json", "-p", "icmp"));
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+            while (!new ProcessBuilder("bpftool", "prog", "show", "name", "ct_tc_egress").start().inputReader().lines()
+                    .findAny().isPresent() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            Thread.sleep(400);
+            a.exec("ping", "-c", "2", "-i", "0.2", "-W", "1", b.ipv4());
+            assertThat(run.get(20, TimeUnit.SECONDS)).isZero();
+            List<JsonNode> lines = new java.util.ArrayList<>();
+            for (String l : console.stdout().strip().split("\n")) lines.add(new ObjectMapper().readTree(l));
+            assertThat(lines).extracting(j -> j.get("event").asText()).containsExactly("new", "established");
+            assertThat(lines.get(0).get("source").asText()).isEqualTo(a.ipv4());
+            assertThat(console.stderr()).contains("events lost");
+        }
     }
 }

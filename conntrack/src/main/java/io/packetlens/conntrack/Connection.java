@@ -15,10 +15,11 @@ import java.util.Optional;
  * @param source    the originator's address: whoever sent the first packet seen (for TCP, the SYN's sender)
  * @param sourcePort the originator's port; ICMP echo: the identifier; other ICMP: type << 8 | code
  * @param zone      the outermost VLAN id, or the ifindex with per-interface zones
+ * @param eventSeq  how many events the kernel emitted for it (the next one's seq)
  */
 public record Connection(int protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort,
                          int zone, ConnState state, int flags, int ifindex, long firstNanos, long lastNanos,
-                         Direction original, Direction reply, long synNanos, long synAckNanos, long ackNanos) {
+                         Direction original, Direction reply, long synNanos, long synAckNanos, long ackNanos, int eventSeq) {
 
     /**
      * One direction's counters ({@code struct pl_ct_dir}). bytes are IP bytes, as nf_conntrack accounts them.
@@ -70,23 +71,32 @@ public record Connection(int protocol, InetAddress source, int sourcePort, InetA
     }
 
     /** Reads one table entry: key and value bytes as the kernel lays them out. */
+    /** A key turned the originator's way round, by the entry's (or event's) flags. */
+    record Tuple(int protocol, InetAddress source, int sourcePort, InetAddress destination, int destinationPort, int zone) {
+        static Tuple of(java.lang.foreign.MemorySegment keySegment, int flags) {
+            byte[] key = keySegment.asSlice(0, ConntrackLayout.Key.SIZE).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
+            java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(key).order(java.nio.ByteOrder.LITTLE_ENDIAN);
+            boolean origHigh = (flags & ConntrackLayout.F_ORIG_HIGH) != 0;
+            InetAddress a0 = address(key, ConntrackLayout.Key.ADDR0), a1 = address(key, ConntrackLayout.Key.ADDR1);
+            int p0 = Short.toUnsignedInt(k.getShort(ConntrackLayout.Key.PORT0)), p1 = Short.toUnsignedInt(k.getShort(ConntrackLayout.Key.PORT1));
+            int proto = Byte.toUnsignedInt(key[ConntrackLayout.Key.PROTO]);
+            int zone = Short.toUnsignedInt(k.getShort(ConntrackLayout.Key.ZONE));
+            if ((proto == 1 || proto == 58) && p1 == 0) p1 = p0; // other ICMP: type and code on both sides
+            return new Tuple(proto, origHigh ? a1 : a0, origHigh ? p1 : p0, origHigh ? a0 : a1, origHigh ? p0 : p1, zone);
+        }
+    }
+
     static Connection of(java.lang.foreign.MemorySegment keySegment, java.lang.foreign.MemorySegment v) {
-        byte[] key = keySegment.asSlice(0, ConntrackLayout.Key.SIZE).toArray(java.lang.foreign.ValueLayout.JAVA_BYTE);
-        java.nio.ByteBuffer k = java.nio.ByteBuffer.wrap(key).order(java.nio.ByteOrder.LITTLE_ENDIAN);
         int flags = Byte.toUnsignedInt(v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ConntrackLayout.Entry.FLAGS));
-        boolean origHigh = (flags & ConntrackLayout.F_ORIG_HIGH) != 0;
-        InetAddress a0 = address(key, ConntrackLayout.Key.ADDR0), a1 = address(key, ConntrackLayout.Key.ADDR1);
-        int p0 = Short.toUnsignedInt(k.getShort(ConntrackLayout.Key.PORT0)), p1 = Short.toUnsignedInt(k.getShort(ConntrackLayout.Key.PORT1));
-        int proto = Byte.toUnsignedInt(key[ConntrackLayout.Key.PROTO]);
-        int zone = Short.toUnsignedInt(k.getShort(ConntrackLayout.Key.ZONE));
-        if ((proto == 1 || proto == 58) && p1 == 0) p1 = p0; // other ICMP: type and code on both sides
+        Tuple t = Tuple.of(keySegment, flags);
         var L = java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
         Direction d0 = direction(v, ConntrackLayout.Entry.DIR0), d1 = direction(v, ConntrackLayout.Entry.DIR1);
-        return new Connection(proto, origHigh ? a1 : a0, origHigh ? p1 : p0, origHigh ? a0 : a1, origHigh ? p0 : p1, zone,
+        return new Connection(t.protocol(), t.source(), t.sourcePort(), t.destination(), t.destinationPort(), t.zone(),
                 ConnState.of(Byte.toUnsignedInt(v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, ConntrackLayout.Entry.STATE))), flags,
                 Short.toUnsignedInt(v.get(java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED, ConntrackLayout.Entry.IFINDEX)),
                 v.get(L, ConntrackLayout.Entry.FIRST_NS), v.get(L, ConntrackLayout.Entry.LAST_NS), d0, d1,
-                v.get(L, ConntrackLayout.Entry.SYN_NS), v.get(L, ConntrackLayout.Entry.SYNACK_NS), v.get(L, ConntrackLayout.Entry.ACK_NS));
+                v.get(L, ConntrackLayout.Entry.SYN_NS), v.get(L, ConntrackLayout.Entry.SYNACK_NS), v.get(L, ConntrackLayout.Entry.ACK_NS),
+                v.get(java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED, ConntrackLayout.Entry.EVENT_SEQ));
     }
 
     private static Direction direction(java.lang.foreign.MemorySegment v, int off) {

@@ -11,9 +11,9 @@ public final class ConntrackLayout {
 
     /** The kernel object, a resource of the programs jar. */
     public static final String OBJECT = "/io/packetlens/programs/conntrack.bpf.o";
-    public static final String TABLE = "ct_table", COUNTERS = "ct_counters";
+    public static final String TABLE = "ct_table", COUNTERS = "ct_counters", EVENTS = "ct_events";
     public static final String TC_INGRESS = "ct_tc_ingress", TC_EGRESS = "ct_tc_egress", XDP = "ct_xdp";
-    public static final String ZONE_IFINDEX = "cfg_ct_zone_ifindex", TIMEOUTS = "cfg_ct_timeout_ns";
+    public static final String ZONE_IFINDEX = "cfg_ct_zone_ifindex", TIMEOUTS = "cfg_ct_timeout_ns", EVENTS_ON = "cfg_ct_events";
     public static final int TIMEOUT_SLOTS = 16;
 
     /** struct pl_ct_key. */
@@ -28,9 +28,18 @@ public final class ConntrackLayout {
     public static final class Entry {
         private Entry() {}
 
-        public static final int SIZE = 128;
+        public static final int SIZE = 136;
         public static final int STATE = 4, FLAGS = 5, IFINDEX = 6, FIRST_NS = 8, LAST_NS = 16, SYN_NS = 24,
-                SYNACK_NS = 32, ACK_NS = 40, DIR0 = 48, DIR1 = 88;
+                SYNACK_NS = 32, ACK_NS = 40, EVENT_SEQ = 48, DIR0 = 56, DIR1 = 96;
+    }
+
+    /** struct pl_ct_event, one record of {@link #EVENTS}. */
+    public static final class Event {
+        private Event() {}
+
+        public static final int SIZE = 88;
+        public static final int TS_NS = 0, KEY = 8, KIND = 48, STATE = 49, FLAGS = 50, SEQ = 52, PACKETS0 = 56,
+                PACKETS1 = 64, BYTES0 = 72, BYTES1 = 80;
     }
 
     /** struct pl_ct_dir, at {@link Entry#DIR0} and {@link Entry#DIR1}. */

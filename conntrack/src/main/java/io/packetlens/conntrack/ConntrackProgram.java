@@ -4,6 +4,8 @@ import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
 import io.packetlens.ebpf.PerCpu;
+import io.packetlens.ebpf.events.EventChannels;
+import io.packetlens.ebpf.events.EventSource;
 import io.packetlens.ebpf.info.MonotonicClock;
 import io.packetlens.ebpf.link.Link;
 import io.packetlens.ebpf.link.TcDirection;
@@ -18,6 +20,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -34,9 +37,12 @@ public final class ConntrackProgram implements AutoCloseable {
     private final MemorySegment counterKey, counterValues, key, value;
     private final int counterStride = PerCpu.stride(8);
 
-    private ConntrackProgram(BpfObject object, ConntrackConfig config) {
+    private final EventChannels channels;
+
+    private ConntrackProgram(BpfObject object, ConntrackConfig config, EventChannels channels) {
         this.object = object;
         this.config = config;
+        this.channels = channels;
         this.counterKey = arena.allocate(4, 4);
         this.counterValues = arena.allocate(PerCpu.size(8), 8);
         this.key = arena.allocate(ConntrackLayout.Key.SIZE, 8);
@@ -49,12 +55,25 @@ public final class ConntrackProgram implements AutoCloseable {
         spec.map(ConntrackLayout.TABLE).maxEntries(config.tableSize());
         spec.variable(ConntrackLayout.ZONE_IFINDEX).set(config.zoneByInterface());
         spec.variable(ConntrackLayout.TIMEOUTS).set(config.timeouts().kernelArray());
+        spec.variable(ConntrackLayout.EVENTS_ON).set(config.events());
         return spec;
     }
 
     /** Loads the tracker: the table is created, nothing is attached yet. */
     public static ConntrackProgram load(ConntrackConfig config) {
-        return new ConntrackProgram(spec(config).load(), config);
+        ObjectSpec spec = spec(config);
+        // ct_events: a ring buffer, or a perf buffer on kernels without one
+        EventChannels channels = EventChannels.configure(spec);
+        return new ConntrackProgram(spec.load(), config, channels);
+    }
+
+    /**
+     * Starts reading the kernel's connection events (loaded with {@link ConntrackConfig#events()}); the caller reads
+     * the source on its own thread. Losses (ring full) are counted by the source.
+     */
+    public EventSource openEvents(Consumer<ConntrackEvent> handler) {
+        if (!config.events()) throw new IllegalStateException("the tracker was loaded without events (ConntrackConfig.events)");
+        return channels.open(object, ConntrackLayout.EVENTS, e -> handler.accept(ConntrackEvent.read(e)));
     }
 
     public ConntrackConfig config() {

@@ -219,6 +219,59 @@ class ConntrackLabTest {
         assertThat(nf.list().stream().filter(e -> e.destinationPort() == 19010)).as("nf_conntrack expired it too").isEmpty();
     }
 
+    @Test
+    void eventsComeInOrderPerConnectionWithTheirReasons() throws Exception {
+        ConntrackProgram ct = tracker(ConntrackConfig.defaults().events(true)
+                .timeouts(ConntrackTimeouts.defaults().udp(Duration.ofSeconds(1), Duration.ofSeconds(1))));
+        List<ConntrackEvent> events = new java.util.concurrent.CopyOnWriteArrayList<>();
+        io.packetlens.ebpf.events.EventSource source = ct.openEvents(events::add);
+        cleanup.add(source);
+        Thread reader = Thread.ofPlatform().daemon().start(() -> {
+            while (source.read(100) != io.packetlens.ebpf.events.EventSource.CLOSED) {
+                // handled by events::add
+            }
+        });
+        CountDownLatch done = server(18101, 500);
+        try (Socket s = connect(18101)) {
+            s.getOutputStream().write(new byte[2_000]);
+            s.shutdownOutput();
+            s.getInputStream().readAllBytes();
+        }
+        assertThat(done.await(5, TimeUnit.SECONDS)).isTrue();
+        DatagramSocket rx = b.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), 18102)));
+        cleanup.add(rx);
+        DatagramSocket tx = a.call(() -> new DatagramSocket(new InetSocketAddress(InetAddress.ofLiteral(a.ipv4()), 18103)));
+        cleanup.add(tx);
+        tx.send(new DatagramPacket(new byte[10], 10, new InetSocketAddress(InetAddress.ofLiteral(b.ipv4()), 18102)));
+        DatagramPacket p = new DatagramPacket(new byte[100], 100);
+        rx.receive(p);
+        rx.send(new DatagramPacket(new byte[20], 20, p.getSocketAddress()));
+        Thread.sleep(1_500);
+        List<ConntrackEvent> timedOut = ct.expire().stream().map(c -> ConntrackEvent.timedOut(c, System.nanoTime())).toList();
+        Thread.sleep(200);
+        source.close();
+        reader.join(2_000);
+
+        List<ConntrackEvent> tcp = events.stream().filter(e -> e.destinationPort() == 18101).sorted(Comparator.comparingInt(ConntrackEvent::seq)).toList();
+        System.out.println("events: " + events);
+        assertThat(tcp).extracting(ConntrackEvent::kind).containsExactly(ConntrackEvent.Kind.NEW, ConntrackEvent.Kind.ESTABLISHED,
+                ConntrackEvent.Kind.CLOSED);
+        assertThat(tcp).extracting(ConntrackEvent::seq).containsExactly(0, 1, 2);
+        assertThat(tcp).extracting(ConntrackEvent::timestampNanos).isSorted();
+        assertThat(tcp.get(0).state()).isEqualTo(ConnState.SYN_SENT);
+        assertThat(tcp.get(2).reason()).isEqualTo("fin");
+        assertThat(tcp.get(2).state()).isEqualTo(ConnState.TIME_WAIT);
+        assertThat(tcp.get(0).source().getHostAddress()).isEqualTo(a.ipv4());
+        List<ConntrackEvent> udp = events.stream().filter(e -> e.destinationPort() == 18102).toList();
+        assertThat(udp).extracting(ConntrackEvent::kind).containsExactly(ConntrackEvent.Kind.NEW, ConntrackEvent.Kind.ESTABLISHED);
+        ConntrackEvent udpGone = timedOut.stream().filter(e -> e.destinationPort() == 18102).findFirst().orElseThrow();
+        assertThat(udpGone.reason()).isEqualTo("timeout");
+        assertThat(udpGone.seq()).as("after the kernel's two").isEqualTo(2);
+        assertThat(udpGone.origPackets()).isEqualTo(1);
+        assertThat(udpGone.replyPackets()).isEqualTo(1);
+        assertThat(source.losses().toString()).isNotNull();
+    }
+
     /** What both trackers can be compared on, sorted: protocol, tuple, state, and each direction's packets and bytes. */
     private static List<String> normalised(List<Connection> cs) {
         return cs.stream().map(c -> String.join(" ", c.protocolName(),
