@@ -272,6 +272,45 @@ class ConntrackLabTest {
         assertThat(source.losses().toString()).isNotNull();
     }
 
+    @Test
+    void retransmissionsCountedAsTheSenderCountsThem() throws Exception {
+        // one in 20 data segments to the port dropped at b's ingress; no GSO on a, so one packet is one segment, as the
+        // sender's counter counts them
+        a.exec("ethtool", "-K", "veth0", "tso", "off", "gso", "off");
+        io.packetlens.ebpf.ObjectSpec dropSpec = io.packetlens.ebpf.ObjectSpec.fromResource(ConntrackLabTest.class, "/bpf/drop_segments.bpf.o");
+        dropSpec.variable("cfg_every").set(20);
+        dropSpec.variable("cfg_port").set(18111);
+        io.packetlens.ebpf.BpfObject dropper = dropSpec.load();
+        cleanup.add(dropper);
+        b.run(() -> cleanup.add(io.packetlens.ebpf.link.TcLink.attach(dropper.program("drop_segments"), "veth0",
+                io.packetlens.ebpf.link.TcDirection.INGRESS)));
+        // the tracker at the sender, which sees every transmission, as the sender's counter does: behind the drop a
+        // lost last segment's retransmission would look like its first sending
+        ConntrackProgram ct = ConntrackProgram.load(ConntrackConfig.defaults());
+        cleanup.add(ct);
+        a.run(() -> ct.attachTc("veth0"));
+        long before = a.snmp().get("Tcp.RetransSegs");
+        CountDownLatch done = server(18111, 0);
+        try (Socket s = connect(18111)) {
+            OutputStream out = s.getOutputStream();
+            byte[] chunk = new byte[16_384];
+            for (int i = 0; i < 64; i++) out.write(chunk);
+            s.shutdownOutput();
+            s.getInputStream().readAllBytes();
+        }
+        assertThat(done.await(10, TimeUnit.SECONDS)).isTrue();
+        Thread.sleep(300);
+        long sender = a.snmp().get("Tcp.RetransSegs") - before;
+        long drops = dropper.readLong(dropSpec.variable("dropped"));
+        Connection c = ct.connections(x -> x.destinationPort() == 18111).getFirst();
+        System.out.println("retransmissions: sender " + sender + ", packetlens " + c.original().retransmits() + ", dropped " + drops
+                + ", out of order " + c.original().outOfOrder());
+        assertThat(drops).isPositive();
+        assertThat(c.original().retransmits()).as("the sender's own count (Tcp.RetransSegs)").isEqualTo(sender);
+        assertThat(c.original().outOfOrder()).as("the sender sends in order; holes are made behind it").isZero();
+        assertThat(c.reply().retransmits()).isZero();
+    }
+
     /** What both trackers can be compared on, sorted: protocol, tuple, state, and each direction's packets and bytes. */
     private static List<String> normalised(List<Connection> cs) {
         return cs.stream().map(c -> String.join(" ", c.protocolName(),
