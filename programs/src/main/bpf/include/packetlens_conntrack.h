@@ -402,7 +402,8 @@ static __always_inline int pl_ct_expired(struct pl_ct_entry *e, __u8 proto, __u6
     if (slot >= PL_CT_TIMEOUT_SLOTS)
         return 0;
     __u64 t = cfg_ct_timeout_ns[slot];
-    return t && now - e->last_ns > t;
+    /* signed: another CPU may have stamped a packet that arrived after this one's clock reading */
+    return t && (__s64)(now - e->last_ns) > (__s64)t;
 }
 
 static __always_inline void pl_ct_init(struct pl_ct_entry *e, struct pl_ct_packet *c, __u32 ifindex, __u64 now)
@@ -481,7 +482,8 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
     }
     e->dir[dir].packets++;
     e->dir[dir].bytes += c->ip_len;
-    e->last_ns = now;
+    if ((__s64)(now - e->last_ns) > 0)
+        e->last_ns = now; /* never backwards, for the same reason */
     return (e->flags & PL_CT_F_SEEN_REPLY) ? PL_CT_V_ESTABLISHED : PL_CT_V_NEW;
 }
 

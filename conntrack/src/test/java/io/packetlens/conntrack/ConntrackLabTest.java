@@ -311,6 +311,30 @@ class ConntrackLabTest {
         assertThat(c.reply().retransmits()).isZero();
     }
 
+    @Test
+    void theHandshakeRoundTripIsTheOnesTheSendersKernelMeasured() throws Exception {
+        // at the originator, SYN out to SYN-ACK in is the round trip the kernel's first RTT sample is; with no data sent
+        // yet, ss -ti's rtt is that sample
+        ConntrackProgram ct = ConntrackProgram.load(ConntrackConfig.defaults());
+        cleanup.add(ct);
+        a.run(() -> ct.attachTc("veth0"));
+        server(18121, 0);
+        Socket s = connect(18121);
+        cleanup.add(s);
+        Thread.sleep(100);
+        String ss = a.exec("ss", "-tin", "dst", b.ipv4(), "dport", "= :18121");
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("\\brtt:([0-9.]+)/").matcher(ss);
+        assertThat(m.find()).as("ss -ti output: " + ss).isTrue();
+        double kernelMs = Double.parseDouble(m.group(1));
+        Connection c = ct.connections(x -> x.destinationPort() == 18121).getFirst();
+        double oursMs = c.synToSynAck().orElseThrow().toNanos() / 1e6;
+        System.out.printf("handshake RTT: ss -ti %.3f ms, packetlens %.3f ms%n", kernelMs, oursMs);
+        assertThat(oursMs).isPositive();
+        // ss prints microseconds as milliseconds with three decimals; the kernel's sample spans a little more of the
+        // stack than TC to TC does
+        assertThat(oursMs).isBetween(kernelMs / 4 - 0.002, kernelMs * 4 + 0.002);
+    }
+
     /** What both trackers can be compared on, sorted: protocol, tuple, state, and each direction's packets and bytes. */
     private static List<String> normalised(List<Connection> cs) {
         return cs.stream().map(c -> String.join(" ", c.protocolName(),
