@@ -1,6 +1,7 @@
 // Forces TCP retransmissions where netem is not available: drops one in cfg_every IPv4 TCP
-// segments that carry data to cfg_port, each sequence number at most once (so every drop costs
-// the sender exactly one retransmission, and its count can be compared with ours). At TC ingress.
+// packets that carry data to cfg_port, each sequence number at most once (so the segments of
+// every drop are retransmitted once, and the sender's count can be compared with ours). At TC
+// ingress; a GSO packet is dropped whole.
 #include <linux/bpf.h>
 #include <linux/if_ether.h>
 #include <linux/in.h>

@@ -27,7 +27,9 @@ static __always_inline int pl_ct_tc(struct __sk_buff *skb)
         end = (void *)(long)skb->data_end;
         reason = pl_parse(data, end, hw_vlan, &p);
     }
-    pl_ct_track(skb, data, end, &p, reason, skb->ifindex, now);
+    /* TCP hands the device GSO packets even where the device segments them in software, after
+     * this hook; a retransmitted one is gso_segs retransmitted segments to the sender's counters */
+    pl_ct_track(skb, data, end, &p, reason, skb->ifindex, skb->gso_segs, now);
     /* TC_ACT_UNSPEC (= TCX_NEXT): on to whatever runs after us */
     return TC_ACT_UNSPEC;
 }
@@ -52,6 +54,6 @@ int ct_xdp(struct xdp_md *ctx)
     struct pl_packet p = {};
     __u64 now = bpf_ktime_get_ns();
     int reason = pl_parse(data, end, -1, &p);
-    pl_ct_track(ctx, data, end, &p, reason, ctx->ingress_ifindex, now);
+    pl_ct_track(ctx, data, end, &p, reason, ctx->ingress_ifindex, 1, now);
     return XDP_PASS;
 }

@@ -51,8 +51,9 @@ enum pl_ct_state {
 /* One direction of a connection: 0 is the originator's packets, 1 the replies. bytes are IP
  * bytes (IPv4 total length, IPv6 40 + payload length), as nf_conntrack accounts them. TCP:
  * next_seq is the sequence number after the highest byte this side sent (valid once
- * seq_valid); a segment whose data lies wholly below it is a retransmission, one that starts
- * above it arrived out of order; zero_window counts advertisements of a zero window. */
+ * seq_valid); a packet whose data lies wholly below it is a retransmission, counted in TCP
+ * segments as the sender's Tcp.RetransSegs counts them (a GSO packet is its gso_segs), one that
+ * starts above it arrived out of order; zero_window counts advertisements of a zero window. */
 struct pl_ct_dir {
     __u64 packets;
     __u64 bytes;
@@ -242,7 +243,7 @@ struct pl_ct_packet {
     __u8 icmp_error;  /* an ICMP error: key is the quoted packet's connection */
     __u8 may_open;    /* whether this packet may open a connection */
     __u16 window;     /* TCP window field */
-    __u16 reserved;
+    __u16 segs;       /* TCP segments this packet carries: a GSO packet at TC egress is several */
     __u32 seq;        /* TCP sequence number */
     __u32 seq_len;    /* TCP: payload bytes, plus one each for SYN and FIN */
     __u32 ip_len;
@@ -434,7 +435,7 @@ static __always_inline void pl_ct_seq(struct pl_ct_dir *d, struct pl_ct_packet *
         return;
     __u32 end = c->seq + c->seq_len;
     if ((__s32)(end - d->next_seq) <= 0)
-        d->retransmits++;
+        d->retransmits += c->segs;
     else if ((__s32)(c->seq - d->next_seq) > 0)
         d->out_of_order++;
     if ((__s32)(end - d->next_seq) > 0)
@@ -487,9 +488,10 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
     return (e->flags & PL_CT_F_SEEN_REPLY) ? PL_CT_V_ESTABLISHED : PL_CT_V_NEW;
 }
 
-/* Tracks one parsed packet (parse result in reason). Returns an enum pl_ct_verdict. */
+/* Tracks one parsed packet (parse result in reason) that carries segs TCP segments (1 unless it
+ * is a GSO packet). Returns an enum pl_ct_verdict. */
 static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct pl_packet *p, int reason, __u32 ifindex,
-                                       __u64 now)
+                                       __u32 segs, __u64 now)
 {
     if (reason != PL_PARSE_OK || !p->family) {
         pl_ct_count(PL_CT_CNT_NOT_IP);
@@ -505,6 +507,7 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
         pl_ct_count(PL_CT_CNT_NOT_IP);
         return PL_CT_V_UNTRACKED;
     }
+    c.segs = segs > 0 && segs < 0xffff ? segs : 1;
     struct pl_ct_entry *e = bpf_map_lookup_elem(&ct_table, &c.key);
     if (c.icmp_error) {
         if (!e) {
