@@ -8,6 +8,7 @@
 #include "packetlens_parse.h"
 #include "packetlens_guard.h"
 #include "packetlens_events.h"
+#include "packetlens_conntrack.h"
 #include "packetlens_chain.h"
 #include <linux/pkt_cls.h>
 /* --debug-kernel: PL_DEBUG lines tagged "guard" (io.packetlens.ebpf.tracing.KernelDebugLog); with the
@@ -353,7 +354,8 @@ struct pl_state {
     __u64 generation; /* of the slot that judged (set by pl_judge) */
     __u8 dry_run;
     __u8 now_coarse;  /* now is the tick clock's (see pl_now_coarse) */
-    __u8 pad[6];
+    __u8 ct;          /* what the connection tracker makes of the packet (enum pl_ct_verdict), when the set tracks */
+    __u8 pad[5];
 };
 
 /* The clock, read once per packet and only when something needs it (rate limits, fragments,
@@ -507,11 +509,17 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
         pl_guard_addr(key.addr, p->dst, p->family);
         db = bpf_map_lookup_elem(&guard_dst, &key);
     }
+    /* state rules: only the rules that accept the packet's connection state are candidates (a bitmap
+     * per state, like the prefix bitmaps), so the walk itself does not change */
+    __u32 ct = st->ct;
+    if (ct > PL_CT_V_INVALID)
+        ct = PL_CT_V_UNTRACKED;
+    int track = set->track;
 #pragma unroll
     for (int i = 0; i < PL_GUARD_WORDS; i++) {
         __u64 s = set->src_any[i] | (sb ? sb->w[i] : 0);
         __u64 d = set->dst_any[i] | (db ? db->w[i] : 0);
-        w.cand[i] = s & d;
+        w.cand[i] = s & d & (track ? set->state_ok[ct][i] : ~0ULL);
     }
     w.base = slot * PL_GUARD_MAX_RULES;
     w.len = st->len;
@@ -917,6 +925,57 @@ static __noinline void pl_debug_drop(struct pl_state *st)
 
 /* ---- the one judgement behind both hooks: 1 to drop, 0 to pass ---- */
 
+/* The packet as the connection tracker reads it, between the look before judging and the count
+ * after: one per CPU (a program run is not interrupted by another on its CPU), so that it takes
+ * no room on the stack, which the judgement's call chain needs (512 bytes in all). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_ct_packet);
+} guard_ct_packet SEC(".maps");
+
+/* What the tracker makes of the packet (enum pl_ct_verdict), changing nothing; -1 when it does not
+ * follow it; c is left for pl_guard_commit. Global functions, one per context type, so that the
+ * verifier checks each once, not again on every path of the judgement that calls it (which tripled
+ * the guard's verification when they were static). */
+static __always_inline int pl_guard_peek(void *data, void *end, struct pl_state *st, __u32 segs, struct pl_ct_packet *c)
+{
+    if (!c || !st)
+        return -1;
+    __builtin_memset(c, 0, sizeof(*c));
+    if (pl_ct_prepare(data, end, &st->p, st->status, st->ifindex, segs, c) < 0)
+        return -1;
+    struct pl_ct_entry *e = bpf_map_lookup_elem(&ct_table, &c->key);
+    return pl_ct_peek(c, e, bpf_ktime_get_ns());
+}
+
+__noinline int pl_guard_peek_xdp(struct xdp_md *ctx, struct pl_state *st, struct pl_ct_packet *c)
+{
+    if (!ctx)
+        return -1;
+    return pl_guard_peek((void *)(long)ctx->data, (void *)(long)ctx->data_end, st, 1, c);
+}
+
+__noinline int pl_guard_peek_tc(struct __sk_buff *skb, struct pl_state *st, struct pl_ct_packet *c)
+{
+    if (!skb)
+        return -1;
+    return pl_guard_peek((void *)(long)skb->data, (void *)(long)skb->data_end, st, skb->gso_segs, c);
+}
+
+/* The tracker's part of a packet the guard let through: counted into its connection, which it
+ * opens if need be. A global function, verified once rather than at each call, and off the
+ * judgement's call chain. The guard's tracker sends no events (cfg_ct_events is 0), so no context
+ * is needed. */
+__noinline int pl_guard_commit(struct pl_ct_packet *c, __u32 ifindex, __u64 now)
+{
+    if (!c)
+        return 0;
+    struct pl_ct_entry *e = bpf_map_lookup_elem(&ct_table, &c->key);
+    return pl_ct_commit((void *)0, c, e, ifindex, now);
+}
+
 static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, int hw_vlan, __u32 len, __u32 ifindex)
 {
     __u32 zero = 0;
@@ -941,9 +1000,18 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
         pl_guard_count(PL_GC_NOT_IP, len);
         return 0;
     }
+    /* state rules: what the tracker makes of the packet, before judging it; it counts only if passed */
+    struct pl_guard_set *set = bpf_map_lookup_elem(&guard_sets, &slot);
+    struct pl_ct_packet *ctp = bpf_map_lookup_elem(&guard_ct_packet, &zero);
+    int tracked = -1;
+    if (set && set->track)
+        tracked = xdp ? pl_guard_peek_xdp(ctx, &st, ctp) : pl_guard_peek_tc(ctx, &st, ctp);
+    st.ct = tracked & 7; /* -1: 7, untracked to the rules */
     pl_judge(&st);
     if (!st.v.drop) {
         pl_guard_count(PL_GC_PASSED, len);
+        if (tracked >= 0)
+            pl_guard_commit(ctp, ifindex, bpf_ktime_get_ns());
         return 0;
     }
     pl_guard_count(PL_GC_DROPPED, len);
@@ -956,6 +1024,8 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
         pl_sample(ctx, xdp, &st);
     if (st.dry_run) {
         pl_guard_count(PL_GC_DRY_RUN_PASSED, len);
+        if (tracked >= 0)
+            pl_guard_commit(ctp, ifindex, bpf_ktime_get_ns());
         return 0;
     }
     return 1;
@@ -1005,5 +1075,31 @@ int guard_tc_ingress(struct __sk_buff *skb)
     if (pl_guard(skb, 0, data, end, hw_vlan, len, skb->ifindex))
         return TC_ACT_SHOT;
     /* TC_ACT_UNSPEC (= TCX_NEXT): on to whatever runs after us */
+    return TC_ACT_UNSPEC;
+}
+
+/* The other half of state rules: what the host sends, tracked at TC egress, so that replies to
+ * the host's own connections are known when they come back. Never drops; idle (one array lookup)
+ * while the ruleset in force has no state rule. */
+SEC("tc")
+int guard_tc_egress(struct __sk_buff *skb)
+{
+    __u32 zero = 0;
+    struct pl_guard_active *active = bpf_map_lookup_elem(&guard_active, &zero);
+    if (!active)
+        return TC_ACT_UNSPEC;
+    __u32 slot = *(volatile __u32 *)&active->slot & 1;
+    struct pl_guard_set *set = bpf_map_lookup_elem(&guard_sets, &slot);
+    if (!set || !set->track)
+        return TC_ACT_UNSPEC;
+    int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;
+    __u32 len = skb->len;
+    if ((long)skb->data_end - (long)skb->data < (len < PL_TC_PULL ? len : PL_TC_PULL))
+        bpf_skb_pull_data(skb, len < PL_TC_PULL ? len : PL_TC_PULL);
+    void *data = (void *)(long)skb->data;
+    void *end = (void *)(long)skb->data_end;
+    struct pl_packet p = {};
+    int status = pl_parse(data, end, hw_vlan, &p);
+    pl_ct_track(skb, data, end, &p, status, skb->ifindex, skb->gso_segs, bpf_ktime_get_ns());
     return TC_ACT_UNSPEC;
 }

@@ -452,7 +452,14 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
         __u32 idx = pl_ct_tcp_index(c->tcp_flags);
         if (old > sS2 || idx > PL_TCP_NONE)
             return PL_CT_V_INVALID;
-        __u8 next = pl_ct_tcp_table[dir][idx][old];
+        /* the cell's index checked once more where the compiler cannot drop the check: in a large
+         * caller (the guard) clang tests a copy of old and reads the table with the original,
+         * whose bound the verifier then does not know */
+        __u32 cell = dir * (6 * 10) + idx * 10 + old;
+        asm volatile("" : "+r"(cell));
+        if (cell >= sizeof(pl_ct_tcp_table))
+            return PL_CT_V_INVALID;
+        __u8 next = ((const __u8 *)pl_ct_tcp_table)[cell];
         if (next == sIV || next == sIG)
             return PL_CT_V_INVALID;
         if (old == sNO && next == sES)
@@ -488,28 +495,53 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
     return (e->flags & PL_CT_F_SEEN_REPLY) ? PL_CT_V_ESTABLISHED : PL_CT_V_NEW;
 }
 
-/* Tracks one parsed packet (parse result in reason) that carries segs TCP segments (1 unless it
- * is a GSO packet). Returns an enum pl_ct_verdict. */
-static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct pl_packet *p, int reason, __u32 ifindex,
-                                       __u32 segs, __u64 now)
+/* First part of tracking: the packet's key and what it carries into c, for a packet that carries
+ * segs TCP segments (1 unless it is a GSO packet). 0, or -1 for a packet the tracker does not
+ * follow (counted: not IP, a later fragment). */
+static __always_inline int pl_ct_prepare(void *data, void *end, struct pl_packet *p, int reason, __u32 ifindex, __u32 segs,
+                                         struct pl_ct_packet *c)
 {
     if (reason != PL_PARSE_OK || !p->family) {
         pl_ct_count(PL_CT_CNT_NOT_IP);
-        return PL_CT_V_UNTRACKED;
+        return -1;
     }
     pl_ct_count(PL_CT_CNT_PACKETS);
     if (p->later_fragment) {
         pl_ct_count(PL_CT_CNT_FRAGMENT);
-        return PL_CT_V_UNTRACKED;
+        return -1;
     }
-    struct pl_ct_packet c = {};
-    if (pl_ct_classify(data, end, p, ifindex, &c) < 0) {
+    if (pl_ct_classify(data, end, p, ifindex, c) < 0) {
         pl_ct_count(PL_CT_CNT_NOT_IP);
-        return PL_CT_V_UNTRACKED;
+        return -1;
     }
-    c.segs = segs > 0 && segs < 0xffff ? segs : 1;
-    struct pl_ct_entry *e = bpf_map_lookup_elem(&ct_table, &c.key);
-    if (c.icmp_error) {
+    c->segs = segs > 0 && segs < 0xffff ? segs : 1;
+    return 0;
+}
+
+/* What the packet in c is to the tracker, changing nothing: for a caller that decides before the
+ * packet counts (the guard tracks only what it lets through, as nf_conntrack confirms a connection
+ * only once its first packet is accepted). e is the entry of c's key, or NULL. A reply is
+ * ESTABLISHED, as nf_conntrack's ctinfo makes it; the TCP state machine's refusals are not
+ * foreseen (pl_ct_commit counts them as invalid). */
+static __always_inline int pl_ct_peek(struct pl_ct_packet *c, struct pl_ct_entry *e, __u64 now)
+{
+    if (c->icmp_error)
+        return e ? PL_CT_V_RELATED : PL_CT_V_INVALID;
+    if (!e || pl_ct_expired(e, c->key.proto, now)
+        || (c->key.proto == IPPROTO_TCP && pl_ct_tcp_index(c->tcp_flags) == PL_TCP_SYN
+            && (e->state == PL_CT_TCP_TIME_WAIT || e->state == PL_CT_TCP_CLOSE)))
+        return c->may_open ? PL_CT_V_NEW : PL_CT_V_INVALID;
+    __u8 orig = (e->flags & PL_CT_F_ORIG_HIGH) ? 1 : 0;
+    if (c->sender != orig || (e->flags & PL_CT_F_SEEN_REPLY))
+        return PL_CT_V_ESTABLISHED;
+    return PL_CT_V_NEW;
+}
+
+/* Second part: the packet in c counted into its connection, which it opens if there is none (e
+ * is the entry of c's key as looked up, or NULL). Returns an enum pl_ct_verdict. */
+static __always_inline int pl_ct_commit(void *ctx, struct pl_ct_packet *c, struct pl_ct_entry *e, __u32 ifindex, __u64 now)
+{
+    if (c->icmp_error) {
         if (!e) {
             pl_ct_count(PL_CT_CNT_NO_CONN);
             return PL_CT_V_INVALID;
@@ -521,13 +553,13 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
         return PL_CT_V_RELATED;
     }
     if (!e) {
-        if (!c.may_open) {
+        if (!c->may_open) {
             pl_ct_count(PL_CT_CNT_NO_CONN);
             return PL_CT_V_INVALID;
         }
         struct pl_ct_entry fresh = {};
-        pl_ct_init(&fresh, &c, ifindex, now);
-        long err = bpf_map_update_elem(&ct_table, &c.key, &fresh, BPF_NOEXIST);
+        pl_ct_init(&fresh, c, ifindex, now);
+        long err = bpf_map_update_elem(&ct_table, &c->key, &fresh, BPF_NOEXIST);
         if (err == 0) {
             pl_ct_count(PL_CT_CNT_CREATED);
         } else if (err == -17 /* EEXIST: another CPU made it first */) {
@@ -536,7 +568,7 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
             pl_ct_count(PL_CT_CNT_TABLE_FULL);
             return PL_CT_V_UNTRACKED;
         }
-        e = bpf_map_lookup_elem(&ct_table, &c.key);
+        e = bpf_map_lookup_elem(&ct_table, &c->key);
         if (!e) {
             pl_ct_count(PL_CT_CNT_TABLE_FULL); /* removed again at once by the sweeper */
             return PL_CT_V_UNTRACKED;
@@ -544,13 +576,13 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
     }
     bpf_spin_lock(&e->lock);
     /* past its timeout, or a TCP connection reopened by a SYN after it closed: a new connection in the same entry */
-    int renew = pl_ct_expired(e, c.key.proto, now)
-        || (c.key.proto == IPPROTO_TCP && pl_ct_tcp_index(c.tcp_flags) == PL_TCP_SYN
+    int renew = pl_ct_expired(e, c->key.proto, now)
+        || (c->key.proto == IPPROTO_TCP && pl_ct_tcp_index(c->tcp_flags) == PL_TCP_SYN
             && (e->state == PL_CT_TCP_TIME_WAIT || e->state == PL_CT_TCP_CLOSE));
-    if (renew && c.may_open)
-        pl_ct_init(e, &c, ifindex, now);
+    if (renew && c->may_open)
+        pl_ct_init(e, c, ifindex, now);
     __u8 flags_before = e->flags;
-    int v = (renew && !c.may_open) ? PL_CT_V_INVALID : pl_ct_update(e, &c, now);
+    int v = (renew && !c->may_open) ? PL_CT_V_INVALID : pl_ct_update(e, c, now);
     struct pl_ct_event ev;
     ev.kind = 0;
     if (cfg_ct_events && v != PL_CT_V_INVALID) {
@@ -563,7 +595,7 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
             ev.kind = PL_CT_EV_ESTABLISHED;
         if (ev.kind) {
             ev.ts_ns = now;
-            __builtin_memcpy(&ev.key, &c.key, sizeof(ev.key));
+            __builtin_memcpy(&ev.key, &c->key, sizeof(ev.key));
             ev.state = e->state;
             ev.flags = e->flags;
             ev.reserved = 0;
@@ -577,10 +609,22 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
     bpf_spin_unlock(&e->lock);
     if (ev.kind)
         pl_output(ctx, ct_events, &ev, sizeof(ev));
-    if (renew && c.may_open)
+    if (renew && c->may_open)
         pl_ct_count(PL_CT_CNT_REOPENED);
     pl_ct_count(v == PL_CT_V_INVALID ? PL_CT_CNT_INVALID : PL_CT_CNT_TRACKED);
     return v;
+}
+
+/* Tracks one parsed packet (parse result in reason) that carries segs TCP segments (1 unless it
+ * is a GSO packet): prepare, look up, commit. Returns an enum pl_ct_verdict. */
+static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct pl_packet *p, int reason, __u32 ifindex,
+                                       __u32 segs, __u64 now)
+{
+    struct pl_ct_packet c = {};
+    if (pl_ct_prepare(data, end, p, reason, ifindex, segs, &c) < 0)
+        return PL_CT_V_UNTRACKED;
+    struct pl_ct_entry *e = bpf_map_lookup_elem(&ct_table, &c.key);
+    return pl_ct_commit(ctx, &c, e, ifindex, now);
 }
 
 #endif

@@ -69,13 +69,16 @@ struct pl_guard_rule {
     __u32 pad;
 };
 
-/* A ruleset's header: guard_sets[slot]. 96 bytes:
+/* A ruleset's header: guard_sets[slot]. 256 bytes:
  *   0 u64 src_any[4]   rules without a source prefix (a bitmap by rule index)
  *  32 u64 dst_any[4]   rules without a destination prefix
  *  64 u64 generation   the install that filled the slot (for events; user space counts by it)
  *  72 u64 frag_timeout_ns
  *  80 u32 nrules      84 u32 pad0
- *  88 u8 default_action  89 u8 dry_run  90 u8 frag_fail_closed  91..95 pad */
+ *  88 u8 default_action  89 u8 dry_run  90 u8 frag_fail_closed  91 lookup_src  92 lookup_dst  93 bans
+ *  94 u8 track  95 pad
+ *  96 u64 state_ok[5][4]  per connection state (enum pl_ct_verdict, 0 untracked), the rules that
+ *                         accept it: those without a state, and those that list it */
 struct pl_guard_set {
     __u64 src_any[PL_GUARD_WORDS];
     __u64 dst_any[PL_GUARD_WORDS];
@@ -89,7 +92,9 @@ struct pl_guard_set {
     __u8 lookup_src;   /* some rule lists source prefixes: look the source up in guard_src */
     __u8 lookup_dst;   /* the same for destinations and guard_dst */
     __u8 bans;         /* some limiter of the set bans: look the source up in guard_bans */
-    __u8 pad[2];
+    __u8 track;        /* some rule has a state: track connections (ct_table) and judge by their state */
+    __u8 pad;
+    __u64 state_ok[5][PL_GUARD_WORDS];
 };
 
 /* The active slot: guard_active[0]. 16 bytes: 0 u32 slot (0 or 1), 4 u32 pad, 8 u64 generation.

@@ -139,7 +139,7 @@ final class GuardPart implements AutoCloseable {
     synchronized GuardSnapshot snapshot() {
         GuardProgram.RuleCounters rules = program.ruleCounters();
         return new GuardSnapshot(program.generation(), program.activeRules().dryRun(), rules, program.reasons(), program.tables(),
-                program.bans(), program.topDroppedSources(10), reloads, reloadFailures, lastError);
+                program.bans(), program.topDroppedSources(10), program.connections().counters(), reloads, reloadFailures, lastError);
     }
 
     boolean pinned() {

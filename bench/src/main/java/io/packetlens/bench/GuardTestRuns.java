@@ -95,7 +95,7 @@ final class GuardTestRuns {
 
     /** A deny rule for UDP from every prefix of the list; everything else allowed. */
     static RuleSet blocklist(List<Cidr> prefixes) {
-        Rule deny = new Rule("blocklist", 10, Action.DENY, prefixes, List.of(), Set.of(17), List.of(), List.of(), null, null, -1, null, -1);
+        Rule deny = new Rule("blocklist", 10, Action.DENY, prefixes, List.of(), Set.of(17), List.of(), List.of(), null, null, -1, Set.of(), null, -1);
         return new RuleSet(List.of(deny), Action.ALLOW, Map.of(), FragmentPolicy.DEFAULT, false);
     }
 

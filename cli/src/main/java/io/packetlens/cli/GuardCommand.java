@@ -119,7 +119,7 @@ final class GuardCommand implements Callable<Integer> {
             try (GuardView v = GuardView.openPinned(guardPin(pin))) {
                 long[] a = v.active();
                 GuardSnapshot s = new GuardSnapshot(a[1], v.dryRun(), v.ruleCounters(), v.reasons(), v.tables(), v.bans(),
-                        v.topDroppedSources(10), 0, 0, null);
+                        v.topDroppedSources(10), v.connectionCounters(), 0, 0, null);
                 GuardReport.print(System.out, s, json, true);
             }
             return 0;

@@ -42,6 +42,12 @@ final class GuardReport {
         out.print("  tables:");
         for (GuardProgram.TableFill t : g.tables()) out.printf(" %s %d/%d", t.table().replace("guard_", ""), t.entries(), t.capacity());
         out.println();
+        long tracked = g.tracking().getOrDefault(io.packetlens.conntrack.ConntrackCounter.TRACKED, 0L);
+        if (tracked > 0) {
+            out.print("  state rules' tracker:");
+            g.tracking().forEach((c, n) -> { if (n > 0) out.printf(" %s %d", c.name().toLowerCase(Locale.ROOT).replace('_', '-'), n); });
+            out.println();
+        }
         if (!g.bans().isEmpty()) {
             out.println("  bans:");
             for (GuardProgram.Ban b : g.bans()) out.printf("    %s/%d for %d s more%n", b.address().getHostAddress(), b.prefix(), b.remaining().toSeconds());
@@ -68,6 +74,8 @@ final class GuardReport {
         for (GuardProgram.TableFill t : g.tables()) {
             tables.putObject(t.table().replace("guard_", "")).put("entries", t.entries()).put("capacity", t.capacity());
         }
+        ObjectNode tracker = o.putObject("conntrack");
+        g.tracking().forEach((c, n) -> tracker.put(c.name().toLowerCase(Locale.ROOT).replace('_', '-'), n));
         ArrayNode bans = o.putArray("bans");
         for (GuardProgram.Ban b : g.bans()) {
             bans.addObject().put("source", b.address().getHostAddress()).put("prefix", b.prefix()).put("remainingSeconds", b.remaining().toSeconds());

@@ -3,21 +3,15 @@ package io.packetlens.conntrack;
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.BpfObject;
 import io.packetlens.ebpf.ObjectSpec;
-import io.packetlens.ebpf.PerCpu;
 import io.packetlens.ebpf.events.EventChannels;
 import io.packetlens.ebpf.events.EventSource;
-import io.packetlens.ebpf.info.MonotonicClock;
 import io.packetlens.ebpf.link.Link;
 import io.packetlens.ebpf.link.TcDirection;
 import io.packetlens.ebpf.link.TcLink;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 
-import java.lang.foreign.Arena;
-import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
-import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
@@ -33,9 +27,7 @@ public final class ConntrackProgram implements AutoCloseable {
     private final BpfObject object;
     private final ConntrackConfig config;
     private final List<Link> links = new ArrayList<>();
-    private final Arena arena = Arena.ofShared();
-    private final MemorySegment counterKey, counterValues, key, value;
-    private final int counterStride = PerCpu.stride(8);
+    private final ConntrackTable table;
 
     private final EventChannels channels;
 
@@ -43,19 +35,13 @@ public final class ConntrackProgram implements AutoCloseable {
         this.object = object;
         this.config = config;
         this.channels = channels;
-        this.counterKey = arena.allocate(4, 4);
-        this.counterValues = arena.allocate(PerCpu.size(8), 8);
-        this.key = arena.allocate(ConntrackLayout.Key.SIZE, 8);
-        this.value = arena.allocate(ConntrackLayout.Entry.SIZE, 8);
+        this.table = new ConntrackTable(object, config.timeouts());
     }
 
     /** The object as configured by {@code config}, not yet loaded. */
     public static ObjectSpec spec(ConntrackConfig config) {
         ObjectSpec spec = ObjectSpec.fromResource(ConntrackProgram.class, ConntrackLayout.OBJECT);
-        spec.map(ConntrackLayout.TABLE).maxEntries(config.tableSize());
-        spec.variable(ConntrackLayout.ZONE_IFINDEX).set(config.zoneByInterface());
-        spec.variable(ConntrackLayout.TIMEOUTS).set(config.timeouts().kernelArray());
-        spec.variable(ConntrackLayout.EVENTS_ON).set(config.events());
+        ConntrackTable.configure(spec, config);
         return spec;
     }
 
@@ -120,58 +106,22 @@ public final class ConntrackProgram implements AutoCloseable {
 
     /** The connections {@code filter} accepts. */
     public List<Connection> connections(Predicate<Connection> filter) {
-        List<Connection> out = new ArrayList<>();
-        table().forEach((k, v) -> {
-            Connection c = Connection.of(k, v);
-            if (filter.test(c)) out.add(c);
-        });
-        return out;
+        return table.connections(filter);
     }
 
     /** Connections in the table (a walk of it). */
     public int entries() {
-        int[] n = {0};
-        table().forEach((k, v) -> n[0]++);
-        return n[0];
+        return table.entries();
     }
 
-    /**
-     * Removes the connections idle past their state's timeout and returns them. An entry is read again just before
-     * its removal, so one a packet refreshed since the walk stays.
-     */
-    public synchronized List<Connection> expire() {
-        long now = MonotonicClock.nanos();
-        List<byte[]> stale = new ArrayList<>();
-        table().forEach((k, v) -> {
-            if (expired(k, v, now)) stale.add(k.asSlice(0, ConntrackLayout.Key.SIZE).toArray(ValueLayout.JAVA_BYTE));
-        });
-        List<Connection> gone = new ArrayList<>();
-        BpfMap t = table();
-        for (byte[] k : stale) {
-            MemorySegment.copy(k, 0, key, ValueLayout.JAVA_BYTE, 0, k.length);
-            if (!t.lookup(key, value) || !expired(key, value, MonotonicClock.nanos())) continue;
-            Connection c = Connection.of(key, value);
-            if (t.delete(key)) gone.add(c);
-        }
-        return gone;
-    }
-
-    private boolean expired(MemorySegment k, MemorySegment v, long now) {
-        int proto = Byte.toUnsignedInt(k.get(ValueLayout.JAVA_BYTE, ConntrackLayout.Key.PROTO));
-        ConnState state = ConnState.of(Byte.toUnsignedInt(v.get(ValueLayout.JAVA_BYTE, ConntrackLayout.Entry.STATE)));
-        long last = v.get(ValueLayout.JAVA_LONG_UNALIGNED, ConntrackLayout.Entry.LAST_NS);
-        return now - last > config.timeouts().of(proto, state).toNanos();
+    /** Removes the connections idle past their state's timeout and returns them ({@link ConntrackTable#expire()}). */
+    public List<Connection> expire() {
+        return table.expire();
     }
 
     /** The table-wide counters, summed over CPUs. */
-    public synchronized Map<ConntrackCounter, Long> counters() {
-        Map<ConntrackCounter, Long> out = new EnumMap<>(ConntrackCounter.class);
-        BpfMap m = object.map(ConntrackLayout.COUNTERS);
-        for (ConntrackCounter c : ConntrackCounter.values()) {
-            counterKey.set(ValueLayout.JAVA_INT, 0, c.ordinal());
-            out.put(c, m.lookup(counterKey, counterValues) ? PerCpu.sumLongs(counterValues, 0, counterStride) : 0L);
-        }
-        return out;
+    public Map<ConntrackCounter, Long> counters() {
+        return table.counters();
     }
 
     /** Detaches every attachment; the table stays readable until {@link #close()}. */
@@ -183,7 +133,7 @@ public final class ConntrackProgram implements AutoCloseable {
     @Override
     public synchronized void close() {
         detach();
+        table.close();
         object.close();
-        arena.close();
     }
 }

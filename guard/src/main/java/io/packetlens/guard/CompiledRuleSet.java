@@ -17,8 +17,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * limiters; written into one slot by {@link GuardProgram#install}.
  */
 public record CompiledRuleSet(RuleSet source, List<KernelRule> rules, List<LpmEntry> sources, List<LpmEntry> destinations,
-                              long[] sourceAny, long[] destinationAny, List<Limiter> limiters, boolean defaultDeny,
+                              long[] sourceAny, long[] destinationAny, long[][] stateAccepts, List<Limiter> limiters, boolean defaultDeny,
                               boolean dryRun, long fragmentTimeoutNanos, boolean fragmentFailClosed) {
+
+    /** Whether some rule has a {@code state:}: the kernel then tracks connections and judges by their state. */
+    public boolean tracksConnections() {
+        return source.rules().stream().anyMatch(r -> !r.states().isEmpty());
+    }
 
     /** Kernel rule indices of YAML rule {@code yamlIndex} (in {@link RuleSet#rules()} order). */
     public int[] kernelRulesOf(int yamlIndex) {

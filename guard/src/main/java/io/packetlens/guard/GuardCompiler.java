@@ -3,6 +3,7 @@ package io.packetlens.guard;
 import io.packetlens.ebpf.sys.Clocks;
 import io.packetlens.guard.rules.Action;
 import io.packetlens.guard.rules.Cidr;
+import io.packetlens.guard.rules.ConnectionState;
 import io.packetlens.guard.rules.PortRange;
 import io.packetlens.guard.rules.RateLimit;
 import io.packetlens.guard.rules.Rule;
@@ -49,6 +50,8 @@ public final class GuardCompiler {
         List<CompiledRuleSet.KernelRule> rules = new ArrayList<>();
         Map<Prefix, long[]> src = new TreeMap<>(), dst = new TreeMap<>();
         long[] srcAny = new long[GuardLayout.WORDS], dstAny = new long[GuardLayout.WORDS];
+        // per connection state (the kernel's verdict, 0 untracked), the rules that accept it
+        long[][] stateAccepts = new long[GuardLayout.Set.STATES][GuardLayout.WORDS];
         List<Rule> yaml = set.rules();
         for (int y = 0; y < yaml.size(); y++) {
             Rule r = yaml.get(y);
@@ -70,12 +73,16 @@ public final class GuardCompiler {
             for (int k = first; k < rules.size(); k++) {
                 if (r.sources().isEmpty()) set(srcAny, k);
                 else for (Cidr c : r.sources()) set(src.computeIfAbsent(Prefix.of(c), p -> new long[GuardLayout.WORDS]), k);
+                for (int v = 0; v < GuardLayout.Set.STATES; v++) {
+                    ConnectionState st = ConnectionState.ofVerdict(v);
+                    if (r.states().isEmpty() || st != null && r.states().contains(st)) set(stateAccepts[v], k);
+                }
                 if (r.destinations().isEmpty()) set(dstAny, k);
                 else for (Cidr c : r.destinations()) set(dst.computeIfAbsent(Prefix.of(c), p -> new long[GuardLayout.WORDS]), k);
             }
         }
         var f = set.fragments();
-        return new CompiledRuleSet(set, rules, cover(src), cover(dst), srcAny, dstAny, limiters,
+        return new CompiledRuleSet(set, rules, cover(src), cover(dst), srcAny, dstAny, stateAccepts, limiters,
                 set.defaultAction() == Action.DENY, set.dryRun(), f.timeout().toNanos(), f.failClosed());
     }
 

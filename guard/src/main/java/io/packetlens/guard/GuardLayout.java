@@ -13,7 +13,8 @@ public final class GuardLayout {
     private GuardLayout() {}
 
     public static final String OBJECT = "/io/packetlens/programs/guard.bpf.o";
-    public static final String XDP_PROGRAM = "guard_xdp", TC_PROGRAM = "guard_tc_ingress";
+    public static final String XDP_PROGRAM = "guard_xdp", TC_PROGRAM = "guard_tc_ingress",
+            TC_EGRESS_PROGRAM = "guard_tc_egress";
     public static final String ACTIVE = "guard_active", SETS = "guard_sets", RULES = "guard_rules", LIMITS = "guard_limits",
             SRC = "guard_src", DST = "guard_dst", RULE_COUNTS = "guard_rule_counts", SLOT_COUNTS = "guard_slot_counts",
             COUNTERS = "guard_counters", FRAGS = "guard_frags", BUCKETS = "guard_buckets", INSERT = "guard_insert",
@@ -38,10 +39,13 @@ public final class GuardLayout {
                 MATCH = 12, ACTION = 13, PROTO = 14, LIMIT = 15, ICMP_TYPE = 16, ICMP_CODE = 17, TCP_MASK = 18, TCP_VALUE = 19;
     }
 
-    /** {@code struct pl_guard_set}, 96 bytes. */
+    /** {@code struct pl_guard_set}, 256 bytes. */
     public static final class Set {
-        public static final int SIZE = 96, SRC_ANY = 0, DST_ANY = 32, GENERATION = 64, FRAG_TIMEOUT_NS = 72, NRULES = 80,
-                DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90, LOOKUP_SRC = 91, LOOKUP_DST = 92, BANS = 93;
+        /** state_ok: one rule bitmap per connection state (enum pl_ct_verdict, 0 untracked). */
+        public static final int STATES = 5;
+        public static final int SIZE = 256, STATE_OK = 96, SRC_ANY = 0, DST_ANY = 32, GENERATION = 64, FRAG_TIMEOUT_NS = 72, NRULES = 80,
+                DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90, LOOKUP_SRC = 91, LOOKUP_DST = 92, BANS = 93,
+                TRACK = 94;
     }
 
     /** {@code struct pl_guard_active}, 16 bytes. */
@@ -122,7 +126,7 @@ public final class GuardLayout {
                 "frag_timeout_ns", Set.FRAG_TIMEOUT_NS, "nrules", Set.NRULES, "default_action", Set.DEFAULT_ACTION,
                 "dry_run", Set.DRY_RUN, "frag_fail_closed", Set.FRAG_FAIL_CLOSED,
                 "lookup_src", Set.LOOKUP_SRC, "lookup_dst", Set.LOOKUP_DST,
-                "bans", Set.BANS));
+                "bans", Set.BANS, "track", Set.TRACK, "state_ok", Set.STATE_OK));
         m.put("pl_guard_active", of("slot", Active.SLOT, "generation", Active.GENERATION));
         m.put("pl_guard_limit", of("pkt_interval_ns", Limit.PKT_INTERVAL_NS, "pkt_window_ns", Limit.PKT_WINDOW_NS,
                 "byte_interval_q16", Limit.BYTE_INTERVAL_Q16, "byte_window_ns", Limit.BYTE_WINDOW_NS, "ban_ns", Limit.BAN_NS,

@@ -20,6 +20,9 @@ import io.packetlens.ebpf.link.XdpChainOptions;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.tracing.KernelDebugLog;
+import io.packetlens.conntrack.ConntrackConfig;
+import io.packetlens.conntrack.ConntrackLayout;
+import io.packetlens.conntrack.ConntrackTable;
 import io.packetlens.guard.rules.Rule;
 import io.packetlens.guard.rules.RuleSet;
 
@@ -43,6 +46,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Consumer;
+import java.util.logging.Logger;
 
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 import static java.lang.foreign.ValueLayout.JAVA_INT;
@@ -59,10 +63,17 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * detaches and removes the pins; {@link #close()} lets go without detaching pinned links.
  */
 public final class GuardProgram implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(GuardProgram.class.getName());
+    private static final int BPF_F_NO_PREALLOC = 1;
     /** Entry points. */
     public enum Hook {
         XDP(GuardLayout.XDP_PROGRAM),
-        TC_INGRESS(GuardLayout.TC_PROGRAM);
+        TC_INGRESS(GuardLayout.TC_PROGRAM),
+        /** The connection tracker's egress half for state rules: never drops, idle while no rule has a state. */
+        TC_EGRESS(GuardLayout.TC_EGRESS_PROGRAM);
+
+        /** The entry points that judge packets (all but the tracker's egress half). */
+        public static final List<Hook> JUDGING = List.of(XDP, TC_INGRESS);
 
         private final String programName;
 
@@ -81,7 +92,10 @@ public final class GuardProgram implements AutoCloseable {
     private static final List<String> PINNED_MAPS = List.of(GuardLayout.ACTIVE, GuardLayout.SETS, GuardLayout.RULES, GuardLayout.LIMITS,
             GuardLayout.SRC, GuardLayout.DST, GuardLayout.RULE_COUNTS, GuardLayout.SLOT_COUNTS, GuardLayout.COUNTERS,
             GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.INSERT, GuardLayout.BANS, GuardLayout.DROP_SOURCES,
-            GuardLayout.RULE_NAMES);
+            GuardLayout.RULE_NAMES, ConntrackLayout.TABLE, ConntrackLayout.COUNTERS);
+    /** The tracker behind state rules: nf_conntrack's timeouts, the table filled as connections come (not preallocated:
+     *  a guard without state rules pays no memory for it). */
+    static final ConntrackConfig CONNTRACK = ConntrackConfig.defaults();
 
     private final BpfObject object;
     private final GuardOptions options;
@@ -94,6 +108,7 @@ public final class GuardProgram implements AutoCloseable {
     private final MemorySegment key4, perCpu, lpmKey, bits, rule, limit, set, active, ruleName;
     /** The readers of the counters and tables, over this program's maps. */
     private final GuardView view;
+    private final ConntrackTable connections;
     private final CompiledRuleSet[] slots = new CompiledRuleSet[2];
     private final long[] slotGeneration = new long[2];
     private final Map<Long, Count> finished = new TreeMap<>();
@@ -118,6 +133,7 @@ public final class GuardProgram implements AutoCloseable {
         active = arena.allocate(GuardLayout.Active.SIZE, 8);
         ruleName = arena.allocate(GuardLayout.RuleName.SIZE, 8);
         view = GuardView.over(object::map);
+        connections = new ConntrackTable(object, CONNTRACK.timeouts());
     }
 
     /** The object as compiled, from the programs jar. */
@@ -178,6 +194,9 @@ public final class GuardProgram implements AutoCloseable {
         spec.variable("cfg_insert_interval_ns").set(interval);
         spec.variable("cfg_insert_window_ns").set(interval * Math.max(1, options.bucketInsertBurst()));
         spec.variable("cfg_sample_every").set(options.sampleEvery());
+        ConntrackTable.configure(spec, CONNTRACK);
+        spec.map(ConntrackLayout.TABLE).flags(spec.map(ConntrackLayout.TABLE).flags() | BPF_F_NO_PREALLOC);
+        spec.map(ConntrackLayout.EVENTS).maxEntries(4096); // the guard's tracker sends no events
         KernelDebugLog.configure(spec, options.debugTag());
         if (options.sampleEvery() == 0) spec.map(GuardLayout.EVENTS).maxEntries(4096);
         return spec;
@@ -197,6 +216,7 @@ public final class GuardProgram implements AutoCloseable {
 
     private void undoLoad() {
         view.close();
+        connections.close();
         object.close();
         arena.close();
         if (createdPins) removeMapPins();
@@ -240,7 +260,14 @@ public final class GuardProgram implements AutoCloseable {
      */
     public synchronized Link attachXdp(String netns, String ifname, XdpMode mode) {
         if (!arena.scope().isAlive()) throw new IllegalStateException("the guard program is closed");
-        XdpChain chain = XdpChain.open(ifname, XdpChainOptions.defaults().root(options.chainRoot()).mode(mode));
+        Link tracker = attachTracker(ifname);
+        XdpChain chain;
+        try {
+            chain = XdpChain.open(ifname, XdpChainOptions.defaults().root(options.chainRoot()).mode(mode));
+        } catch (RuntimeException e) {
+            undoTracker(tracker, ifname);
+            throw e;
+        }
         try {
             ObjectSpec copy = configuredSpec.get();
             EventChannels.configure(copy, options.events());
@@ -257,14 +284,52 @@ public final class GuardProgram implements AutoCloseable {
             links.add(m);
             if (!options.processScoped()) GuardAttachments.record(options.pinDirectory(), netns, ifname);
             return m;
+        } catch (RuntimeException e) {
+            undoTracker(tracker, ifname);
+            throw e;
         } finally {
             chain.close(); // the member holds the chain
         }
     }
 
-    /** Attaches at TC ingress (tcx, or clsact where there is none) on an interface of the calling thread's namespace. */
+    /**
+     * Attaches at TC ingress (tcx, or clsact where there is none) on an interface of the calling thread's namespace,
+     * with the tracker's egress half ({@link #attachTracker}).
+     */
     public synchronized Link attachTc(String ifname) {
-        return attach(Hook.TC_INGRESS, ifname, p -> TcLink.attach(p, ifname, TcDirection.INGRESS));
+        Link tracker = attachTracker(ifname);
+        try {
+            return attach(Hook.TC_INGRESS, ifname, p -> TcLink.attach(p, ifname, TcDirection.INGRESS));
+        } catch (RuntimeException e) {
+            undoTracker(tracker, ifname);
+            throw e;
+        }
+    }
+
+    /**
+     * The connection tracker's egress half on {@code ifname} (TC egress, pinned like the rest unless process-scoped):
+     * what the host sends is tracked there, so that state rules know the replies to the host's own connections. It
+     * never drops, and is idle while the rules in force have no {@code state:}. The XDP and TC attachments add it.
+     */
+    public synchronized Link attachTracker(String ifname) {
+        return attach(Hook.TC_EGRESS, ifname, p -> TcLink.attach(p, ifname, TcDirection.EGRESS));
+    }
+
+    private void undoTracker(Link tracker, String ifname) {
+        links.remove(tracker);
+        tracker.close();
+        if (!options.processScoped()) {
+            try {
+                Files.deleteIfExists(linkPin(Hook.TC_EGRESS, ifname));
+            } catch (IOException e) {
+                LOG.warning("cannot remove " + linkPin(Hook.TC_EGRESS, ifname) + ": " + e.getMessage());
+            }
+        }
+    }
+
+    /** The connections the state rules track (empty while no rule has a state). */
+    public ConntrackTable connections() {
+        return connections;
     }
 
     private Link attach(Hook hook, String ifname, java.util.function.Function<BpfProgram, Link> linker) {
@@ -488,6 +553,9 @@ public final class GuardProgram implements AutoCloseable {
         for (int i = 0; i < GuardLayout.WORDS; i++) {
             set.set(JAVA_LONG, GuardLayout.Set.SRC_ANY + i * 8L, c.sourceAny()[i]);
             set.set(JAVA_LONG, GuardLayout.Set.DST_ANY + i * 8L, c.destinationAny()[i]);
+            for (int v = 0; v < GuardLayout.Set.STATES; v++) {
+                set.set(JAVA_LONG, GuardLayout.Set.STATE_OK + (v * GuardLayout.WORDS + i) * 8L, c.stateAccepts()[v][i]);
+            }
         }
         set.set(JAVA_LONG, GuardLayout.Set.GENERATION, next);
         set.set(JAVA_LONG, GuardLayout.Set.FRAG_TIMEOUT_NS, c.fragmentTimeoutNanos());
@@ -498,6 +566,7 @@ public final class GuardProgram implements AutoCloseable {
         set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_SRC, (byte) (c.sources().isEmpty() ? 0 : 1));
         set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_DST, (byte) (c.destinations().isEmpty() ? 0 : 1));
         set.set(JAVA_BYTE, GuardLayout.Set.BANS, (byte) (c.limiters().stream().anyMatch(l -> l.banNs() > 0) ? 1 : 0));
+        set.set(JAVA_BYTE, GuardLayout.Set.TRACK, (byte) (c.tracksConnections() ? 1 : 0));
         key4.set(JAVA_INT, 0, idle);
         object.map(GuardLayout.SETS).update(key4, set);
         // the swap: one store of the slot the program reads once per packet
@@ -619,9 +688,12 @@ public final class GuardProgram implements AutoCloseable {
     }
 
     /** What {@link #expire()} removed. */
-    public record Expired(int fragments, int buckets, int bans) {}
+    public record Expired(int fragments, int buckets, int bans, int connections) {}
 
-    /** Removes expired fragment entries and bans, and buckets idle longer than {@link GuardOptions#bucketIdle()}. */
+    /**
+     * Removes expired fragment entries, bans and tracked connections, and buckets idle longer than
+     * {@link GuardOptions#bucketIdle()}.
+     */
     public synchronized Expired expire() {
         long now = System.nanoTime();
         int f = removeIf(object.map(GuardLayout.FRAGS), v -> v.get(JAVA_LONG, GuardLayout.Frag.EXPIRES_NS) < now);
@@ -635,7 +707,8 @@ public final class GuardProgram implements AutoCloseable {
             for (int c = 0; c < cpus; c++) last = Math.max(last, v.get(JAVA_LONG, (long) c * stride + GuardLayout.Bucket.LAST_NS));
             return last < idle;
         });
-        return new Expired(f, k, b);
+        int c = connections.expire().size();
+        return new Expired(f, k, b, c);
     }
 
     private static int removeIf(BpfMap map, java.util.function.Predicate<MemorySegment> expired) {
@@ -672,6 +745,7 @@ public final class GuardProgram implements AutoCloseable {
             links.clear();
         } finally {
             view.close();
+            connections.close();
             object.close();
             arena.close();
         }

@@ -2,6 +2,7 @@ package io.packetlens.guard;
 
 import io.packetlens.guard.rules.Action;
 import io.packetlens.guard.rules.Cidr;
+import io.packetlens.guard.rules.ConnectionState;
 import io.packetlens.guard.rules.PortRange;
 import io.packetlens.guard.rules.Rule;
 import io.packetlens.guard.rules.RuleSet;
@@ -54,6 +55,14 @@ public final class GuardReference {
 
     /** Judges a frame as the program at XDP ({@code hwVlan} -1) or TC (the tag the device took out) sees it. */
     public Verdict judge(byte[] frame, int hwVlan) {
+        return judge(frame, hwVlan, null);
+    }
+
+    /**
+     * Judges a frame that the connection tracker takes as {@code state} (null: untracked, which no state rule
+     * matches), for rulesets with state rules.
+     */
+    public Verdict judge(byte[] frame, int hwVlan, ConnectionState state) {
         ParsedPacket p = PacketParser.parse(frame, frame.length, hwVlan);
         ParseStatus s = p.status();
         if (s == ParseStatus.NOT_IP || s == ParseStatus.TRUNCATED && p.ethertype() != 0x0800 && p.ethertype() != 0x86dd) {
@@ -72,7 +81,7 @@ public final class GuardReference {
             fragments.putIfAbsent(FragKey.of(p), Frag.dropped(DropReason.FRAGMENT_TINY));
             return drop(DropReason.FRAGMENT_TINY);
         }
-        Verdict v = evaluate(p);
+        Verdict v = evaluate(p, state);
         if (!first) return v;
         int n = p.l3Offset() + p.ipLength() - p.fragmentDataOffset();
         if (n < 0) return new Verdict(true, DropReason.FRAGMENT_OVERSIZE, v.rule(), v.counted());
@@ -127,10 +136,10 @@ public final class GuardReference {
         return f.drop ? drop(DropReason.FRAGMENT_OF_DROPPED) : new Verdict(false, DropReason.PASSED, null, List.of());
     }
 
-    private Verdict evaluate(ParsedPacket p) {
+    private Verdict evaluate(ParsedPacket p, ConnectionState state) {
         List<String> counted = new ArrayList<>();
         for (Rule r : rules.rules()) {
-            if (!matches(r, p)) continue;
+            if (!matches(r, p) || !r.states().isEmpty() && (state == null || !r.states().contains(state))) continue;
             counted.add(r.name());
             if (r.action() == Action.COUNT) continue;
             if (r.action() == Action.DENY) return new Verdict(true, DropReason.RULE, r.name(), counted);

@@ -1,6 +1,9 @@
 package io.packetlens.guard;
 
 import io.packetlens.ebpf.BpfException;
+import io.packetlens.conntrack.ConntrackCounter;
+import io.packetlens.conntrack.ConntrackLayout;
+import io.packetlens.conntrack.ConntrackTable;
 import io.packetlens.ebpf.BpfMap;
 import io.packetlens.ebpf.PerCpu;
 
@@ -61,6 +64,10 @@ public final class GuardView implements AutoCloseable {
                     GuardLayout.SETS)) {
                 opened.put(m, BpfMap.openPinned(dir.resolve(m)));
             }
+            // the tracker of state rules (a guard pinned by an earlier version has none)
+            for (String m : List.of(ConntrackLayout.TABLE, ConntrackLayout.COUNTERS)) {
+                if (Files.exists(dir.resolve(m))) opened.put(m, BpfMap.openPinned(dir.resolve(m)));
+            }
         } catch (RuntimeException e) {
             opened.values().forEach(BpfMap::close);
             throw e;
@@ -70,6 +77,12 @@ public final class GuardView implements AutoCloseable {
 
     private BpfMap map(String name) {
         return maps.apply(name);
+    }
+
+    /** The tracker's counters of state rules (packets tracked, table full, invalid, ...), summed over CPUs; empty without. */
+    public synchronized Map<ConntrackCounter, Long> connectionCounters() {
+        BpfMap m = map(ConntrackLayout.COUNTERS);
+        return m == null ? Map.of() : ConntrackTable.counters(m);
     }
 
     /** The active slot (0 or 1) and its generation. */
@@ -126,11 +139,16 @@ public final class GuardView implements AutoCloseable {
         return out;
     }
 
-    /** Fragment, bucket, ban and dropped-source tables and the prefix tries: entries now and capacity. */
+    /**
+     * Fragment, bucket, ban and dropped-source tables, the prefix tries and the connection table of state rules:
+     * entries now and capacity.
+     */
     public synchronized List<GuardProgram.TableFill> tables() {
         List<GuardProgram.TableFill> out = new ArrayList<>();
-        for (String t : List.of(GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST)) {
+        for (String t : List.of(GuardLayout.FRAGS, GuardLayout.BUCKETS, GuardLayout.BANS, GuardLayout.DROP_SOURCES, GuardLayout.SRC, GuardLayout.DST,
+                ConntrackLayout.TABLE)) {
             BpfMap m = map(t);
+            if (m == null) continue;
             // an array's keys are all its slots: the dropped-source table's fill is its slots in use on any CPU
             int used = t.equals(GuardLayout.DROP_SOURCES) ? sourceSlots().size() : m.keys().size();
             out.add(new GuardProgram.TableFill(t, used, m.maxEntries()));

@@ -32,6 +32,24 @@ class GuardCompilerTest {
     }
 
     @Test
+    void eachConnectionStateHasTheBitmapOfTheRulesThatAcceptIt() {
+        CompiledRuleSet c = GuardCompiler.compile(RulesReader.parse("""
+                rules:
+                  - {name: replies, action: allow, state: [established, related]}
+                  - {name: ssh, action: allow, protocol: [tcp, udp], destination-port: 22, state: new}
+                  - {name: rest, action: deny}
+                """));
+        assertThat(c.tracksConnections()).isTrue();
+        // kernel rules: 0 replies, 1-2 ssh (tcp, udp), 3 rest; index by the kernel's verdict, 0 untracked
+        assertThat(c.stateAccepts()[0][0]).as("untracked: only rules without a state").isEqualTo(0b1000);
+        assertThat(c.stateAccepts()[1][0]).as("new").isEqualTo(0b1110);
+        assertThat(c.stateAccepts()[2][0]).as("established").isEqualTo(0b1001);
+        assertThat(c.stateAccepts()[3][0]).as("related").isEqualTo(0b1001);
+        assertThat(c.stateAccepts()[4][0]).as("invalid").isEqualTo(0b1000);
+        assertThat(GuardCompiler.compile(RulesReader.parse("rules:\n  - {action: deny}")).tracksConnections()).isFalse();
+    }
+
+    @Test
     void eachPrefixCarriesTheRulesOfEveryShorterPrefixCoveringIt() {
         CompiledRuleSet c = GuardCompiler.compile(RulesReader.parse("""
                 rules:

@@ -115,7 +115,7 @@ class GuardVerdictTest {
         for (RuleSet rules : List.of(RulesReader.parse(GuardFrames.RULES), RulesReader.parse(GuardFrames.STRICT),
                 RulesReader.parse(GuardFrames.RULES).dryRun(true))) {
             try (Checker c = new Checker(rules)) {
-                for (Hook hook : Hook.values()) for (Named f : frames) c.check(hook, f.name(), f.bytes());
+                for (Hook hook : Hook.JUDGING) for (Named f : frames) c.check(hook, f.name(), f.bytes());
                 c.assertNoMismatch();
                 assertThat(c.runs).isEqualTo(2 * frames.size());
                 if (!rules.dryRun() && rules.defaultAction() == io.packetlens.guard.rules.Action.ALLOW) {
@@ -131,7 +131,7 @@ class GuardVerdictTest {
     void framesCutAtEveryOffsetGetTheReferenceVerdict() {
         List<Named> frames = GuardFrames.forTruncation();
         try (Checker c = new Checker(RulesReader.parse(GuardFrames.RULES))) {
-            for (Hook hook : Hook.values()) {
+            for (Hook hook : Hook.JUDGING) {
                 for (Named f : frames) {
                     for (int len = 14; len <= f.bytes().length; len++) c.check(hook, f.name(), Arrays.copyOf(f.bytes(), len));
                 }
@@ -144,7 +144,7 @@ class GuardVerdictTest {
 
     @Test
     void fragmentSequencesGetTheirFirstFragmentsVerdict() {
-        for (Hook hook : Hook.values()) {
+        for (Hook hook : Hook.JUDGING) {
             for (String yaml : List.of(GuardFrames.RULES, GuardFrames.STRICT)) {
                 try (Checker c = new Checker(RulesReader.parse(yaml))) {
                     for (Named f : GuardFrames.fragmentSequences(1000)) c.check(hook, f.name(), f.bytes());
@@ -159,6 +159,41 @@ class GuardVerdictTest {
                     }
                 }
             }
+        }
+    }
+
+    @Test
+    void stateRulesJudgeByWhatTheTrackerMakesOfThePacket() {
+        // test-run runs the program for real: a passed packet is tracked, so the exchange below builds a connection
+        RuleSet rules = RulesReader.parse("""
+                default: deny
+                rules:
+                  - {name: replies, action: allow, state: [established, related]}
+                  - {name: web-in, action: allow, protocol: tcp, destination-port: 443, state: new}
+                """);
+        GuardReference reference = new GuardReference(rules);
+        try (GuardProgram g = GuardProgram.load(rules, GuardOptions.unpinned())) {
+            record Step(String what, byte[] frame, io.packetlens.guard.rules.ConnectionState state, boolean drop) {}
+            String client = "10.10.1.1", server = "192.168.7.20";
+            List<Step> steps = List.of(
+                    new Step("SYN in to 443", io.packetlens.packet.Frame.ethernet().ipv4(client, server).tcp(40001, 443).tcpFlags(0x02).build(),
+                            io.packetlens.guard.rules.ConnectionState.NEW, false),
+                    new Step("SYN in to 22", io.packetlens.packet.Frame.ethernet().ipv4(client, server).tcp(40002, 22).tcpFlags(0x02).build(),
+                            io.packetlens.guard.rules.ConnectionState.NEW, true),
+                    new Step("SYN-ACK from nowhere", io.packetlens.packet.Frame.ethernet().ipv4(client, server).tcp(40003, 80).tcpFlags(0x12).build(),
+                            io.packetlens.guard.rules.ConnectionState.INVALID, true),
+                    new Step("the 443 client's second SYN: still unanswered", io.packetlens.packet.Frame.ethernet().ipv4(client, server).tcp(40001, 443).tcpFlags(0x02).build(),
+                            io.packetlens.guard.rules.ConnectionState.NEW, false),
+                    new Step("echo reply nobody asked for", io.packetlens.packet.Frame.ethernet().ipv4(client, server).icmp(0, 0).rest(7, 1).payload(4).build(),
+                            io.packetlens.guard.rules.ConnectionState.INVALID, true));
+            for (Step s : steps) {
+                int ret = g.program(Hook.XDP).testRun(TestRun.of(s.frame())).retval();
+                GuardReference.Verdict v = reference.judge(s.frame(), -1, s.state());
+                assertThat(v.drop()).as("reference, " + s.what()).isEqualTo(s.drop());
+                assertThat(ret).as("kernel, " + s.what()).isEqualTo(s.drop() ? 1 : 2);
+            }
+            assertThat(g.connections().connections(c -> true)).extracting(io.packetlens.conntrack.Connection::destinationPort)
+                    .as("only what passed is tracked").containsExactly(443);
         }
     }
 }

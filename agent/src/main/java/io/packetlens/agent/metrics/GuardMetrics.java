@@ -16,7 +16,7 @@ import java.util.function.Supplier;
 
 /**
  * The guard's metrics: packets and bytes per rule of the active ruleset, every reason counter (passes, drops by
- * reason, fragments, buckets, bans, samples), bans and rate-limited sources now, table fills, the ruleset generation
+ * reason, fragments, buckets, bans, samples), bans and rate-limited sources now, table fills, the tracker's counters, the ruleset generation
  * and reloads. Registered only when the agent runs a guard.
  */
 final class GuardMetrics {
@@ -45,6 +45,10 @@ final class GuardMetrics {
                 .labelNames("table").callback(cb -> each(g, s -> s.tables().forEach(t -> cb.call(t.entries(), label(t))))).register(registry);
         GaugeWithCallback.builder().name("packetlens_guard_table_capacity").help("Entries a guard table holds")
                 .labelNames("table").callback(cb -> each(g, s -> s.tables().forEach(t -> cb.call(t.capacity(), label(t))))).register(registry);
+        CounterWithCallback.builder().name("packetlens_guard_conntrack")
+                .help("The connection tracker of state rules: packets tracked, connections created, table full (a connection not tracked), invalid, ...")
+                .labelNames("counter").callback(cb -> each(g, s -> s.tracking().forEach((c, n) ->
+                        cb.call(n, c.name().toLowerCase(Locale.ROOT).replace('_', '-'))))).register(registry);
         GaugeWithCallback.builder().name("packetlens_guard_generation").help("Generation of the ruleset in force")
                 .callback(cb -> each(g, s -> cb.call(s.generation()))).register(registry);
         CounterWithCallback.builder().name("packetlens_guard_reload_failures").help("Rules files or rulesets refused (the rules in force stayed)")

@@ -23,7 +23,7 @@ import java.util.function.Function;
 public final class RulesReader {
     static final Set<String> TOP = Set.of("default", "dry-run", "fragments", "rate-limits", "rules");
     static final Set<String> RULE = Set.of("name", "priority", "action", "source", "destination", "protocol",
-            "source-port", "destination-port", "icmp", "tcp-flags", "vlan", "limit");
+            "source-port", "destination-port", "icmp", "tcp-flags", "vlan", "state", "limit");
 
     private RulesReader() {}
 
@@ -121,6 +121,7 @@ public final class RulesReader {
         TcpFlagsMatch flags = n.optional("tcp-flags", RulesReader::tcpFlags, null);
         if (flags != null && !protos.equals(Set.of(6))) throw n.error("tcp-flags", "needs protocol: tcp");
         int vlan = (int) n.optional("vlan", x -> x.integer(0, 4094), -1L).longValue();
+        Set<ConnectionState> states = n.optional("state", RulesReader::states, Set.of());
         String limit = n.optional("limit", ConfigNode::string, null);
         if (action == Action.RATE_LIMIT) {
             if (limit == null) throw n.error("limit", "required with action rate-limit: the name of a limiter under rate-limits");
@@ -138,7 +139,7 @@ public final class RulesReader {
         }
         if (protos.contains(1) && v6 && !v4) throw n.error("protocol", "icmp is IPv4's; IPv6 uses icmpv6");
         if (protos.contains(58) && v4 && !v6) throw n.error("protocol", "icmpv6 is IPv6's; IPv4 uses icmp");
-        return new Rule(name, priority, action, src, dst, protos, sports, dports, icmp, flags, vlan, limit, n.line());
+        return new Rule(name, priority, action, src, dst, protos, sports, dports, icmp, flags, vlan, states, limit, n.line());
     }
 
     private static <T> List<T> each(ConfigNode n, Function<String, T> parse) {
@@ -161,6 +162,18 @@ public final class RulesReader {
 
     private static List<PortRange> ports(ConfigNode n) {
         return each(n, PortRange::parse);
+    }
+
+    private static Set<ConnectionState> states(ConfigNode n) {
+        return java.util.EnumSet.copyOf(each(n, RulesReader::state));
+    }
+
+    static ConnectionState state(String text) {
+        try {
+            return ConnectionState.valueOf(text.trim().toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("expected new, established, related or invalid, got '" + text + "'");
+        }
     }
 
     private static Set<Integer> protocols(ConfigNode n) {

@@ -57,6 +57,19 @@ class RulesReaderTest {
         assertThat(Cidr.parse("10.0.0.0/8").contains(InetAddress.ofLiteral("11.0.0.1"))).isFalse();
     }
 
+    @Test
+    void statesReadAsOneOrAList() {
+        RuleSet r = RulesReader.parse("""
+                rules:
+                  - {action: allow, state: established}
+                  - {action: allow, state: [related, NEW]}
+                  - {action: deny}
+                """);
+        assertThat(r.rules().get(0).states()).containsExactly(ConnectionState.ESTABLISHED);
+        assertThat(r.rules().get(1).states()).containsExactlyInAnyOrder(ConnectionState.NEW, ConnectionState.RELATED);
+        assertThat(r.rules().get(2).states()).isEmpty();
+    }
+
     private static void refused(String yaml, String key, String message) {
         assertThatThrownBy(() -> RulesReader.parse(yaml)).isInstanceOfSatisfying(ConfigException.class, e -> {
             assertThat(e.key()).isEqualTo(key);
@@ -78,6 +91,8 @@ class RulesReaderTest {
         refused("rules:\n  - {action: deny, protocol: udp, tcp-flags: {set: [syn]}}", "rules[0].tcp-flags", "needs protocol: tcp");
         refused("rules:\n  - {action: deny, protocol: tcp, tcp-flags: {set: [sin]}}", "rules[0].tcp-flags.set[0]", "expected a TCP flag");
         refused("rules:\n  - {action: rate-limit, protocol: tcp}", "rules[0].limit", "required with action rate-limit");
+        refused("rules:\n  - {action: allow, state: [new, open]}", "rules[0].state[1]", "expected new, established, related or invalid, got 'open'");
+        refused("rules:\n  - {action: allow, state: []}", "rules[0].state", "an empty list matches nothing");
         refused("rules:\n  - {action: rate-limit, limit: nope}", "rules[0].limit", "no limiter named 'nope'");
         refused("rules:\n  - {action: deny, vlan: 5000}", "rules[0].vlan", "between 0 and 4094");
         refused("rules:\n  - {action: deny, source: 10.0.0.0/8, destination: '2001:db8::/32'}", "rules[0].destination", "no address family in common");
