@@ -53,6 +53,8 @@ public final class Agent implements AutoCloseable {
     private final List<ExporterRunner> eventRunners = new ArrayList<>();
     private FlowMonitor monitor;
     private GuardPart guard;
+    private ConntrackPart conntrack;
+    private ConntrackSnapshot finalConntrack;
     /** The guard's last snapshot once it was let go at stop (its maps are closed then). */
     private GuardSnapshot finalGuard;
     private MetricsServer metrics;
@@ -74,7 +76,9 @@ public final class Agent implements AutoCloseable {
      * throws. The poll interval must be decided ({@link MonitorConfig#resolvePollInterval}).
      */
     public static Agent start(AgentConfig config, Listener listener) {
-        if (!config.runsFlows() && config.guard() == null) throw new IllegalArgumentException("nothing to run: no interface to watch and no guard");
+        if (!config.runsFlows() && config.guard() == null && config.conntrack() == null) {
+            throw new IllegalArgumentException("nothing to run: no interface to watch, no guard and no connection tracker");
+        }
         Agent a = new Agent(config, listener);
         try {
             a.open();
@@ -100,6 +104,7 @@ public final class Agent implements AutoCloseable {
         boolean share = gc != null && config.runsFlows() && gc.hook() == io.packetlens.guard.GuardProgram.Hook.XDP
                 && config.flows().hook() == MonitorConfig.Hook.XDP && guardInterfaces.stream().anyMatch(config.interfaces()::contains);
         if (gc != null) guard = GuardPart.load(gc, config.guardPin(), config.chainRoot(), debugTag);
+        if (config.conntrack() != null) conntrack = ConntrackPart.load(config.conntrack());
         if (config.runsFlows()) {
             MonitorConfig mc = config.monitorConfig();
             io.packetlens.flow.XdpSharing sharing = share && mc.xdpSharing().policy() == io.packetlens.flow.XdpSharing.Policy.AUTO
@@ -110,9 +115,7 @@ public final class Agent implements AutoCloseable {
             if (mc.pollInterval() == null) mc = mc.resolvePollInterval(false);
             if (!eventRunners.isEmpty() && mc.events().isEmpty()) mc = mc.withEvents(DEFAULT_EVENTS, mc.sampleEvery());
             monitor = new FlowMonitor(mc, FlowClock.system(), debugTag);
-            monitor.onFinishedFlow(f -> {
-                for (ExporterRunner r : runners) r.offer(f);
-            });
+            monitor.onFinishedFlow(this::offer);
             monitor.onEvent(e -> {
                 for (ExporterRunner r : eventRunners) r.offer(e);
                 listener.event(e);
@@ -131,6 +134,11 @@ public final class Agent implements AutoCloseable {
                     + (guard.pinned() ? ", pinned: it stays in force when the agent ends" : ", process-scoped") + ")");
             if (gc.rulesFile() != null) Signals.onHangup(this::requestReload);
         }
+        if (conntrack != null) {
+            List<InterfaceSpec> on = config.conntrack().interfacesOr(config.interfaces());
+            conntrack.attach(on);
+            LOG.log(System.Logger.Level.INFO, "connection tracker attached to " + on + (config.conntrack().xdp() ? " at XDP" : " at TC ingress and egress"));
+        }
         if (monitor != null) {
             for (InterfaceSpec i : config.interfaces()) attach(i);
             LOG.log(System.Logger.Level.INFO, (monitor.fallback() ? "AF_PACKET fallback counting on " : "attached to ") + config.interfaces()
@@ -142,6 +150,11 @@ public final class Agent implements AutoCloseable {
                     + "ends, until a start without it replaces them (or they are removed: --unpin, guard stop)");
         }
         last = snapshot();
+    }
+
+    /** A finished record to every exporter (flow records and, from the connection tracker, bidirectional ones). */
+    private void offer(io.packetlens.flow.FinishedFlow f) {
+        for (ExporterRunner r : runners) r.offer(f);
     }
 
     /** The kernel ids of packetlens's programs in this agent: loaded objects and the XDP chain members made from them. */
@@ -156,6 +169,7 @@ public final class Agent implements AutoCloseable {
             guard.program().object().programs().values().forEach(p -> ids.add(p.id()));
             for (var l : guard.program().links()) if (l instanceof io.packetlens.ebpf.link.XdpChain.Member m) ids.add(m.programId());
         }
+        if (conntrack != null) conntrack.program().object().programs().values().forEach(p -> ids.add(p.id()));
         return ids;
     }
 
@@ -198,6 +212,7 @@ public final class Agent implements AutoCloseable {
                 monitor.close();
             }
             if (guard != null) guard.undoStart();
+            if (conntrack != null) conntrack.close();
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cleaning up after a failed start: " + e.getMessage());
         } finally {
@@ -249,7 +264,8 @@ public final class Agent implements AutoCloseable {
         FlowMonitor m = monitor;
         List<ExporterStats> stats = runners.stream().map(ExporterRunner::stats).toList();
         GuardSnapshot g = guard == null ? null : stopped ? finalGuard : guard.snapshot();
-        return new AgentSnapshot(Instant.now(), m == null ? null : m.snapshot(), stats, pinned(), g);
+        ConntrackSnapshot c = conntrack == null ? null : stopped ? finalConntrack : conntrack.snapshot();
+        return new AgentSnapshot(Instant.now(), m == null ? null : m.snapshot(), stats, pinned(), g, c);
     }
 
     /**
@@ -268,6 +284,7 @@ public final class Agent implements AutoCloseable {
             }
             if (monitor != null) monitor.poll();
             if (guard != null) guard.tick();
+            if (conntrack != null) conntrack.tick(this::offer);
             next = Math.max(next + interval, now + interval / 2);
             last = snapshot();
             listener.polled(last);
@@ -330,6 +347,15 @@ public final class Agent implements AutoCloseable {
     }
 
     private void finish(boolean unpin) {
+        if (conntrack != null) {
+            // every connection still in the table is reported before the exporters flush
+            try {
+                conntrack.drain(this::offer);
+                finalConntrack = conntrack.snapshot();
+            } finally {
+                conntrack.close();
+            }
+        }
         runners.forEach(ExporterRunner::close);
         if (guard != null) {
             finalGuard = guard.snapshot();

@@ -24,10 +24,11 @@ import java.util.List;
  *                          that packetlens's own programs' run counts and times are metrics (a few ns per program run)
  * @param debugKernel       load packetlens's programs with their debug prints on and log them ({@code debug-kernel: true},
  *                          {@code --debug-kernel}; see {@link io.packetlens.ebpf.tracing.KernelDebugLog})
+ * @param conntrack         the connection tracker ({@code conntrack:}), or null
  */
 public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, List<ExporterSpec> exporters,
                           InetSocketAddress metrics, Path pin, long observationDomain, boolean flowsEnabled, GuardConfig guard,
-                          boolean programStats, boolean debugKernel) {
+                          boolean programStats, boolean debugKernel, ConntrackSection conntrack) {
     /** Prometheus's default for packetlens: loopback only. */
     public static final InetSocketAddress DEFAULT_METRICS = new InetSocketAddress("127.0.0.1", 9464);
     /** The flow tables' place under {@link #pin}. */
@@ -41,7 +42,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public static AgentConfig defaults() {
-        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null, false, false);
+        return new AgentConfig(List.of(), MonitorConfig.defaults(), List.of(), DEFAULT_METRICS, null, 0, true, null, false, false, null);
     }
 
     /** The flow monitor's configuration with the agent's pin directory applied. */
@@ -51,15 +52,15 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withInterfaces(List<InterfaceSpec> v) {
-        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
+        return new AgentConfig(v, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel, conntrack);
     }
 
     public AgentConfig withFlows(MonitorConfig v) {
-        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
+        return new AgentConfig(interfaces, v, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel, conntrack);
     }
 
     public AgentConfig withExporters(List<ExporterSpec> v) {
-        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
+        return new AgentConfig(interfaces, flows, v, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel, conntrack);
     }
 
     /** This configuration with one more exporter (for example standard output for {@code --json}). */
@@ -70,7 +71,7 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withMetrics(InetSocketAddress v) {
-        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel);
+        return new AgentConfig(interfaces, flows, exporters, v, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel, conntrack);
     }
 
     /** Whether the flow monitor runs: it is enabled and there are interfaces for it. */
@@ -89,23 +90,27 @@ public record AgentConfig(List<InterfaceSpec> interfaces, MonitorConfig flows, L
     }
 
     public AgentConfig withFlowsEnabled(boolean v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard, programStats, debugKernel);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, v, guard, programStats, debugKernel, conntrack);
     }
 
     public AgentConfig withGuard(GuardConfig v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v, programStats, debugKernel);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, v, programStats, debugKernel, conntrack);
     }
 
     public AgentConfig withProgramStats(boolean v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, v, debugKernel);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, v, debugKernel, conntrack);
     }
 
     /** Loads packetlens's programs with their debug prints on, logged through {@link io.packetlens.ebpf.tracing.KernelDebugLog}. */
     public AgentConfig withDebugKernel(boolean v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, v);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, v, conntrack);
+    }
+
+    public AgentConfig withConntrack(ConntrackSection v) {
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, observationDomain, flowsEnabled, guard, programStats, debugKernel, v);
     }
 
     public AgentConfig withPin(Path v) {
-        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard, programStats, debugKernel);
+        return new AgentConfig(interfaces, flows, exporters, metrics, v, observationDomain, flowsEnabled, guard, programStats, debugKernel, conntrack);
     }
 }

@@ -20,13 +20,14 @@ import java.util.Set;
 
 /**
  * Reads the agent's YAML configuration: {@code interfaces}, {@code flows}, {@code view}, {@code alerts},
- * {@code exporters}, {@code metrics}, {@code pin}, {@code observation-domain}, {@code guard} and {@code debug-kernel}. Every key is checked, and each
+ * {@code exporters}, {@code metrics}, {@code pin}, {@code observation-domain}, {@code guard}, {@code conntrack} and {@code debug-kernel}. Every key is checked, and each
  * exporter entry by its own type; an error names the key and its line, and is raised before anything is loaded or
  * attached. Keys of the flat layout that {@code flows --config} used to read are pointed to their new place.
  */
 public final class AgentConfigReader {
     static final Set<String> KEYS = Set.of("interfaces", "flows", "view", "alerts", "exporters", "metrics", "pin", "observation-domain",
-            "guard", "debug-kernel");
+            "guard", "debug-kernel", "conntrack");
+    static final Set<String> CONNTRACK_KEYS = Set.of("interfaces", "hook", "table-size", "export");
     static final Set<String> GUARD_KEYS = Set.of("interfaces", "hook", "xdp-mode", "rules", "ruleset", "dry-run", "scope", "sample-every");
     /** Keys of the older flat layout, and where they are now. */
     static final Map<String, String> MOVED = Map.of(
@@ -67,7 +68,8 @@ public final class AgentConfigReader {
         List<ExporterSpec> exporters = top.has("exporters") ? ExporterConfigs.read(top.child("exporters")) : List.of();
         GuardConfig guard = top.optional("guard", AgentConfigReader::guard, null);
         boolean debugKernel = top.optional("debug-kernel", ConfigNode::bool, false);
-        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard, programStats, debugKernel);
+        ConntrackSection conntrack = top.optional("conntrack", AgentConfigReader::conntrack, null);
+        return new AgentConfig(interfaces, flows, exporters, metrics, pin, domain, flowsEnabled, guard, programStats, debugKernel, conntrack);
     }
 
     static List<InterfaceSpec> interfaces(ConfigNode list) {
@@ -100,6 +102,24 @@ public final class AgentConfigReader {
         if (!m.has("address")) return AgentConfig.DEFAULT_METRICS;
         ConfigNode a = m.child("address");
         return a.resolvedAddress(true);
+    }
+
+    /** The {@code conntrack:} section. */
+    static ConntrackSection conntrack(ConfigNode c) {
+        c.allow(CONNTRACK_KEYS, Map.of());
+        List<InterfaceSpec> interfaces = c.optional("interfaces", AgentConfigReader::interfaces, List.of());
+        boolean xdp = false;
+        if (c.has("hook")) {
+            String h = c.child("hook").string();
+            xdp = switch (h) {
+                case "tc" -> false;
+                case "xdp" -> true;
+                default -> throw c.error("hook", "expected tc (both directions) or xdp (what arrives only), got '" + h + "'");
+            };
+        }
+        int size = (int) c.optional("table-size", n -> n.integer(1024, 1 << 26), (long) io.packetlens.conntrack.ConntrackConfig.DEFAULT_TABLE_SIZE).longValue();
+        boolean export = c.optional("export", ConfigNode::bool, true);
+        return new ConntrackSection(interfaces, xdp, size, export);
     }
 
     /** The {@code guard:} section; the rules (a file, or inline under {@code ruleset}) are read and checked now. */

@@ -16,8 +16,10 @@ import java.util.List;
  * @param exporters each exporter's counters, in configuration order
  * @param pinned    whether the kernel objects are pinned (they outlive this process)
  * @param guard     the guard's part, or null without a guard
+ * @param conntrack the connection tracker's part, or null without one
  */
-public record AgentSnapshot(Instant time, MonitorSnapshot flows, List<ExporterStats> exporters, boolean pinned, GuardSnapshot guard) {
+public record AgentSnapshot(Instant time, MonitorSnapshot flows, List<ExporterStats> exporters, boolean pinned, GuardSnapshot guard,
+                            ConntrackSnapshot conntrack) {
     public AgentSnapshot {
         exporters = List.copyOf(exporters);
     }

@@ -75,6 +75,23 @@ class AgentConfigReaderTest {
         assertThat(AgentConfig.defaults().flows().fallback()).as("on by default").isTrue();
     }
 
+    @Test
+    void theConntrackSectionIsRead() {
+        ConntrackSection c = AgentConfigReader.parse("conntrack: {hook: xdp, table-size: 4096, export: false, interfaces: [eth1]}\n").conntrack();
+        assertThat(c.xdp()).isTrue();
+        assertThat(c.tableSize()).isEqualTo(4096);
+        assertThat(c.export()).isFalse();
+        assertThat(c.interfaces()).extracting(InterfaceSpec::name).containsExactly("eth1");
+        ConntrackSection d = AgentConfigReader.parse("conntrack: {}\n").conntrack();
+        assertThat(d.xdp()).isFalse();
+        assertThat(d.tableSize()).isEqualTo(262_144);
+        assertThat(d.export()).isTrue();
+        assertThat(AgentConfigReader.parse("{}").conntrack()).isNull();
+        rejects("conntrack: {hook: kprobe}\n", "conntrack.hook", "expected tc (both directions) or xdp");
+        rejects("conntrack: {tabel-size: 5}\n", "conntrack.tabel-size", "unknown");
+        rejects("conntrack: {table-size: 5}\n", "conntrack.table-size", "1024");
+    }
+
     private static void rejects(String yaml, String key, String message) {
         assertThatThrownBy(() -> AgentConfigReader.parse(yaml)).isInstanceOfSatisfying(ConfigException.class, e -> {
             assertThat(e.key()).isEqualTo(key);

@@ -10,10 +10,19 @@ import java.time.Instant;
  * the packets' IP total lengths (octetDeltaCount). {@code tcpFlags}, {@code minLength}, {@code maxLength} (IP total
  * lengths) and {@code fragments} cover the flow since its table entry was created; {@code dscp} is its first packet's.
  * {@code fallback} marks a record counted by the AF_PACKET fallback ({@link PacketFlows}) instead of the kernel program.
+ * {@code biflow} is null for a one-way record; a bidirectional one (a tracked connection) has its reverse half there.
  */
 public record FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end,
                            long startNanos, long endNanos, int tcpFlags, int minLength, int maxLength, int dscp,
-                           boolean fragments, EndReason reason, boolean fallback) {
+                           boolean fragments, EndReason reason, boolean fallback, Biflow biflow) {
+    /** A one-way record. */
+    public FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end, long startNanos,
+                        long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments, EndReason reason,
+                        boolean fallback) {
+        this(key, packets, bytes, ipBytes, start, end, startNanos, endNanos, tcpFlags, minLength, maxLength, dscp, fragments, reason,
+                fallback, null);
+    }
+
     /** A record counted by the kernel program. */
     public FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end, long startNanos,
                         long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments, EndReason reason) {

@@ -26,6 +26,7 @@ public final class MetricsServer implements AutoCloseable {
         this.flows = FlowMetrics.register(registry, snapshots);
         ExporterMetrics.register(registry, snapshots);
         GuardMetrics.register(registry, snapshots);
+        ConntrackMetrics.register(registry, snapshots, io.packetlens.agent.ConntrackSnapshot.RTT_BOUNDS);
         JvmMetrics.builder().register(registry); // process_cpu_seconds_total, process_resident_memory_bytes, jvm_*
         try {
             server = HTTPServer.builder().hostname(address.getHostString()).port(address.getPort()).registry(registry).buildAndStart();

@@ -16,14 +16,20 @@ import java.util.List;
  * The templates packetlens exports finished flows with: one for IPv4 flows (id {@value #IPV4_ID}) and one for IPv6
  * flows (id {@value #IPV6_ID}), fixed-length fields with the IANA numbers, types and lengths (RFC 7012 and the IANA
  * registry). Both hold the transport ports and the ICMP type/code element: a flow fills one of them and leaves the other
- * zero, which keeps one record layout per address family.
+ * zero, which keeps one record layout per address family. Bidirectional records (tracked connections) have two more
+ * templates ({@value #BIFLOW_IPV4_ID}, {@value #BIFLOW_IPV6_ID}): the same fields, then biflowDirection and RFC 5103's
+ * reverse elements (enterprise 29305) for the responder's packets and octets.
  */
 public final class FlowTemplates {
     public static final int IPV4_ID = 256;
     public static final int IPV6_ID = 257;
+    public static final int BIFLOW_IPV4_ID = 258;
+    public static final int BIFLOW_IPV6_ID = 259;
 
     private static final Template IPV4 = new Template(IPV4_ID, "ipv4-flow", fields(true));
     private static final Template IPV6 = new Template(IPV6_ID, "ipv6-flow", fields(false));
+    private static final Template BIFLOW_IPV4 = new Template(BIFLOW_IPV4_ID, "ipv4-biflow", biflowFields(true));
+    private static final Template BIFLOW_IPV6 = new Template(BIFLOW_IPV6_ID, "ipv6-biflow", biflowFields(false));
 
     private FlowTemplates() {}
 
@@ -35,14 +41,24 @@ public final class FlowTemplates {
         return IPV6;
     }
 
-    /** Both templates, in the order they are announced. */
+    /** Every template, in the order they are announced. */
     public static List<Template> all() {
-        return List.of(IPV4, IPV6);
+        return List.of(IPV4, IPV6, BIFLOW_IPV4, BIFLOW_IPV6);
     }
 
     /** The template a flow is exported with. */
     public static Template of(FinishedFlow f) {
+        if (f.biflow() != null) return f.key().isIpv4() ? BIFLOW_IPV4 : BIFLOW_IPV6;
         return f.key().isIpv4() ? IPV4 : IPV6;
+    }
+
+    private static List<Field> biflowFields(boolean v4) {
+        List<Field> l = new ArrayList<>(fields(v4));
+        // RFC 5103: 1, the record's source is the initiator
+        l.add(Field.iana("biflowDirection", Ie.BIFLOW_DIRECTION, 1, (b, f) -> b.put((byte) 1)));
+        l.add(new Field("reverseOctetDeltaCount", Ie.OCTET_DELTA_COUNT, Field.REVERSE_PEN, 8, (b, f) -> b.putLong(f.biflow().reverseOctets())));
+        l.add(new Field("reversePacketDeltaCount", Ie.PACKET_DELTA_COUNT, Field.REVERSE_PEN, 8, (b, f) -> b.putLong(f.biflow().reversePackets())));
+        return List.copyOf(l);
     }
 
     private static List<Field> fields(boolean v4) {

@@ -26,5 +26,6 @@ public final class Ie {
     public static final int ICMP_TYPE_CODE_IPV6 = 139;
     public static final int FLOW_START_MILLISECONDS = 152;
     public static final int FLOW_END_MILLISECONDS = 153;
+    public static final int BIFLOW_DIRECTION = 239;
     public static final int LAYER2_OCTET_DELTA_COUNT = 352;
 }

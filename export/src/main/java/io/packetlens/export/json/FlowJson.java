@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.packetlens.flow.Biflow;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowKey;
@@ -64,6 +65,20 @@ public final class FlowJson {
         g.writeNumberField("flowEndReason", f.reason().ipfixCode());
         // not an IPFIX element: counted by the AF_PACKET fallback, not the kernel program (docs/FALLBACK.md)
         if (f.fallback()) g.writeBooleanField("fallback", true);
+        Biflow b = f.biflow();
+        if (b != null) {
+            // RFC 5103: the reverse direction's counters; biflowDirection 1: the source is the initiator
+            g.writeNumberField("biflowDirection", 1);
+            g.writeNumberField("reversePacketDeltaCount", b.reversePackets());
+            g.writeNumberField("reverseOctetDeltaCount", b.reverseOctets());
+            // not IPFIX elements: what the connection tracker measured (docs/CONNTRACK.md)
+            if (k.protocol() == 6) {
+                g.writeNumberField("retransmittedSegments", b.retransmits());
+                g.writeNumberField("reverseRetransmittedSegments", b.reverseRetransmits());
+                if (b.handshakeRttNanos() >= 0) g.writeNumberField("handshakeRttMicroseconds", b.handshakeRttNanos() / 1000.0);
+            }
+            g.writeStringField("connectionState", b.state());
+        }
         g.writeEndObject();
     }
 
