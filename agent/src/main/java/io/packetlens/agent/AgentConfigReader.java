@@ -27,7 +27,10 @@ import java.util.Set;
 public final class AgentConfigReader {
     static final Set<String> KEYS = Set.of("interfaces", "flows", "view", "alerts", "exporters", "metrics", "pin", "observation-domain",
             "guard", "debug-kernel", "conntrack");
-    static final Set<String> CONNTRACK_KEYS = Set.of("interfaces", "hook", "table-size", "export");
+    static final Set<String> CONNTRACK_KEYS = Set.of("interfaces", "hook", "table-size", "export", "timeouts");
+    /** nf_conntrack's timeout sysctls without their {@code nf_conntrack_} prefix and {@code _timeout}, dashed. */
+    static final Set<String> CONNTRACK_TIMEOUT_KEYS = Set.of("tcp-syn-sent", "tcp-syn-recv", "tcp-established", "tcp-fin-wait",
+            "tcp-close-wait", "tcp-last-ack", "tcp-time-wait", "tcp-close", "udp", "udp-stream", "icmp", "generic");
     static final Set<String> GUARD_KEYS = Set.of("interfaces", "hook", "xdp-mode", "rules", "ruleset", "dry-run", "scope", "sample-every");
     /** Keys of the older flat layout, and where they are now. */
     static final Map<String, String> MOVED = Map.of(
@@ -119,7 +122,23 @@ public final class AgentConfigReader {
         }
         int size = (int) c.optional("table-size", n -> n.integer(1024, 1 << 26), (long) io.packetlens.conntrack.ConntrackConfig.DEFAULT_TABLE_SIZE).longValue();
         boolean export = c.optional("export", ConfigNode::bool, true);
-        return new ConntrackSection(interfaces, xdp, size, export);
+        io.packetlens.conntrack.ConntrackTimeouts t = io.packetlens.conntrack.ConntrackTimeouts.defaults();
+        if (c.has("timeouts")) {
+            ConfigNode n = c.child("timeouts");
+            n.allow(CONNTRACK_TIMEOUT_KEYS, Map.of());
+            for (String k : CONNTRACK_TIMEOUT_KEYS) {
+                if (!n.has(k)) continue;
+                java.time.Duration d = n.child(k).duration();
+                t = switch (k) {
+                    case "udp" -> t.udp(d, t.of(17, io.packetlens.conntrack.ConnState.REPLIED));
+                    case "udp-stream" -> t.udp(t.of(17, io.packetlens.conntrack.ConnState.UNREPLIED), d);
+                    case "icmp" -> t.icmp(d);
+                    case "generic" -> t.other(d);
+                    default -> t.tcp(io.packetlens.conntrack.ConnState.valueOf(k.substring(4).replace('-', '_').toUpperCase(java.util.Locale.ROOT)), d);
+                };
+            }
+        }
+        return new ConntrackSection(interfaces, xdp, size, export, t);
     }
 
     /** The {@code guard:} section; the rules (a file, or inline under {@code ruleset}) are read and checked now. */

@@ -37,7 +37,7 @@ final class ConntrackPart implements AutoCloseable {
     }
 
     static ConntrackPart load(ConntrackSection config) {
-        return new ConntrackPart(config, ConntrackProgram.load(ConntrackConfig.defaults().tableSize(config.tableSize())), FlowClock.system());
+        return new ConntrackPart(config, ConntrackProgram.load(ConntrackConfig.defaults().tableSize(config.tableSize()).timeouts(config.timeouts())), FlowClock.system());
     }
 
     ConntrackProgram program() {

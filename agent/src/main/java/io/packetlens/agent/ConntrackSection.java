@@ -12,8 +12,10 @@ import java.util.List;
  * @param xdp        at XDP (what arrives only) instead of TC ingress + egress (both directions)
  * @param tableSize  connections the table holds; a new one beyond that is refused, counted
  * @param export     whether finished connections go to the exporters as records
+ * @param timeouts   how long a connection may stay idle in each state (nf_conntrack's defaults unless set)
  */
-public record ConntrackSection(List<InterfaceSpec> interfaces, boolean xdp, int tableSize, boolean export) {
+public record ConntrackSection(List<InterfaceSpec> interfaces, boolean xdp, int tableSize, boolean export,
+                               io.packetlens.conntrack.ConntrackTimeouts timeouts) {
     public ConntrackSection {
         interfaces = List.copyOf(interfaces);
     }

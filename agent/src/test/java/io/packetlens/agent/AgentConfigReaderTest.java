@@ -90,6 +90,14 @@ class AgentConfigReaderTest {
         rejects("conntrack: {hook: kprobe}\n", "conntrack.hook", "expected tc (both directions) or xdp");
         rejects("conntrack: {tabel-size: 5}\n", "conntrack.tabel-size", "unknown");
         rejects("conntrack: {table-size: 5}\n", "conntrack.table-size", "1024");
+        ConntrackSection t = AgentConfigReader.parse("conntrack: {timeouts: {tcp-established: 1h, udp: 5s, generic: 1m}}\n").conntrack();
+        assertThat(t.timeouts().of(6, io.packetlens.conntrack.ConnState.ESTABLISHED)).isEqualTo(java.time.Duration.ofHours(1));
+        assertThat(t.timeouts().of(6, io.packetlens.conntrack.ConnState.TIME_WAIT)).as("nf_conntrack's default").isEqualTo(java.time.Duration.ofSeconds(120));
+        assertThat(t.timeouts().of(17, io.packetlens.conntrack.ConnState.UNREPLIED)).isEqualTo(java.time.Duration.ofSeconds(5));
+        assertThat(t.timeouts().of(17, io.packetlens.conntrack.ConnState.REPLIED)).isEqualTo(java.time.Duration.ofSeconds(120));
+        assertThat(t.timeouts().of(47, io.packetlens.conntrack.ConnState.UNREPLIED)).isEqualTo(java.time.Duration.ofMinutes(1));
+        rejects("conntrack: {timeouts: {tcp-establised: 1h}}\n", "conntrack.timeouts.tcp-establised", "unknown");
+        rejects("conntrack: {timeouts: {udp: 0s}}\n", "conntrack.timeouts.udp", "must be longer than zero");
     }
 
     private static void rejects(String yaml, String key, String message) {

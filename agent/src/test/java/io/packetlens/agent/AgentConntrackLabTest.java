@@ -36,7 +36,7 @@ class AgentConntrackLabTest {
             AgentConfig c = AgentConfigReader.parse("""
                     flows: {enabled: false}
                     metrics: {address: 127.0.0.1:0}
-                    conntrack: {hook: tc}
+                    conntrack: {hook: tc, timeouts: {udp: 1s}}
                     exporters:
                       - {type: file, path: %s}
                     """.formatted(log)).withInterfaces(List.of(new InterfaceSpec(b.ifname(), b.namespace())));
@@ -46,10 +46,12 @@ class AgentConntrackLabTest {
                 LinkStats bAfter = b.linkStats();
                 long replies = bAfter.minus(bBefore).txPackets();
                 Traffic.udp(a, b, false, 3, 100, 19_481);
-                agent.runUntil(System.nanoTime() + 1_200_000_000L);
+                // past the UDP connection's timeout: the agent's expiry (every second) reports it
+                agent.runUntil(System.nanoTime() + 2_600_000_000L);
                 String metrics = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(
                         "http://127.0.0.1:" + agent.metricsPort() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
-                assertThat(metrics).contains("packetlens_conntrack_connections 2.0").contains("packetlens_conntrack_packets_total{counter=\"created\"} 2.0");
+                assertThat(metrics).contains("packetlens_conntrack_connections 1.0", "packetlens_conntrack_packets_total{counter=\"created\"} 2.0",
+                        "packetlens_conntrack_finished_connections_total 1.0");
                 AgentSnapshot fin = agent.stop();
                 assertThat(fin.conntrack().finished()).isEqualTo(2);
                 assertThat(fin.conntrack().rttCounts()).as("one handshake measured").containsOnlyOnce(1L);
@@ -72,11 +74,14 @@ class AgentConntrackLabTest {
                 assertThat(t.get("handshakeRttMicroseconds").asDouble()).isPositive();
                 assertThat(t.get("retransmittedSegments").asLong()).isZero();
                 assertThat(t.get("connectionState").asText()).isEqualTo("TIME_WAIT");
+                assertThat(t.get("flowEndReason").asInt()).as("still in the table at stop: forced end").isEqualTo(4);
                 JsonNode u = records.stream().filter(r -> r.get("protocolIdentifier").asInt() == 17).findFirst().orElseThrow();
                 assertThat(u.get("packetDeltaCount").asLong()).isEqualTo(3);
                 assertThat(u.get("octetDeltaCount").asLong()).isEqualTo(3 * (20 + 8 + 100));
                 assertThat(u.get("reversePacketDeltaCount").asLong()).isZero();
                 assertThat(u.has("handshakeRttMicroseconds")).isFalse();
+                assertThat(u.get("flowEndReason").asInt()).as("expired after its 1 s: idle").isEqualTo(1);
+                assertThat(records.indexOf(u)).as("the expired one first").isZero();
             }
         } finally {
             try (var files = Files.list(dir)) {
