@@ -511,15 +511,19 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
     }
     /* state rules: only the rules that accept the packet's connection state are candidates (a bitmap
      * per state, like the prefix bitmaps), so the walk itself does not change */
-    __u32 ct = st->ct;
-    if (ct > PL_CT_V_INVALID)
-        ct = PL_CT_V_UNTRACKED;
-    int track = set->track;
 #pragma unroll
     for (int i = 0; i < PL_GUARD_WORDS; i++) {
         __u64 s = set->src_any[i] | (sb ? sb->w[i] : 0);
         __u64 d = set->dst_any[i] | (db ? db->w[i] : 0);
-        w.cand[i] = s & d & (track ? set->state_ok[ct][i] : ~0ULL);
+        w.cand[i] = s & d;
+    }
+    if (set->track) {
+        __u32 ct = st->ct;
+        if (ct > PL_CT_V_INVALID)
+            ct = PL_CT_V_UNTRACKED;
+#pragma unroll
+        for (int i = 0; i < PL_GUARD_WORDS; i++)
+            w.cand[i] &= set->state_ok[ct][i];
     }
     w.base = slot * PL_GUARD_MAX_RULES;
     w.len = st->len;
@@ -1002,11 +1006,13 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
     }
     /* state rules: what the tracker makes of the packet, before judging it; it counts only if passed */
     struct pl_guard_set *set = bpf_map_lookup_elem(&guard_sets, &slot);
-    struct pl_ct_packet *ctp = bpf_map_lookup_elem(&guard_ct_packet, &zero);
+    struct pl_ct_packet *ctp = 0;
     int tracked = -1;
-    if (set && set->track)
+    if (set && set->track) {
+        ctp = bpf_map_lookup_elem(&guard_ct_packet, &zero);
         tracked = xdp ? pl_guard_peek_xdp(ctx, &st, ctp) : pl_guard_peek_tc(ctx, &st, ctp);
-    st.ct = tracked & 7; /* -1: 7, untracked to the rules */
+        st.ct = tracked & 7; /* -1: 7, untracked to the rules */
+    }
     pl_judge(&st);
     if (!st.v.drop) {
         pl_guard_count(PL_GC_PASSED, len);
