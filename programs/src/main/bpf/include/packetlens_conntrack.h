@@ -53,7 +53,8 @@ enum pl_ct_state {
  * next_seq is the sequence number after the highest byte this side sent (valid once
  * seq_valid); a packet whose data lies wholly below it is a retransmission, counted in TCP
  * segments as the sender's Tcp.RetransSegs counts them (a GSO packet is its gso_segs), one that
- * starts above it arrived out of order; zero_window counts advertisements of a zero window. */
+ * starts above it arrived out of order; zero_window counts advertisements of a zero window;
+ * tcp_flags is the OR of the flags of the segments counted. */
 struct pl_ct_dir {
     __u64 packets;
     __u64 bytes;
@@ -63,7 +64,8 @@ struct pl_ct_dir {
     __u32 zero_window;
     __u8 seq_valid;
     __u8 fin_seen;
-    __u8 reserved[6];
+    __u8 tcp_flags; /* TCP: the OR of the flags of every segment counted (IPFIX tcpControlBits) */
+    __u8 reserved[5];
 };
 
 /* Connection entry, 136 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). TCP handshake:
@@ -490,6 +492,8 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
     }
     e->dir[dir].packets++;
     e->dir[dir].bytes += c->ip_len;
+    if (c->key.proto == IPPROTO_TCP)
+        e->dir[dir].tcp_flags |= c->tcp_flags;
     if ((__s64)(now - e->last_ns) > 0)
         e->last_ns = now; /* never backwards, for the same reason */
     return (e->flags & PL_CT_F_SEEN_REPLY) ? PL_CT_V_ESTABLISHED : PL_CT_V_NEW;

@@ -95,7 +95,8 @@ final class ConntrackPart implements AutoCloseable {
 
     /**
      * The connection as a bidirectional record: the key in the initiator's direction, packets and IP octets each way.
-     * The tracker counts IP bytes only, so layer-2 octets, IP length extremes, TCP flags and DSCP are 0.
+     * The tracker counts IP bytes only, so layer-2 octets, IP length extremes and DSCP are 0; TCP flags are each side's
+     * OR of its segments' flags.
      */
     static FinishedFlow record(Connection c, EndReason reason, long wallOffset) {
         boolean icmp = c.protocol() == 1 || c.protocol() == 58;
@@ -108,10 +109,10 @@ final class ConntrackPart implements AutoCloseable {
             sport = 0;
         }
         FlowKey key = new FlowKey(c.source(), c.destination(), sport, dport, c.protocol(), c.zone(), c.ifindex(), Direction.INGRESS);
-        Biflow bi = new Biflow(c.reply().packets(), c.reply().bytes(), c.original().retransmits(), c.reply().retransmits(),
+        Biflow bi = new Biflow(c.reply().packets(), c.reply().bytes(), c.reply().tcpFlags(), c.original().retransmits(), c.reply().retransmits(),
                 c.synToSynAck().map(java.time.Duration::toNanos).orElse(-1L), c.state().name());
         return new FinishedFlow(key, c.original().packets(), 0, c.original().bytes(), FlowClock.toInstant(c.firstNanos(), wallOffset),
-                FlowClock.toInstant(c.lastNanos(), wallOffset), c.firstNanos(), c.lastNanos(), 0, 0, 0, 0, false, reason, false, bi);
+                FlowClock.toInstant(c.lastNanos(), wallOffset), c.firstNanos(), c.lastNanos(), c.original().tcpFlags(), 0, 0, 0, false, reason, false, bi);
     }
 
     synchronized ConntrackSnapshot snapshot() {

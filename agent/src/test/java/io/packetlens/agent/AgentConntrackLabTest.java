@@ -73,6 +73,9 @@ class AgentConntrackLabTest {
                 assertThat(t.get("octetDeltaCount").asLong()).isGreaterThan(20_000);
                 assertThat(t.get("handshakeRttMicroseconds").asDouble()).isPositive();
                 assertThat(t.get("retransmittedSegments").asLong()).isZero();
+                // the client sent SYN, data (ACK|PSH) and a FIN; the server, which sends no data, SYN-ACK, ACKs and a FIN
+                assertThat(t.get("tcpControlBits").asInt()).as("the initiator's flags").isEqualTo(0x1b);
+                assertThat(t.get("reverseTcpControlBits").asInt()).as("the responder's flags").isEqualTo(0x13);
                 assertThat(t.get("connectionState").asText()).isEqualTo("TIME_WAIT");
                 assertThat(t.get("flowEndReason").asInt()).as("still in the table at stop: forced end").isEqualTo(4);
                 JsonNode u = records.stream().filter(r -> r.get("protocolIdentifier").asInt() == 17).findFirst().orElseThrow();

@@ -213,5 +213,6 @@ final class ConntrackCommand implements Callable<Integer> {
         o.put("retransmits", d.retransmits());
         o.put("outOfOrder", d.outOfOrder());
         o.put("zeroWindows", d.zeroWindows());
+        o.put("tcpFlags", d.tcpFlags());
     }
 }

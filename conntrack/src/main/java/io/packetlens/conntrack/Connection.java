@@ -22,9 +22,10 @@ public record Connection(int protocol, InetAddress source, int sourcePort, InetA
                          Direction original, Direction reply, long synNanos, long synAckNanos, long ackNanos, int eventSeq) {
 
     /**
-     * One direction's counters ({@code struct pl_ct_dir}). bytes are IP bytes, as nf_conntrack accounts them.
+     * One direction's counters ({@code struct pl_ct_dir}). bytes are IP bytes, as nf_conntrack accounts them;
+     * tcpFlags the OR of the flags of the TCP segments counted (0 for other protocols).
      */
-    public record Direction(long packets, long bytes, long retransmits, long outOfOrder, long zeroWindows) {}
+    public record Direction(long packets, long bytes, long retransmits, long outOfOrder, long zeroWindows, int tcpFlags) {}
 
     public boolean midstream() {
         return (flags & ConntrackLayout.F_MIDSTREAM) != 0;
@@ -105,7 +106,8 @@ public record Connection(int protocol, InetAddress source, int sourcePort, InetA
         return new Direction(v.get(L, off + ConntrackLayout.Dir.PACKETS), v.get(L, off + ConntrackLayout.Dir.BYTES),
                 Integer.toUnsignedLong(v.get(I, off + ConntrackLayout.Dir.RETRANSMITS)),
                 Integer.toUnsignedLong(v.get(I, off + ConntrackLayout.Dir.OUT_OF_ORDER)),
-                Integer.toUnsignedLong(v.get(I, off + ConntrackLayout.Dir.ZERO_WINDOW)));
+                Integer.toUnsignedLong(v.get(I, off + ConntrackLayout.Dir.ZERO_WINDOW)),
+                Byte.toUnsignedInt(v.get(java.lang.foreign.ValueLayout.JAVA_BYTE, off + ConntrackLayout.Dir.TCP_FLAGS)));
     }
 
     private static final byte[] V4_MAPPED = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};

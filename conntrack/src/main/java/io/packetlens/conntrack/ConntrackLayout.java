@@ -48,7 +48,7 @@ public final class ConntrackLayout {
 
         public static final int SIZE = 40;
         public static final int PACKETS = 0, BYTES = 8, NEXT_SEQ = 16, RETRANSMITS = 20, OUT_OF_ORDER = 24,
-                ZERO_WINDOW = 28, SEQ_VALID = 32, FIN_SEEN = 33;
+                ZERO_WINDOW = 28, SEQ_VALID = 32, FIN_SEEN = 33, TCP_FLAGS = 34;
     }
 
     /** PL_CT_F_*. */

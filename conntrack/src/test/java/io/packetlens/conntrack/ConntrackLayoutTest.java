@@ -41,7 +41,8 @@ class ConntrackLayoutTest {
         assertThat(offsets("pl_ct_dir")).containsEntry("packets", ConntrackLayout.Dir.PACKETS).containsEntry("bytes", ConntrackLayout.Dir.BYTES)
                 .containsEntry("next_seq", ConntrackLayout.Dir.NEXT_SEQ).containsEntry("retransmits", ConntrackLayout.Dir.RETRANSMITS)
                 .containsEntry("out_of_order", ConntrackLayout.Dir.OUT_OF_ORDER).containsEntry("zero_window", ConntrackLayout.Dir.ZERO_WINDOW)
-                .containsEntry("seq_valid", ConntrackLayout.Dir.SEQ_VALID).containsEntry("fin_seen", ConntrackLayout.Dir.FIN_SEEN);
+                .containsEntry("seq_valid", ConntrackLayout.Dir.SEQ_VALID).containsEntry("fin_seen", ConntrackLayout.Dir.FIN_SEEN)
+                .containsEntry("tcp_flags", ConntrackLayout.Dir.TCP_FLAGS);
         assertThat(ConntrackCounter.values()).hasSize(11); // PL_CT_CNT_MAX
     }
 }

@@ -18,7 +18,7 @@ import java.util.List;
  * registry). Both hold the transport ports and the ICMP type/code element: a flow fills one of them and leaves the other
  * zero, which keeps one record layout per address family. Bidirectional records (tracked connections) have two more
  * templates ({@value #BIFLOW_IPV4_ID}, {@value #BIFLOW_IPV6_ID}): the same fields, then biflowDirection and RFC 5103's
- * reverse elements (enterprise 29305) for the responder's packets and octets.
+ * reverse elements (enterprise 29305) for the responder's packets, octets and TCP flags.
  */
 public final class FlowTemplates {
     public static final int IPV4_ID = 256;
@@ -58,6 +58,8 @@ public final class FlowTemplates {
         l.add(Field.iana("biflowDirection", Ie.BIFLOW_DIRECTION, 1, (b, f) -> b.put((byte) 1)));
         l.add(new Field("reverseOctetDeltaCount", Ie.OCTET_DELTA_COUNT, Field.REVERSE_PEN, 8, (b, f) -> b.putLong(f.biflow().reverseOctets())));
         l.add(new Field("reversePacketDeltaCount", Ie.PACKET_DELTA_COUNT, Field.REVERSE_PEN, 8, (b, f) -> b.putLong(f.biflow().reversePackets())));
+        l.add(new Field("reverseTcpControlBits", Ie.TCP_CONTROL_BITS, Field.REVERSE_PEN, 2,
+                (b, f) -> b.putShort((short) (f.key().protocol() == IpProtocol.TCP ? f.biflow().reverseTcpFlags() : 0))));
         return List.copyOf(l);
     }
 

@@ -21,12 +21,12 @@ final class Flows {
                 0x12, 60, 1500, 10, false, EndReason.IDLE);
     }
 
-    /** {@link #ipv4Tcp()} as a tracked connection: 4 packets and 300 IP octets back, 2 retransmissions. */
+    /** {@link #ipv4Tcp()} as a tracked connection: 4 packets and 300 IP octets back with ACK|FIN, 2 retransmissions. */
     static FinishedFlow biflow() {
         FinishedFlow f = ipv4Tcp();
         return new FinishedFlow(f.key(), f.packets(), f.bytes(), f.ipBytes(), f.start(), f.end(), f.startNanos(), f.endNanos(),
                 f.tcpFlags(), f.minLength(), f.maxLength(), f.dscp(), false, EndReason.IDLE, false,
-                new io.packetlens.flow.Biflow(4, 300, 2, 0, 50_000, "TIME_WAIT"));
+                new io.packetlens.flow.Biflow(4, 300, 0x11, 2, 0, 50_000, "TIME_WAIT"));
     }
 
     /** ICMPv6 echo request (type 128 code 0) fd00::1 -> fd00::2, egress on ifindex 9: 3 packets. */

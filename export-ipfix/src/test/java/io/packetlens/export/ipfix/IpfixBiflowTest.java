@@ -36,9 +36,10 @@ class IpfixBiflowTest {
                 ch.write(data);
             }
             String decoded = Processes.run(Duration.ofSeconds(60), Map.of(), "tshark", "-n", "-r", file.toString(), "-V");
-            assertThat(decoded).contains("Field (22/23): BYTES [Reverse]", "PEN: IPFIX Reverse Information Element Private Enterprise (29305)")
+            assertThat(decoded).contains("Field (22/24): BYTES [Reverse]", "PEN: IPFIX Reverse Information Element Private Enterprise (29305)")
                     .contains("Octets: 400\n", "Packets: 5\n", "Biflow Direction: Initiator (1)",
-                            "Octets: 300 (Reverse Type 1 BYTES)", "Packets: 4 (Reverse Type 2 PKTS)")
+                            "Octets: 300 (Reverse Type 1 BYTES)", "Packets: 4 (Reverse Type 2 PKTS)",
+                            "TCP Flags: 0x0012, ACK, SYN\n", "TCP Flags: 0x0011, ACK, FIN (Reverse Type 6 TCP_FLAGS)")
                     .doesNotContain("Malformed", "Expert Info");
         } finally {
             Files.deleteIfExists(file);

@@ -41,17 +41,18 @@ class IpfixEncodingTest {
     void templateMessageHoldsEveryTemplateInOneTemplateSet() {
         ByteBuffer m = MessageBuilder.templateMessage(FlowTemplates.all());
         MessageBuilder.stamp(m, 0x65000000L, 0, 42);
-        // the biflow templates: the one-way fields (count 0x17 = 20 + 3), then biflowDirection (239, 1 byte), and
-        // reverseOctetDeltaCount / reversePacketDeltaCount: ids 1 and 2 with the enterprise bit, 8 bytes, PEN 29305
-        String biflowTail = "00ef0001" + "8001" + "0008" + "00007279" + "8002" + "0008" + "00007279";
-        String bi4 = "0102" + "0017" + IPV4_TEMPLATE.substring(8) + biflowTail;
-        String bi6 = "0103" + "0017" + IPV6_TEMPLATE.substring(8) + biflowTail;
-        int length = 16 + 4 + 84 + 84 + 2 * (84 + 4 + 8 + 8);
+        // the biflow templates: the one-way fields (count 0x18 = 20 + 4), then biflowDirection (239, 1 byte), and
+        // reverseOctetDeltaCount / reversePacketDeltaCount / reverseTcpControlBits: ids 1, 2 and 6 with the enterprise
+        // bit, PEN 29305
+        String biflowTail = "00ef0001" + "8001" + "0008" + "00007279" + "8002" + "0008" + "00007279" + "8006" + "0002" + "00007279";
+        String bi4 = "0102" + "0018" + IPV4_TEMPLATE.substring(8) + biflowTail;
+        String bi6 = "0103" + "0018" + IPV6_TEMPLATE.substring(8) + biflowTail;
+        int length = 16 + 4 + 84 + 84 + 2 * (84 + 4 + 8 + 8 + 8);
         assertThat(Messages.hex(m)).isEqualTo("000a" + "%04x".formatted(length) + "65000000" + "00000000" + "0000002a"
                 + "0002" + "%04x".formatted(length - 16) + IPV4_TEMPLATE + IPV6_TEMPLATE + bi4 + bi6);
         assertThat(FlowTemplates.ipv4().recordLength()).isEqualTo(86);
         assertThat(FlowTemplates.ipv6().recordLength()).isEqualTo(110);
-        assertThat(FlowTemplates.of(Flows.biflow()).recordLength()).isEqualTo(86 + 1 + 8 + 8);
+        assertThat(FlowTemplates.of(Flows.biflow()).recordLength()).isEqualTo(86 + 1 + 8 + 8 + 2);
     }
 
     @Test

@@ -73,6 +73,7 @@ public final class FlowJson {
             g.writeNumberField("reverseOctetDeltaCount", b.reverseOctets());
             // not IPFIX elements: what the connection tracker measured (docs/CONNTRACK.md)
             if (k.protocol() == 6) {
+                g.writeNumberField("reverseTcpControlBits", b.reverseTcpFlags());
                 g.writeNumberField("retransmittedSegments", b.retransmits());
                 g.writeNumberField("reverseRetransmittedSegments", b.reverseRetransmits());
                 if (b.handshakeRttNanos() >= 0) g.writeNumberField("handshakeRttMicroseconds", b.handshakeRttNanos() / 1000.0);
