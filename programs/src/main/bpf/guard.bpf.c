@@ -1085,8 +1085,8 @@ int guard_tc_ingress(struct __sk_buff *skb)
 }
 
 /* The other half of state rules: what the host sends, tracked at TC egress, so that replies to
- * the host's own connections are known when they come back. Never drops; idle (one array lookup)
- * while the ruleset in force has no state rule. */
+ * the host's own connections are known when they come back (the tracker's own TC entry). Never
+ * drops; idle (two array lookups) while the ruleset in force has no state rule. */
 SEC("tc")
 int guard_tc_egress(struct __sk_buff *skb)
 {
@@ -1096,16 +1096,7 @@ int guard_tc_egress(struct __sk_buff *skb)
         return TC_ACT_UNSPEC;
     __u32 slot = *(volatile __u32 *)&active->slot & 1;
     struct pl_guard_set *set = bpf_map_lookup_elem(&guard_sets, &slot);
-    if (!set || !set->track)
-        return TC_ACT_UNSPEC;
-    int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;
-    __u32 len = skb->len;
-    if ((long)skb->data_end - (long)skb->data < (len < PL_TC_PULL ? len : PL_TC_PULL))
-        bpf_skb_pull_data(skb, len < PL_TC_PULL ? len : PL_TC_PULL);
-    void *data = (void *)(long)skb->data;
-    void *end = (void *)(long)skb->data_end;
-    struct pl_packet p = {};
-    int status = pl_parse(data, end, hw_vlan, &p);
-    pl_ct_track(skb, data, end, &p, status, skb->ifindex, skb->gso_segs, bpf_ktime_get_ns());
+    if (set && set->track)
+        pl_ct_track_skb(skb);
     return TC_ACT_UNSPEC;
 }

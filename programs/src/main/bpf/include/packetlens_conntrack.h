@@ -499,6 +499,15 @@ static __always_inline int pl_ct_update(struct pl_ct_entry *e, struct pl_ct_pack
     return (e->flags & PL_CT_F_SEEN_REPLY) ? PL_CT_V_ESTABLISHED : PL_CT_V_NEW;
 }
 
+/* Whether the packet in c starts a new connection in e's place: e is past its timeout, or it is a
+ * TCP connection that closed and a SYN reopens it. */
+static __always_inline int pl_ct_renews(struct pl_ct_entry *e, struct pl_ct_packet *c, __u64 now)
+{
+    return pl_ct_expired(e, c->key.proto, now)
+        || (c->key.proto == IPPROTO_TCP && pl_ct_tcp_index(c->tcp_flags) == PL_TCP_SYN
+            && (e->state == PL_CT_TCP_TIME_WAIT || e->state == PL_CT_TCP_CLOSE));
+}
+
 /* First part of tracking: the packet's key and what it carries into c, for a packet that carries
  * segs TCP segments (1 unless it is a GSO packet). 0, or -1 for a packet the tracker does not
  * follow (counted: not IP, a later fragment). */
@@ -531,9 +540,7 @@ static __always_inline int pl_ct_peek(struct pl_ct_packet *c, struct pl_ct_entry
 {
     if (c->icmp_error)
         return e ? PL_CT_V_RELATED : PL_CT_V_INVALID;
-    if (!e || pl_ct_expired(e, c->key.proto, now)
-        || (c->key.proto == IPPROTO_TCP && pl_ct_tcp_index(c->tcp_flags) == PL_TCP_SYN
-            && (e->state == PL_CT_TCP_TIME_WAIT || e->state == PL_CT_TCP_CLOSE)))
+    if (!e || pl_ct_renews(e, c, now))
         return c->may_open ? PL_CT_V_NEW : PL_CT_V_INVALID;
     __u8 orig = (e->flags & PL_CT_F_ORIG_HIGH) ? 1 : 0;
     if (c->sender != orig || (e->flags & PL_CT_F_SEEN_REPLY))
@@ -579,10 +586,7 @@ static __always_inline int pl_ct_commit(void *ctx, struct pl_ct_packet *c, struc
         }
     }
     bpf_spin_lock(&e->lock);
-    /* past its timeout, or a TCP connection reopened by a SYN after it closed: a new connection in the same entry */
-    int renew = pl_ct_expired(e, c->key.proto, now)
-        || (c->key.proto == IPPROTO_TCP && pl_ct_tcp_index(c->tcp_flags) == PL_TCP_SYN
-            && (e->state == PL_CT_TCP_TIME_WAIT || e->state == PL_CT_TCP_CLOSE));
+    int renew = pl_ct_renews(e, c, now);
     if (renew && c->may_open)
         pl_ct_init(e, c, ifindex, now);
     __u8 flags_before = e->flags;
@@ -629,6 +633,35 @@ static __always_inline int pl_ct_track(void *ctx, void *data, void *end, struct 
         return PL_CT_V_UNTRACKED;
     struct pl_ct_entry *e = bpf_map_lookup_elem(&ct_table, &c.key);
     return pl_ct_commit(ctx, &c, e, ifindex, now);
+}
+
+/* Headers a TC caller makes linear when the parser needs them. */
+#define PL_CT_TC_PULL 256
+
+/* Tracks one skb at TC (ingress or egress): parsed where it lies, made linear and parsed again
+ * when its headers reach past the linear part. Returns an enum pl_ct_verdict. */
+static __always_inline int pl_ct_track_skb(struct __sk_buff *skb)
+{
+    struct pl_packet p = {};
+    __u64 now = bpf_ktime_get_ns();
+    /* a tag the device took out of the frame (VLAN acceleration) is the outermost */
+    int hw_vlan = skb->vlan_present ? (int)(skb->vlan_tci & 0x0fff) : -1;
+    void *data = (void *)(long)skb->data;
+    void *end = (void *)(long)skb->data_end;
+    int reason = pl_parse(data, end, hw_vlan, &p);
+    if ((reason == PL_PARSE_TRUNCATED || (reason == PL_PARSE_OK && p.proto == IPPROTO_TCP
+                                          && data + p.l4_off + 20 > end))
+        && end - data < skb->len) {
+        /* headers beyond the linear part: make them linear (content unchanged), parse again */
+        bpf_skb_pull_data(skb, skb->len < PL_CT_TC_PULL ? skb->len : PL_CT_TC_PULL);
+        __builtin_memset(&p, 0, sizeof(p));
+        data = (void *)(long)skb->data;
+        end = (void *)(long)skb->data_end;
+        reason = pl_parse(data, end, hw_vlan, &p);
+    }
+    /* TCP hands the device GSO packets even where the device segments them in software, after
+     * this hook; a retransmitted one is gso_segs retransmitted segments to the sender's counters */
+    return pl_ct_track(skb, data, end, &p, reason, skb->ifindex, skb->gso_segs, now);
 }
 
 #endif

@@ -1,7 +1,6 @@
 package io.packetlens.agent;
 
 import io.packetlens.agent.metrics.MetricsServer;
-import io.packetlens.ebpf.netns.NetworkNamespace;
 import io.packetlens.ebpf.tracing.KernelDebugLog;
 import io.packetlens.export.ExportContext;
 import io.packetlens.export.ExporterRunner;
@@ -191,17 +190,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void attach(InterfaceSpec i) {
-        if (i.netns() == null) {
-            monitor.attach(null, i.name());
-            return;
-        }
-        try {
-            NetworkNamespace.of(i.netns()).call(() -> monitor.attach(i.netns(), i.name()));
-        } catch (RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new IllegalStateException("attach on " + i + ": " + e.getMessage(), e);
-        }
+        i.runIn("attach", () -> monitor.attach(i.netns(), i.name()));
     }
 
     /** Undoes a start that failed: what was attached or pinned here goes, exporters and /metrics stop. */

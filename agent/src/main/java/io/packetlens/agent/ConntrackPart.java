@@ -4,7 +4,6 @@ import io.packetlens.conntrack.Connection;
 import io.packetlens.conntrack.ConntrackConfig;
 import io.packetlens.conntrack.ConntrackProgram;
 import io.packetlens.ebpf.link.XdpMode;
-import io.packetlens.ebpf.netns.NetworkNamespace;
 import io.packetlens.flow.Biflow;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.EndReason;
@@ -47,24 +46,10 @@ final class ConntrackPart implements AutoCloseable {
     /** Attaches on every interface, entering each one's network namespace. */
     void attach(List<InterfaceSpec> interfaces) {
         for (InterfaceSpec i : interfaces) {
-            Runnable attach = () -> {
+            i.runIn("attach the connection tracker", () -> {
                 if (config.xdp()) program.attachXdp(i.name(), XdpMode.AUTO);
                 else program.attachTc(i.name());
-            };
-            if (i.netns() == null) {
-                attach.run();
-                continue;
-            }
-            try {
-                NetworkNamespace.of(i.netns()).call(() -> {
-                    attach.run();
-                    return null;
-                });
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException("attach the connection tracker on " + i + ": " + e.getMessage(), e);
-            }
+            });
         }
     }
 

@@ -1,7 +1,6 @@
 package io.packetlens.agent;
 
 import io.packetlens.config.ConfigException;
-import io.packetlens.ebpf.netns.NetworkNamespace;
 import io.packetlens.guard.GuardCompileException;
 import io.packetlens.guard.GuardOptions;
 import io.packetlens.guard.GuardProgram;
@@ -59,24 +58,10 @@ final class GuardPart implements AutoCloseable {
     /** Attaches at the configured hook on every interface, entering each one's network namespace. */
     void attach(List<InterfaceSpec> interfaces) {
         for (InterfaceSpec i : interfaces) {
-            Runnable attach = () -> {
+            i.runIn("attach the guard", () -> {
                 if (config.hook() == GuardProgram.Hook.XDP) program.attachXdp(i.netns(), i.name(), config.xdpMode());
                 else program.attachTc(i.name());
-            };
-            if (i.netns() == null) {
-                attach.run();
-                continue;
-            }
-            try {
-                NetworkNamespace.of(i.netns()).call(() -> {
-                    attach.run();
-                    return null;
-                });
-            } catch (RuntimeException e) {
-                throw e;
-            } catch (Exception e) {
-                throw new IllegalStateException("attach the guard on " + i + ": " + e.getMessage(), e);
-            }
+            });
         }
     }
 

@@ -1,5 +1,7 @@
 package io.packetlens.agent;
 
+import io.packetlens.ebpf.netns.NetworkNamespace;
+
 import java.util.Objects;
 
 /**
@@ -15,6 +17,27 @@ public record InterfaceSpec(String name, String netns) {
 
     public static InterfaceSpec of(String name) {
         return new InterfaceSpec(name, null);
+    }
+
+    /**
+     * Runs {@code task} on a thread in this interface's network namespace (on the caller's when it has none); what
+     * stops it other than a RuntimeException is wrapped, naming {@code what} and the interface.
+     */
+    void runIn(String what, Runnable task) {
+        if (netns == null) {
+            task.run();
+            return;
+        }
+        try {
+            NetworkNamespace.of(netns).call(() -> {
+                task.run();
+                return null;
+            });
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException(what + " on " + this + ": " + e.getMessage(), e);
+        }
     }
 
     @Override

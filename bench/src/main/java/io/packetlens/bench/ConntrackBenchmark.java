@@ -251,10 +251,10 @@ public final class ConntrackBenchmark implements Callable<Integer> {
                 long[] ps0 = prog == null ? null : GuardFirewalls.runStats(prog);
                 long tx0 = GuardFirewalls.ethtoolSum(a, a.ifname(), "tx_queue_\\d+_xdp_xmit");
                 long rx0 = b.linkStats().rxPackets();
-                CpuTicks[] cpu0 = perCpu();
+                CpuTicks[] cpu0 = CpuTicks.online();
                 long t0 = System.nanoTime();
                 Thread.sleep(seconds * 1000L);
-                CpuTicks[] cpu1 = perCpu();
+                CpuTicks[] cpu1 = CpuTicks.online();
                 long t1 = System.nanoTime();
                 long rx1 = b.linkStats().rxPackets();
                 long tx1 = GuardFirewalls.ethtoolSum(a, a.ifname(), "tx_queue_\\d+_xdp_xmit");
@@ -327,19 +327,9 @@ public final class ConntrackBenchmark implements Callable<Integer> {
         if (t != null) throw new IllegalStateException("the generator failed: " + t, t);
     }
 
-    private static CpuTicks[] perCpu() throws Exception {
-        int[] cpus = Cpus.online();
-        CpuTicks[] out = new CpuTicks[cpus.length];
-        for (int i = 0; i < cpus.length; i++) out[i] = CpuTicks.read(cpus[i]);
-        return out;
-    }
-
+    /** The median, or NaN for none (a variant without program statistics). */
     static double median(List<Double> xs) {
-        if (xs.isEmpty()) return Double.NaN;
-        List<Double> s = new ArrayList<>(xs);
-        s.sort(null);
-        int m = s.size() / 2;
-        return s.size() % 2 == 1 ? s.get(m) : (s.get(m - 1) + s.get(m)) / 2;
+        return xs.isEmpty() ? Double.NaN : Samples.of(xs.stream().mapToDouble(Double::doubleValue).toArray()).median();
     }
 
     private static String fmt(List<Double> xs) {

@@ -20,6 +20,15 @@ record CpuTicks(long user, long nice, long system, long idle, long iowait, long 
         return parse(Files.readAllLines(Path.of("/proc/stat")), cpu);
     }
 
+    /** Every online CPU's ticks, in {@code Cpus.online()} order. */
+    static CpuTicks[] online() throws IOException {
+        int[] cpus = io.packetlens.ebpf.cpu.Cpus.online();
+        List<String> stat = Files.readAllLines(Path.of("/proc/stat"));
+        CpuTicks[] out = new CpuTicks[cpus.length];
+        for (int i = 0; i < cpus.length; i++) out[i] = parse(stat, cpus[i]);
+        return out;
+    }
+
     static CpuTicks parse(List<String> procStat, int cpu) {
         String name = "cpu" + cpu;
         for (String line : procStat) {

@@ -200,10 +200,10 @@ public final class GuardBenchmark implements Callable<Integer> {
             GuardFirewalls.Drops d0 = fw.drops();
             long tx0 = offered(a);
             long[] ps0 = fw.programStats();
-            CpuTicks[] cpu0 = perCpu();
+            CpuTicks[] cpu0 = CpuTicks.online();
             long t0 = System.nanoTime();
             Thread.sleep(seconds * 1000L);
-            CpuTicks[] cpu1 = perCpu();
+            CpuTicks[] cpu1 = CpuTicks.online();
             long t1 = System.nanoTime();
             long tx1 = offered(a);
             GuardFirewalls.Drops d1 = fw.drops();
@@ -240,14 +240,6 @@ public final class GuardBenchmark implements Callable<Integer> {
     private static void check(AtomicReference<Throwable> failed) {
         Throwable t = failed.get();
         if (t != null) throw new IllegalStateException("the flood generator failed: " + t, t);
-    }
-
-    /** Every online CPU's ticks, in Cpus.online() order. */
-    private static CpuTicks[] perCpu() throws Exception {
-        int[] cpus = Cpus.online();
-        CpuTicks[] out = new CpuTicks[cpus.length];
-        for (int i = 0; i < cpus.length; i++) out[i] = CpuTicks.read(cpus[i]);
-        return out;
     }
 
     /**

@@ -64,7 +64,6 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  */
 public final class GuardProgram implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(GuardProgram.class.getName());
-    private static final int BPF_F_NO_PREALLOC = 1;
     /** Entry points. */
     public enum Hook {
         XDP(GuardLayout.XDP_PROGRAM),
@@ -195,7 +194,7 @@ public final class GuardProgram implements AutoCloseable {
         spec.variable("cfg_insert_window_ns").set(interval * Math.max(1, options.bucketInsertBurst()));
         spec.variable("cfg_sample_every").set(options.sampleEvery());
         ConntrackTable.configure(spec, CONNTRACK);
-        spec.map(ConntrackLayout.TABLE).flags(spec.map(ConntrackLayout.TABLE).flags() | BPF_F_NO_PREALLOC);
+        spec.map(ConntrackLayout.TABLE).flags(spec.map(ConntrackLayout.TABLE).flags() | io.packetlens.ebpf.MapSpec.F_NO_PREALLOC);
         spec.map(ConntrackLayout.EVENTS).maxEntries(4096); // the guard's tracker sends no events
         KernelDebugLog.configure(spec, options.debugTag());
         if (options.sampleEvery() == 0) spec.map(GuardLayout.EVENTS).maxEntries(4096);
@@ -261,13 +260,16 @@ public final class GuardProgram implements AutoCloseable {
     public synchronized Link attachXdp(String netns, String ifname, XdpMode mode) {
         if (!arena.scope().isAlive()) throw new IllegalStateException("the guard program is closed");
         Link tracker = attachTracker(ifname);
-        XdpChain chain;
         try {
-            chain = XdpChain.open(ifname, XdpChainOptions.defaults().root(options.chainRoot()).mode(mode));
+            return joinChain(netns, ifname, mode);
         } catch (RuntimeException e) {
             undoTracker(tracker, ifname);
             throw e;
         }
+    }
+
+    private Link joinChain(String netns, String ifname, XdpMode mode) {
+        XdpChain chain = XdpChain.open(ifname, XdpChainOptions.defaults().root(options.chainRoot()).mode(mode));
         try {
             ObjectSpec copy = configuredSpec.get();
             EventChannels.configure(copy, options.events());
@@ -284,9 +286,6 @@ public final class GuardProgram implements AutoCloseable {
             links.add(m);
             if (!options.processScoped()) GuardAttachments.record(options.pinDirectory(), netns, ifname);
             return m;
-        } catch (RuntimeException e) {
-            undoTracker(tracker, ifname);
-            throw e;
         } finally {
             chain.close(); // the member holds the chain
         }
