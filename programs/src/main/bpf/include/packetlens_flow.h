@@ -8,14 +8,17 @@
 #define PACKETLENS_FLOW_H
 
 #include "packetlens_parse.h"
+#include "packetlens_tunnel.h"
 
 #define PL_FLOW_INGRESS 0
 #define PL_FLOW_EGRESS  1
 
-/* Flow key, 44 bytes. Addresses in network order (IPv4 as ::ffff:a.b.c.d); ports,
- * VLAN id and ifindex in host order. ICMP and ICMPv6 carry type << 8 | code in dport
- * (NetFlow's convention), sport 0. Non-first fragments and protocols without ports
- * have both ports 0. vlan is the outermost VLAN id, 0 when untagged. */
+/* Flow key, 52 bytes. Addresses in network order (IPv4 as ::ffff:a.b.c.d); ports,
+ * VLAN id, ifindex and tunnel id in host order. ICMP and ICMPv6 carry type << 8 | code in
+ * dport (NetFlow's convention), sport 0. Non-first fragments and protocols without ports
+ * have both ports 0. vlan is the outermost VLAN id, 0 when untagged. A tunnelled packet's
+ * key is its inner packet's, with the tunnel's type (enum pl_tunnel_type) and id (VXLAN
+ * VNI, GRE key, else 0); the tunnel's own addresses are in the record. */
 struct pl_flow_key {
     __u8 src[16];
     __u8 dst[16];
@@ -25,14 +28,20 @@ struct pl_flow_key {
     __u8 proto;
     __u8 direction; /* PL_FLOW_INGRESS / PL_FLOW_EGRESS */
     __u32 ifindex;
+    __u32 tunnel_id;
+    __u8 tunnel;
+    __u8 pad[3];
 };
 
-/* Flow record, 56 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). bytes are
+/* Flow record, 88 bytes. Times are bpf_ktime_get_ns() (CLOCK_MONOTONIC). bytes are
  * whole frames as the hook sees them (XDP: all buffers; TC: skb->len): IPFIX's
  * layer2OctetDeltaCount. ip_bytes, min_len and max_len are IP total lengths (IPv4
  * tot_len, IPv6 40 + payload_len): octetDeltaCount, minimum/maximumIpTotalLength.
  * tcp_flags is the OR of the flags byte of every segment. dscp is the first packet's.
- * fragments is 1 once any packet of the flow was an IP fragment. */
+ * fragments is 1 once any packet of the flow was an IP fragment. For a tunnelled flow the
+ * IP fields are the inner packet's, bytes the whole outer frame's, and outer_src / outer_dst
+ * the tunnel's addresses (as in the key; zero for a flow outside a tunnel), from the packet
+ * that created the entry. */
 struct pl_flow_stats {
     __u64 packets;
     __u64 bytes;
@@ -45,12 +54,14 @@ struct pl_flow_stats {
     __u8 fragments;
     __u16 reserved;
     __u64 ip_bytes;
+    __u8 outer_src[16];
+    __u8 outer_dst[16];
 };
 
 /* Bumped whenever pl_flow_key, pl_flow_stats, pl_other_key or pl_flow_exported change
  * meaning or layout: a pinned table written by another layout is refused, never misread
  * (io.packetlens.flow.FlowPins). */
-#define PL_FLOW_LAYOUT 2
+#define PL_FLOW_LAYOUT 3
 
 /* flow_meta's one value: what made the pinned tables. */
 struct pl_flow_meta {
@@ -111,6 +122,9 @@ enum pl_counter {
 struct pl_parsed {
     struct pl_flow_key key;
     struct pl_packet pkt;
+    __u8 outer_src[16]; /* a tunnelled packet's outer addresses, else zero */
+    __u8 outer_dst[16];
+    __u64 now;          /* bpf_ktime_get_ns() of the packet, for the flow program's event functions */
 };
 
 /* Fills p->key from p->pkt once the parse is done (for "other" frames: with what the
@@ -126,6 +140,23 @@ static __always_inline void pl_flow_key(struct pl_parsed *p)
     p->key.dport = p->pkt.dport;
     p->key.vlan = p->pkt.vlan;
     p->key.proto = p->pkt.proto;
+}
+
+/* Makes a tunnelled packet's inner packet the flow: when the parse of the outer one (reason)
+ * succeeded and it carries a tunnel the inner packet of which parses whole (pl_decap, into
+ * the caller's scratch in), p->pkt becomes the inner packet, the key gets the tunnel, and
+ * the outer addresses move to p->outer_*. Otherwise p is left as it was. */
+static __always_inline void pl_flow_decap(void *data, void *end, struct pl_parsed *p, int type, struct pl_packet *in)
+{
+    __u32 id = 0;
+    __builtin_memset(in, 0, sizeof(*in));
+    if (pl_decap(data, end, &p->pkt, type, in, &id) != PL_PARSE_OK)
+        return;
+    __builtin_memcpy(p->outer_src, p->pkt.src, 16);
+    __builtin_memcpy(p->outer_dst, p->pkt.dst, 16);
+    p->pkt = *in;
+    p->key.tunnel = type;
+    p->key.tunnel_id = id;
 }
 
 #endif

@@ -11,10 +11,19 @@ import java.time.Instant;
  * lengths) and {@code fragments} cover the flow since its table entry was created; {@code dscp} is its first packet's.
  * {@code fallback} marks a record counted by the AF_PACKET fallback ({@link PacketFlows}) instead of the kernel program.
  * {@code biflow} is null for a one-way record; a bidirectional one (a tracked connection) has its reverse half there.
+ * {@code outer} holds a tunnelled flow's outer addresses ({@link FlowKey#tunnel()} says which tunnel), else null.
  */
 public record FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end,
                            long startNanos, long endNanos, int tcpFlags, int minLength, int maxLength, int dscp,
-                           boolean fragments, EndReason reason, boolean fallback, Biflow biflow) {
+                           boolean fragments, EndReason reason, boolean fallback, Biflow biflow, TunnelEnds outer) {
+    /** A record of a flow outside a tunnel, one-way or bidirectional. */
+    public FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end, long startNanos,
+                        long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments, EndReason reason,
+                        boolean fallback, Biflow biflow) {
+        this(key, packets, bytes, ipBytes, start, end, startNanos, endNanos, tcpFlags, minLength, maxLength, dscp, fragments, reason,
+                fallback, biflow, null);
+    }
+
     /** A one-way record. */
     public FinishedFlow(FlowKey key, long packets, long bytes, long ipBytes, Instant start, Instant end, long startNanos,
                         long endNanos, int tcpFlags, int minLength, int maxLength, int dscp, boolean fragments, EndReason reason,

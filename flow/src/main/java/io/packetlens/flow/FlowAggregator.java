@@ -320,7 +320,7 @@ public final class FlowAggregator implements AutoCloseable {
         long start = s.segmentStart >= 0 ? s.segmentStart : s.firstNanos;
         FinishedFlow f = new FinishedFlow(s.key, packets, bytes, s.unexportedIpBytes(), FlowClock.toInstant(start, wallOffset),
                 FlowClock.toInstant(s.lastNanos, wallOffset), start, s.lastNanos, s.tcpFlags, s.minLength, s.maxLength,
-                s.dscp, s.fragments, reason, fallback);
+                s.dscp, s.fragments, reason, fallback, null, s.outer);
         s.exportedPackets = s.packets;
         s.exportedBytes = s.bytes;
         s.exportedIpBytes = s.ipBytes;

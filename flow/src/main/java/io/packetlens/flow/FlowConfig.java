@@ -1,5 +1,6 @@
 package io.packetlens.flow;
 
+import io.packetlens.packet.Decapsulation;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
@@ -22,10 +23,12 @@ import java.util.Set;
  * @param debugTag       the program's {@code pl_debug} switch (packetlens_debug.h): 0, the default, compiles its debug
  *                       prints away; otherwise the {@link io.packetlens.ebpf.tracing.KernelDebugLog#tag() tag} of the log
  *                       that shows them ({@code --debug-kernel})
+ * @param decapsulation  whether tunnelled packets count as their inner packets (the default) and which UDP ports carry
+ *                       VXLAN: the program's {@code cfg_decap} and {@code cfg_vxlan_ports}
  */
 public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize, Set<EventKind> events, int sampleEvery,
                          int eventRingBytes, Set<FlowProgram.Hook> hooks, java.nio.file.Path pinDirectory,
-                         XdpSharing xdpSharing, int debugTag) {
+                         XdpSharing xdpSharing, int debugTag, Decapsulation decapsulation) {
     public static final int DEFAULT_TABLE_SIZE = 65_536;
     public static final int DEFAULT_OTHER_TABLE_SIZE = 1024;
     public static final int DEFAULT_EVENT_RING_BYTES = 256 * 1024;
@@ -43,6 +46,7 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
     public FlowConfig {
         Objects.requireNonNull(tableKind, "tableKind");
         Objects.requireNonNull(xdpSharing, "xdpSharing");
+        Objects.requireNonNull(decapsulation, "decapsulation");
         events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
         if (hooks == null || hooks.isEmpty()) throw new IllegalArgumentException("at least one hook must be loaded");
         hooks = Set.copyOf(EnumSet.copyOf(hooks));
@@ -57,41 +61,41 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
 
     public static FlowConfig defaults() {
         return new FlowConfig(DEFAULT_TABLE_SIZE, TableKind.SHARED, DEFAULT_OTHER_TABLE_SIZE, Set.of(), 0,
-                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null, XdpSharing.AUTO, 0);
+                DEFAULT_EVENT_RING_BYTES, EnumSet.allOf(FlowProgram.Hook.class), null, XdpSharing.AUTO, 0, Decapsulation.DEFAULT);
     }
 
     public FlowConfig tableSize(int n) {
-        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(n, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     public FlowConfig tableKind(TableKind k) {
-        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, k, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     public FlowConfig otherTableSize(int n) {
-        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, tableKind, n, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     public FlowConfig events(Set<EventKind> kinds) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, kinds, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     public FlowConfig sampleEvery(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, n, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     public FlowConfig eventRingBytes(int n) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, n, hooks, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     /** Pins the tables and links under {@code dir} (null: nothing pinned). */
     public FlowConfig pinDirectory(java.nio.file.Path dir) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, dir, xdpSharing, debugTag, decapsulation);
     }
 
     /** Loads only these entry points, e.g. {@code EnumSet.of(Hook.XDP)} for a monitor attached at XDP only. */
     public FlowConfig hooks(Set<FlowProgram.Hook> h) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory, xdpSharing, debugTag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, h, pinDirectory, xdpSharing, debugTag, decapsulation);
     }
 
     /**
@@ -99,12 +103,17 @@ public record FlowConfig(int tableSize, TableKind tableKind, int otherTableSize,
      * {@link XdpSharing#AUTO}: join the chain if the interface has one, else attach alone.
      */
     public FlowConfig xdpSharing(XdpSharing s) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, s, debugTag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, s, debugTag, decapsulation);
     }
 
     /** Sets the {@code pl_debug} switch: a {@link io.packetlens.ebpf.tracing.KernelDebugLog}'s tag turns the debug prints on, 0 off. */
     public FlowConfig debugTag(int tag) {
-        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, tag);
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, tag, decapsulation);
+    }
+
+    /** Looks into tunnels, or not, as {@code d} says. */
+    public FlowConfig decapsulation(Decapsulation d) {
+        return new FlowConfig(tableSize, tableKind, otherTableSize, events, sampleEvery, eventRingBytes, hooks, pinDirectory, xdpSharing, debugTag, d);
     }
 
     /** Checks what single withers cannot (they may be called in any order); called before load. */

@@ -17,13 +17,13 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  *
  * <pre>
  *  0  u64 ts_ns        bpf_ktime_get_ns() of the packet (CLOCK_MONOTONIC)
- *  8  pl_flow_key key  44 bytes ({@link FlowKey}; zero for frames that are not flows)
- * 52  u32 pkt_len      frame length as the hook saw it
- * 56  u8  kind         PL_EVENT_*: 1 new flow, 2 TCP, 3 sample, 4 overflow
- * 57  u8  tcp_flags    of this packet
- * 58  u16 cap_len      bytes of the frame that follow (samples only; at most {@value #SAMPLE_BYTES})
- * 60  u32 reserved
- * 64  u8  data[cap_len]
+ *  8  pl_flow_key key  52 bytes ({@link FlowKey}; zero for frames that are not flows)
+ * 60  u32 pkt_len      frame length as the hook saw it
+ * 64  u8  kind         PL_EVENT_*: 1 new flow, 2 TCP, 3 sample, 4 overflow
+ * 65  u8  tcp_flags    of this packet
+ * 66  u16 cap_len      bytes of the frame that follow (samples only; at most {@value #SAMPLE_BYTES})
+ * 68  u32 reserved
+ * 72  u8  data[cap_len]
  * </pre>
  * Host byte order except the addresses in the key. Over a perf buffer a record may carry a few bytes of kernel padding
  * after {@code data}; {@code cap_len}, not the record length, says how much is frame.
@@ -39,16 +39,16 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 public record FlowEvent(EventKind kind, long timestampNanos, long epochNanos, FlowKey key, int packetLength,
                         int tcpFlags, byte[] data) {
     /** Size of the fixed part; sample bytes follow. */
-    public static final int HEADER_SIZE = 64;
+    public static final int HEADER_SIZE = 72;
     /** Bytes of frame a sample carries at most ({@code PL_SAMPLE_BYTES}). */
     public static final int SAMPLE_BYTES = 128;
     public static final int TS = 0;
     public static final int KEY = 8;
-    public static final int PKT_LEN = 52;
-    public static final int KIND = 56;
-    public static final int TCP_FLAGS = 57;
-    public static final int CAP_LEN = 58;
-    public static final int DATA = 64;
+    public static final int PKT_LEN = KEY + FlowKey.SIZE;
+    public static final int KIND = PKT_LEN + 4;
+    public static final int TCP_FLAGS = KIND + 1;
+    public static final int CAP_LEN = KIND + 2;
+    public static final int DATA = HEADER_SIZE;
 
     /** {@code enum pl_event_kind} values (record codes, not the {@link EventKind#bit()} of the configuration). */
     static final int CODE_NEW_FLOW = 1, CODE_TCP = 2, CODE_SAMPLE = 3, CODE_OVERFLOW = 4;

@@ -1,6 +1,7 @@
 package io.packetlens.flow;
 
 import io.packetlens.packet.IpProtocol;
+import io.packetlens.packet.TunnelType;
 import java.lang.foreign.MemorySegment;
 import java.net.Inet4Address;
 import java.net.InetAddress;
@@ -13,20 +14,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 
 /**
- * What identifies a flow: {@code struct pl_flow_key} of packetlens_flow.h, 44 bytes. IPv4 addresses travel in the
+ * What identifies a flow: {@code struct pl_flow_key} of packetlens_flow.h, 52 bytes. IPv4 addresses travel in the
  * kernel as IPv4-mapped IPv6 ({@code ::ffff:a.b.c.d}) and come back here as {@link Inet4Address}. For ICMP and ICMPv6
  * the destination port holds {@code type << 8 | code} (NetFlow's convention) and the source port is 0; non-first
  * fragments and protocols without ports have both ports 0. {@code vlan} is the outermost VLAN id, 0 when untagged.
+ * A tunnelled packet's key is its inner packet's, with the {@link Tunnel} it came out of.
  *
  * <pre>
  *  0  u8[16] src    16  u8[16] dst    32  u16 sport    34  u16 dport
  * 36  u16 vlan      38  u8 proto      39  u8 direction  40  u32 ifindex
+ * 44  u32 tunnel_id 48  u8 tunnel     49  u8[3] pad
  * </pre>
  * Addresses in network byte order, every other field in host byte order.
  */
 public record FlowKey(InetAddress source, InetAddress destination, int sourcePort, int destinationPort,
-                      int protocol, int vlan, int ifindex, Direction direction) {
-    public static final int SIZE = 44;
+                      int protocol, int vlan, int ifindex, Direction direction, Tunnel tunnel) {
+    public static final int SIZE = 52;
     public static final int SRC = 0;
     public static final int DST = 16;
     public static final int SRC_PORT = 32;
@@ -35,6 +38,8 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
     public static final int PROTOCOL = 38;
     public static final int DIRECTION = 39;
     public static final int IFINDEX = 40;
+    public static final int TUNNEL_ID = 44;
+    public static final int TUNNEL = 48;
 
     private static final byte[] V4_MAPPED_PREFIX = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, (byte) 0xff, (byte) 0xff};
 
@@ -42,6 +47,13 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
         Objects.requireNonNull(source);
         Objects.requireNonNull(destination);
         Objects.requireNonNull(direction);
+        Objects.requireNonNull(tunnel);
+    }
+
+    /** A flow outside any tunnel. */
+    public FlowKey(InetAddress source, InetAddress destination, int sourcePort, int destinationPort, int protocol, int vlan,
+                   int ifindex, Direction direction) {
+        this(source, destination, sourcePort, destinationPort, protocol, vlan, ifindex, direction, Tunnel.NONE);
     }
 
     /** Reads the key at {@code offset} of {@code src}. */
@@ -57,7 +69,11 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
      */
     static FlowKey read(byte[] b) {
         return new FlowKey(address(b, SRC), address(b, DST), u16(b, SRC_PORT), u16(b, DST_PORT), b[PROTOCOL] & 0xff,
-                u16(b, VLAN), u32(b, IFINDEX), Direction.of(b[DIRECTION]));
+                u16(b, VLAN), u32(b, IFINDEX), Direction.of(b[DIRECTION]), tunnel(b[TUNNEL] & 0xff, u32(b, TUNNEL_ID)));
+    }
+
+    private static Tunnel tunnel(int type, int id) {
+        return type == 0 ? Tunnel.NONE : new Tunnel(TunnelType.of(type), Integer.toUnsignedLong(id));
     }
 
     private static final boolean LITTLE = java.nio.ByteOrder.nativeOrder() == java.nio.ByteOrder.LITTLE_ENDIAN;
@@ -84,6 +100,9 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
         dst.set(JAVA_BYTE, offset + PROTOCOL, (byte) protocol);
         dst.set(JAVA_BYTE, offset + DIRECTION, (byte) direction.code());
         dst.set(JAVA_INT_UNALIGNED, offset + IFINDEX, ifindex);
+        dst.set(JAVA_INT_UNALIGNED, offset + TUNNEL_ID, (int) tunnel.id());
+        dst.set(JAVA_BYTE, offset + TUNNEL, (byte) tunnel.type().code());
+        dst.asSlice(offset + TUNNEL + 1, 3).fill((byte) 0);
     }
 
     /** The key as the kernel stores it. */
@@ -121,7 +140,7 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
         return m;
     }
 
-    private static InetAddress address(byte[] b, int offset) {
+    static InetAddress address(byte[] b, int offset) {
         try {
             // getByAddress turns an IPv4-mapped address into an Inet4Address
             return InetAddress.getByAddress(Arrays.copyOfRange(b, offset, offset + 16));
@@ -137,6 +156,6 @@ public record FlowKey(InetAddress source, InetAddress destination, int sourcePor
         String ends = isIcmp() ? s + " -> " + d + " type " + icmpType() + " code " + icmpCode()
                 : isIpv4() ? s + ":" + sourcePort + " -> " + d + ":" + destinationPort
                 : "[" + s + "]:" + sourcePort + " -> [" + d + "]:" + destinationPort;
-        return p + " " + ends + (vlan != 0 ? " vlan " + vlan : "") + " if " + ifindex + " " + direction.name().toLowerCase();
+        return p + " " + ends + (vlan != 0 ? " vlan " + vlan : "") + (tunnel.isTunnel() ? " " + tunnel : "") + " if " + ifindex + " " + direction.name().toLowerCase();
     }
 }

@@ -115,6 +115,14 @@ public final class FlowProgram extends FlowSource implements AutoCloseable {
      * The object with {@code config} applied: map sizes and types, the {@code .rodata} switches (debug prints among
      * them: {@link FlowConfig#debugTag()}), the hooks to load.
      */
+    /** {@code cfg_vxlan_ports}: {@code PL_VXLAN_PORTS} u16 in host order, 0 after the last port. */
+    private static byte[] vxlanPorts(io.packetlens.packet.Decapsulation d) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(2 * io.packetlens.packet.Decapsulation.MAX_VXLAN_PORTS)
+                .order(java.nio.ByteOrder.nativeOrder());
+        for (int p : d.vxlanPorts()) b.putShort((short) p);
+        return b.array();
+    }
+
     public static ObjectSpec spec(FlowConfig config) {
         config.validate();
         ObjectSpec spec = spec();
@@ -125,6 +133,8 @@ public final class FlowProgram extends FlowSource implements AutoCloseable {
         spec.variable("cfg_percpu_table").set(perCpu);
         spec.variable("cfg_events").set(config.eventBits());
         spec.variable("cfg_sample_every").set(config.sampleEvery());
+        spec.variable("cfg_decap").set(config.decapsulation().enabled());
+        spec.variable("cfg_vxlan_ports").set(vxlanPorts(config.decapsulation()));
         KernelDebugLog.configure(spec, config.debugTag());
         // what was reported of flows still in the table only matters to a process that comes after this one
         spec.map(FlowPins.EXPORTED).maxEntries(config.pinDirectory() != null ? config.tableSize() : 1);

@@ -7,22 +7,22 @@ import static java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED;
 import static java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED;
 
 /**
- * What the kernel counted for one flow: {@code struct pl_flow_stats} of packetlens_flow.h, 56 bytes, summed over CPUs
+ * What the kernel counted for one flow: {@code struct pl_flow_stats} of packetlens_flow.h, 88 bytes, summed over CPUs
  * when the table is per-CPU. Times are {@code bpf_ktime_get_ns()} (CLOCK_MONOTONIC); {@code bytes} are whole frames as
  * the hook saw them (IPFIX layer2OctetDeltaCount), {@code ipBytes} the sum of the packets' IP total lengths
  * (octetDeltaCount), and {@code minLength}/{@code maxLength} IP total lengths too; {@code tcpFlags} is the OR of every
  * segment's flags byte ({@link TcpFlags}); {@code dscp} is the first packet's; {@code fragments} says some packet of the
- * flow was an IP fragment.
+ * flow was an IP fragment; {@code outer} holds a tunnelled flow's outer addresses (null outside a tunnel).
  *
  * <pre>
  *  0  u64 packets    8  u64 bytes     16  u64 first_ns   24  u64 last_ns
  * 32  u32 min_len   36  u32 max_len   40  u32 tcp_flags  44  u8 dscp  45  u8 fragments  46  u16 reserved
- * 48  u64 ip_bytes
+ * 48  u64 ip_bytes  56  u8[16] outer_src   72  u8[16] outer_dst
  * </pre>
  */
 public record FlowRecord(long packets, long bytes, long firstSeenNanos, long lastSeenNanos, int minLength,
-                         int maxLength, int tcpFlags, int dscp, boolean fragments, long ipBytes) {
-    public static final int SIZE = 56;
+                         int maxLength, int tcpFlags, int dscp, boolean fragments, long ipBytes, TunnelEnds outer) {
+    public static final int SIZE = 88;
     public static final int PACKETS = 0;
     public static final int BYTES = 8;
     public static final int FIRST_NS = 16;
@@ -33,6 +33,14 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
     public static final int DSCP = 44;
     public static final int FRAGMENTS = 45;
     public static final int IP_BYTES = 48;
+    public static final int OUTER_SRC = 56;
+    public static final int OUTER_DST = 72;
+
+    /** The record of a flow outside a tunnel. */
+    public FlowRecord(long packets, long bytes, long firstSeenNanos, long lastSeenNanos, int minLength, int maxLength,
+                      int tcpFlags, int dscp, boolean fragments, long ipBytes) {
+        this(packets, bytes, firstSeenNanos, lastSeenNanos, minLength, maxLength, tcpFlags, dscp, fragments, ipBytes, null);
+    }
 
     /** Reads one record (one CPU's slot of a per-CPU table) at {@code offset}. */
     public static FlowRecord read(MemorySegment src, long offset) {
@@ -40,7 +48,14 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
                 src.get(JAVA_LONG_UNALIGNED, offset + FIRST_NS), src.get(JAVA_LONG_UNALIGNED, offset + LAST_NS),
                 src.get(JAVA_INT_UNALIGNED, offset + MIN_LEN), src.get(JAVA_INT_UNALIGNED, offset + MAX_LEN),
                 src.get(JAVA_INT_UNALIGNED, offset + TCP_FLAGS), Byte.toUnsignedInt(src.get(JAVA_BYTE, offset + DSCP)),
-                src.get(JAVA_BYTE, offset + FRAGMENTS) != 0, src.get(JAVA_LONG_UNALIGNED, offset + IP_BYTES));
+                src.get(JAVA_BYTE, offset + FRAGMENTS) != 0, src.get(JAVA_LONG_UNALIGNED, offset + IP_BYTES),
+                outer(src, offset));
+    }
+
+    private static TunnelEnds outer(MemorySegment src, long offset) {
+        byte[] b = new byte[32];
+        MemorySegment.copy(src, JAVA_BYTE, offset + OUTER_SRC, b, 0, 32);
+        return TunnelEnds.of(b, 0, 16);
     }
 
     /**
@@ -62,7 +77,8 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
         boolean mineFirst = firstSeenNanos <= o.firstSeenNanos;
         return new FlowRecord(packets + o.packets, bytes + o.bytes, Math.min(firstSeenNanos, o.firstSeenNanos),
                 Math.max(lastSeenNanos, o.lastSeenNanos), Math.min(minLength, o.minLength), Math.max(maxLength, o.maxLength),
-                tcpFlags | o.tcpFlags, mineFirst ? dscp : o.dscp, fragments || o.fragments, ipBytes + o.ipBytes);
+                tcpFlags | o.tcpFlags, mineFirst ? dscp : o.dscp, fragments || o.fragments, ipBytes + o.ipBytes,
+                outer != null && (mineFirst || o.outer == null) ? outer : o.outer);
     }
 
     /** Writes the record at {@code offset} (all {@link #SIZE} bytes). */
@@ -78,5 +94,9 @@ public record FlowRecord(long packets, long bytes, long firstSeenNanos, long las
         dst.set(JAVA_BYTE, offset + DSCP, (byte) dscp);
         dst.set(JAVA_BYTE, offset + FRAGMENTS, (byte) (fragments ? 1 : 0));
         dst.set(JAVA_LONG_UNALIGNED, offset + IP_BYTES, ipBytes);
+        if (outer != null) {
+            MemorySegment.copy(FlowKey.address16(outer.source()), 0, dst, JAVA_BYTE, offset + OUTER_SRC, 16);
+            MemorySegment.copy(FlowKey.address16(outer.destination()), 0, dst, JAVA_BYTE, offset + OUTER_DST, 16);
+        }
     }
 }

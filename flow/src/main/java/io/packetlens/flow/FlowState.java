@@ -12,6 +12,8 @@ final class FlowState implements LiveFlow {
     long packets, bytes, ipBytes, firstNanos, lastNanos;
     int minLength, maxLength, tcpFlags, dscp;
     boolean fragments;
+    /** A tunnelled flow's outer addresses, read once (the record keeps its first packet's), or null. */
+    TunnelEnds outer;
 
     /** Packets and bytes before the last read (for rates) and already exported in records. */
     long previousPackets, previousBytes, exportedPackets, exportedBytes, exportedIpBytes;
@@ -57,6 +59,7 @@ final class FlowState implements LiveFlow {
             tcpFlags = RecordWords.tcpFlags(tail);
             dscp = RecordWords.dscp(tail);
             fragments = RecordWords.fragments(tail);
+            if (outer == null && key.tunnel().isTunnel()) outer = RecordWords.outer(v, base + RecordWords.OUTER);
             return;
         }
         long p = 0, b = 0, ip = 0, first = Long.MAX_VALUE, last = 0;
@@ -80,6 +83,7 @@ final class FlowState implements LiveFlow {
             max = Math.max(max, RecordWords.maxLength(lengths));
             flags |= RecordWords.tcpFlags(tail);
             frags |= RecordWords.fragments(tail);
+            if (outer == null && key.tunnel().isTunnel()) outer = RecordWords.outer(v, o + RecordWords.OUTER);
         }
         packets = p;
         bytes = b;

@@ -30,10 +30,10 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
 final class PacketFlowTable {
     static final int KEY_WORDS = FlowStates.WORDS, VALUE_WORDS = RecordWords.WORDS;
 
-    /** Ints per slot: the key's 11 words, one of padding (so the record is 8-byte aligned), the record's 14. */
-    private static final int SLOT_INTS = 26;
-    /** Byte offset of the record in a slot. */
-    private static final int VALUE_AT = 48;
+    /** Byte offset of the record in a slot: after the key, padded so that the record is 8-byte aligned. */
+    private static final int VALUE_AT = (FlowKey.SIZE + 7) & ~7;
+    /** Ints per slot: the key, its padding, the record. */
+    private static final int SLOT_INTS = (VALUE_AT + FlowRecord.SIZE) / Integer.BYTES;
 
     private final int capacity;
     private final int mask;
@@ -102,6 +102,8 @@ final class PacketFlowTable {
         keyBytes.set(JAVA_BYTE, FlowKey.PROTOCOL, (byte) p.protocol());
         keyBytes.set(JAVA_BYTE, FlowKey.DIRECTION, (byte) direction);
         keyBytes.set(JAVA_INT_UNALIGNED, FlowKey.IFINDEX, ifindex);
+        keyBytes.set(JAVA_INT_UNALIGNED, FlowKey.TUNNEL_ID, (int) p.tunnelId());
+        keyBytes.set(JAVA_INT_UNALIGNED, FlowKey.TUNNEL, p.tunnel().code()); // with the three pad bytes
         int h = FlowStates.hash(key, 0) | 1;
         int slot = find(key, 0, h);
         int ipLength = p.ipLength();
@@ -127,6 +129,8 @@ final class PacketFlowTable {
         slotBytes.set(JAVA_INT_UNALIGNED, v + FlowRecord.TCP_FLAGS, p.tcpFlags());
         slotBytes.set(JAVA_BYTE, v + FlowRecord.DSCP, (byte) p.dscp());
         slotBytes.set(JAVA_BYTE, v + FlowRecord.FRAGMENTS, (byte) (p.fragment() ? 1 : 0));
+        p.copyOuterSource(slotBytes, v + FlowRecord.OUTER_SRC);
+        p.copyOuterDestination(slotBytes, v + FlowRecord.OUTER_DST);
         return 1;
     }
 

@@ -43,6 +43,7 @@ public final class PacketFlows extends FlowSource implements AutoCloseable {
     private static final long MAX_FRAME_AGE_NANOS = 10_000_000_000L;
 
     private final PacketFlowTable table;
+    private final io.packetlens.packet.Decapsulation decapsulation;
     private final FlowClock clock;
     private final PacketRingConfig ringConfig;
     private final List<Reader> readers = new CopyOnWriteArrayList<>();
@@ -60,6 +61,7 @@ public final class PacketFlows extends FlowSource implements AutoCloseable {
 
     public PacketFlows(FlowConfig config, PacketRingConfig ring, FlowClock clock) {
         this.table = new PacketFlowTable(config.tableSize(), config.otherTableSize());
+        this.decapsulation = config.decapsulation();
         this.ringConfig = Objects.requireNonNull(ring);
         this.clock = Objects.requireNonNull(clock);
     }
@@ -183,7 +185,7 @@ public final class PacketFlows extends FlowSource implements AutoCloseable {
     private final class Reader implements PacketHandler, Runnable {
         final PacketRing ring;
         final Thread thread;
-        private final PacketFields fields = new PacketFields();
+        private final PacketFields fields = new PacketFields().decapsulation(decapsulation);
         private final int ifindex;
         volatile boolean draining;
         /** Wall-clock minus monotonic time, and the monotonic time, when the current block was taken. */

@@ -15,11 +15,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 /** {@link FlowEvent} decodes {@code struct pl_flow_event} byte for byte, as laid out in flow.bpf.c. */
 class FlowEventTest {
     private static final FlowKey KEY = new FlowKey(InetAddress.ofLiteral("10.1.2.3"), InetAddress.ofLiteral("192.168.7.9"),
-            40_000, 443, IpProtocol.TCP, 12, 7, Direction.EGRESS);
+            40_000, 443, IpProtocol.TCP, 12, 7, Direction.EGRESS, Tunnel.vxlan(42));
 
     /** The record as the C struct lays it out, written field by field independently of FlowEvent's constants. */
     private static byte[] record(int kind, int flags, int pktLen, byte[] data, int padding) {
-        ByteBuffer b = ByteBuffer.allocate(64 + data.length + padding).order(ByteOrder.nativeOrder());
+        ByteBuffer b = ByteBuffer.allocate(72 + data.length + padding).order(ByteOrder.nativeOrder());
         b.putLong(123_456_789L);
         b.put(KEY.toBytes());
         b.putInt(pktLen);

@@ -1,6 +1,8 @@
 package io.packetlens.flow;
 
+import io.packetlens.packet.Decapsulation;
 import io.packetlens.packet.IpProtocol;
+import io.packetlens.packet.TunnelType;
 import io.packetlens.ebpf.BpfException;
 import io.packetlens.ebpf.Errno;
 import io.packetlens.ebpf.TestRun;
@@ -41,10 +43,16 @@ class FlowParserTest {
         final List<String> mismatches = new ArrayList<>();
         int runs;
         int refused;
+        final Decapsulation decapsulation;
 
         Checker(FlowConfig.TableKind kind) {
-            program = FlowProgram.load(FlowConfig.defaults().tableKind(kind).tableSize(64).otherTableSize(64));
+            this(kind, Decapsulation.DEFAULT);
+        }
+
+        Checker(FlowConfig.TableKind kind, Decapsulation d) {
+            program = FlowProgram.load(FlowConfig.defaults().tableKind(kind).tableSize(64).otherTableSize(64).decapsulation(d));
             drain = new TableDrain(program);
+            decapsulation = d;
         }
 
         void check(Hook hook, String name, byte[] frame) {
@@ -68,7 +76,7 @@ class FlowParserTest {
             if (r.retval() != pass) mismatches.add(what + "returned " + r.retval() + ", expected " + pass);
             if (!Arrays.equals(r.dataOut(), frame)) mismatches.add(what + "the program changed the frame");
 
-            ReferenceParser.Result expected = ReferenceParser.parse(frame, loopback, hook.direction());
+            ReferenceParser.Result expected = ReferenceParser.parse(frame, loopback, hook.direction(), decapsulation);
             switch (expected) {
                 case Flow f -> {
                     if (!seen.others().isEmpty() || seen.flows().size() != 1) {
@@ -131,6 +139,44 @@ class FlowParserTest {
         assertThat(results.stream().filter(r -> r instanceof Flow f && f.key().protocol() == IpProtocol.TCP && f.key().sourcePort() == 0)).isNotEmpty();
         for (OtherReason reason : List.of(OtherReason.ETHERTYPE, OtherReason.MALFORMED, OtherReason.EXT_LIMIT)) {
             assertThat(results).anyMatch(r -> r instanceof Other o && o.key().reason() == reason);
+        }
+        // tunnels of each type, with inner IPv4 and IPv6, their ids, and tunnels left as outer flows
+        for (TunnelType t : List.of(TunnelType.VXLAN, TunnelType.GRE, TunnelType.IPIP)) {
+            for (boolean v4 : new boolean[]{true, false}) {
+                assertThat(results).as("%s with inner IPv%d", t, v4 ? 4 : 6)
+                        .anyMatch(r -> r instanceof Flow f && f.key().tunnel().type() == t && f.key().isIpv4() == v4 && f.outer() != null);
+            }
+        }
+        assertThat(results).anyMatch(r -> r instanceof Flow f && f.key().tunnel().equals(Tunnel.vxlan(42)));
+        assertThat(results).anyMatch(r -> r instanceof Flow f && f.key().tunnel().equals(Tunnel.gre(0xfedcba98L)));
+        assertThat(results).anyMatch(r -> r instanceof Flow f && f.key().tunnel().equals(Tunnel.gre(7)) && f.key().vlan() == 77);
+        long outerGre = results.stream().filter(r -> r instanceof Flow f && f.key().protocol() == IpProtocol.GRE).count();
+        assertThat(outerGre).as("GRE frames that stay outer flows").isGreaterThanOrEqualTo(3 * 4);
+    }
+
+    @Test
+    void tunnelsMatchTheReferenceParserWithDecapsulationOffAndOnOtherPorts() {
+        List<Frame> frames = Frames.tunnels();
+        for (Decapsulation d : List.of(Decapsulation.OFF, new Decapsulation(true, List.of(8472, 4790)))) {
+            try (Checker c = new Checker(FlowConfig.TableKind.SHARED, d)) {
+                for (Hook hook : Hook.values()) {
+                    for (Frame f : frames) c.check(hook, d + " " + f.name(), f.bytes());
+                }
+                c.assertNoMismatch();
+            }
+            List<ReferenceParser.Result> results = frames.stream()
+                    .map(f -> ReferenceParser.parse(f.bytes(), 1, Direction.INGRESS, d)).toList();
+            if (!d.enabled()) {
+                assertThat(results).allMatch(r -> !(r instanceof Flow f) || !f.key().tunnel().isTunnel());
+            } else {
+                // 8472 is VXLAN here, 4789 is not
+                for (int i = 0; i < frames.size(); i++) {
+                    String name = frames.get(i).name();
+                    if (!name.startsWith("VXLAN on 8472") && !name.startsWith("VXLAN 42 IPv4 in IPv4 TCP")) continue;
+                    boolean tunnelled = results.get(i) instanceof Flow f && f.key().tunnel().equals(Tunnel.vxlan(42));
+                    assertThat(tunnelled).as(name).isEqualTo(name.startsWith("VXLAN on 8472"));
+                }
+            }
         }
     }
 

@@ -102,6 +102,98 @@ final class Frames {
         return f;
     }
 
+    static final String OUTER4_SRC = "198.51.100.1", OUTER4_DST = "198.51.100.2";
+    static final String OUTER6_SRC = "2001:db8:f::1", OUTER6_DST = "2001:db8:f::2";
+
+    /** A VXLAN header (RFC 7348): flags (0x08, the I bit, for a valid VNI), 3 reserved bytes, the VNI, 1 reserved byte. */
+    static byte[] vxlanHeader(int flags, int vni) {
+        return new byte[]{(byte) flags, 0, 0, 0, (byte) (vni >> 16), (byte) (vni >> 8), (byte) vni, 0};
+    }
+
+    /**
+     * A GRE header (RFC 2784, 2890) with the checksum, key and sequence fields that {@code flags} (the first byte: C 0x80,
+     * R 0x40, K 0x20, S 0x10) asks for, {@code version} in the second byte, and the inner ethertype.
+     */
+    static byte[] greHeader(int flags, int version, int ethertype, long key) {
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(16);
+        b.put((byte) flags).put((byte) version).putShort((short) ethertype);
+        if ((flags & 0x80) != 0) b.putInt(0);
+        if ((flags & 0x20) != 0) b.putInt((int) key);
+        if ((flags & 0x10) != 0) b.putInt(77);
+        return java.util.Arrays.copyOf(b.array(), b.position());
+    }
+
+    static byte[] concat(byte[] a, byte[] b) {
+        byte[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Inner packets a tunnel carries: IP packets (for GRE and IP in IP) and Ethernet frames (VXLAN, GRE's TEB). */
+    private record Inner(String name, byte[] ip, byte[] ethernet) {}
+
+    private static List<Inner> inners() {
+        return List.of(
+                new Inner("IPv4 TCP SYN", ipPacket().ipv4(SRC4, DST4).tos(0xb8).tcp(40000, 443).tcpFlags(TcpFlags.SYN).build(),
+                        ethernet().ipv4(SRC4, DST4).tos(0xb8).tcp(40000, 443).tcpFlags(TcpFlags.SYN).build()),
+                new Inner("IPv6 UDP", ipPacket().ipv6(SRC6, DST6).udp(1234, 53).payload(9).build(),
+                        ethernet().ipv6(SRC6, DST6).udp(1234, 53).payload(9).build()),
+                new Inner("IPv4 ICMP echo", ipPacket().ipv4(SRC4, DST4).icmp(8, 0).rest(7, 1).payload(4).build(),
+                        ethernet().vlan(300).ipv4(SRC4, DST4).icmp(8, 0).rest(7, 1).payload(4).build()),
+                new Inner("IPv6 HBH SCTP", ipPacket().ipv6(SRC6, DST6).hopByHop(0).sctp(2905, 2906).verificationTag(1).build(),
+                        ethernet().vlan(EtherType.QINQ, 0x2064).vlan(301).ipv6(SRC6, DST6).hopByHop(0).sctp(2905, 2906).verificationTag(1).build()),
+                new Inner("IPv4 later fragment", ipPacket().ipv4(SRC4, DST4).identification(9).fragment(20, false).udp(1, 2).payload(8).build(),
+                        ethernet().ipv4(SRC4, DST4).identification(9).fragment(20, false).udp(1, 2).payload(8).build()),
+                new Inner("ARP (not IP: the outer packet is the flow)", null, nonIp(EtherType.ARP, 28)));
+    }
+
+    /** Outer IP headers: IPv4, IPv6, and IPv4 in an 802.1Q frame. */
+    private static final List<Chain> OUTERS = List.of(
+            new Chain("IPv4 ", f -> f.ipv4(OUTER4_SRC, OUTER4_DST).identification(0x4321)),
+            new Chain("IPv6 ", f -> f.ipv6(OUTER6_SRC, OUTER6_DST)),
+            new Chain("802.1Q IPv4 ", f -> f.vlan(77).ipv4(OUTER4_SRC, OUTER4_DST)));
+
+    /**
+     * Tunnelled frames, one level deep: VXLAN, GRE (plain, with checksum, key and sequence, bridged Ethernet) and IP in
+     * IP, in IPv4, IPv6 and tagged outers, around every {@link #inners() inner} packet; and tunnels the parser must not
+     * look into (GRE version 1, GRE with source routing, VXLAN without its I flag, VXLAN on another port, a fragmented
+     * outer packet), which stay outer flows.
+     */
+    static List<Frame> tunnels() {
+        List<Frame> out = new ArrayList<>();
+        for (Chain o : OUTERS) {
+            for (Inner in : inners()) {
+                String n = o.name() + "in " + in.name();
+                out.add(new Frame("VXLAN 42 " + n, o.add().apply(ethernet()).udp(50000, 4789)
+                        .payload(concat(vxlanHeader(0x08, 42), in.ethernet())).build()));
+                out.add(new Frame("GRE TEB key 7 " + n, o.add().apply(ethernet()).protocol(IpProtocol.GRE)
+                        .payload(concat(greHeader(0x20, 0, EtherType.TEB, 7), in.ethernet())).build()));
+                if (in.ip() == null) continue;
+                int type = (in.ip()[0] >> 4) == 4 ? EtherType.IPV4 : EtherType.IPV6;
+                out.add(new Frame("GRE " + n, o.add().apply(ethernet()).protocol(IpProtocol.GRE)
+                        .payload(concat(greHeader(0, 0, type, 0), in.ip())).build()));
+                out.add(new Frame("GRE csum+key+seq " + n, o.add().apply(ethernet()).protocol(IpProtocol.GRE)
+                        .payload(concat(greHeader(0xb0, 0, type, 0xfedcba98L), in.ip())).build()));
+                out.add(new Frame("IP-in-IP " + n, o.add().apply(ethernet())
+                        .protocol(type == EtherType.IPV4 ? IpProtocol.IPIP : IpProtocol.IPV6).payload(in.ip()).build()));
+            }
+            byte[] inner = inners().getFirst().ethernet(), innerIp = inners().getFirst().ip();
+            out.add(new Frame("VXLAN without I flag " + o.name(), o.add().apply(ethernet()).udp(50000, 4789)
+                    .payload(concat(vxlanHeader(0, 42), inner)).build()));
+            out.add(new Frame("VXLAN on 8472 " + o.name(), o.add().apply(ethernet()).udp(50000, 8472)
+                    .payload(concat(vxlanHeader(0x08, 42), inner)).build()));
+            out.add(new Frame("GRE version 1 " + o.name(), o.add().apply(ethernet()).protocol(IpProtocol.GRE)
+                    .payload(concat(greHeader(0x20, 1, 0x880b, 5), innerIp)).build()));
+            out.add(new Frame("GRE routing " + o.name(), o.add().apply(ethernet()).protocol(IpProtocol.GRE)
+                    .payload(concat(greHeader(0x40, 0, EtherType.IPV4, 0), innerIp)).build()));
+            out.add(new Frame("GRE unknown inner " + o.name(), o.add().apply(ethernet()).protocol(IpProtocol.GRE)
+                    .payload(concat(greHeader(0, 0, 0x88b5, 0), innerIp)).build()));
+            out.add(new Frame("first fragment of IP-in-IP " + o.name(), o.add().apply(ethernet()).fragment(0, true)
+                    .protocol(IpProtocol.IPIP).payload(innerIp).build()));
+        }
+        return out;
+    }
+
     /** Every header combination the flow parser handles, under each VLAN arrangement, plus frames it must count as other. */
     static List<Frame> all() {
         List<Frame> out = new ArrayList<>();
@@ -145,6 +237,7 @@ final class Frames {
         }
         out.add(new Frame("three VLAN tags", link(new int[]{EtherType.QINQ, EtherType.VLAN, EtherType.VLAN})
                 .ipv4(SRC4, DST4).udp(1, 2).build()));
+        out.addAll(tunnels());
         return out;
     }
 }

@@ -57,7 +57,7 @@ class PacketFlowTableTest {
 
     @Test
     void everyFrameCutAtEveryLengthLandsWhereTheKernelPutsIt() {
-        PacketFields p = new PacketFields();
+        PacketFields p = new PacketFields().decapsulation(io.packetlens.packet.Decapsulation.DEFAULT);
         int runs = 0;
         for (Frames.Frame fr : Frames.all()) {
             byte[] f = fr.bytes();
@@ -73,7 +73,7 @@ class PacketFlowTableTest {
 
     @Test
     void aFrameWhoseOuterTagTheDeviceTookOutCountsAsTheTaggedFrameAtXdp() {
-        PacketFields p = new PacketFields();
+        PacketFields p = new PacketFields().decapsulation(io.packetlens.packet.Decapsulation.DEFAULT);
         int tagged = 0;
         for (Frames.Frame fr : Frames.all()) {
             byte[] wire = fr.bytes();
@@ -97,7 +97,7 @@ class PacketFlowTableTest {
 
     @Test
     void packetsAddUpLikeTheKernelsRecord() {
-        PacketFields p = new PacketFields();
+        PacketFields p = new PacketFields().decapsulation(io.packetlens.packet.Decapsulation.DEFAULT);
         PacketFlowTable t = new PacketFlowTable(16, 4);
         byte[] small = io.packetlens.packet.Frame.ethernet().ipv4(Frames.SRC4, Frames.DST4).dscp(10).tcp(1000, 80).tcpFlags(TcpFlags.SYN).build();
         byte[] big = io.packetlens.packet.Frame.ethernet().ipv4(Frames.SRC4, Frames.DST4).dscp(46).tcp(1000, 80).tcpFlags(TcpFlags.ACK)
@@ -113,7 +113,7 @@ class PacketFlowTableTest {
 
     @Test
     void fullTablesCountWhatTheyCannotHold() {
-        PacketFields p = new PacketFields();
+        PacketFields p = new PacketFields().decapsulation(io.packetlens.packet.Decapsulation.DEFAULT);
         PacketFlowTable t = new PacketFlowTable(8, 2);
         for (int i = 0; i < 20; i++) {
             byte[] f = Frames.udp4(1000 + i, 53, 10);
@@ -134,7 +134,7 @@ class PacketFlowTableTest {
 
     @Test
     void removalsKeepEveryOtherFlowFindable() {
-        PacketFields p = new PacketFields();
+        PacketFields p = new PacketFields().decapsulation(io.packetlens.packet.Decapsulation.DEFAULT);
         PacketFlowTable t = new PacketFlowTable(64, 4);
         Random random = new Random(42);
         Map<Integer, Long> model = new HashMap<>();
@@ -171,7 +171,7 @@ class PacketFlowTableTest {
         try (PacketFlows flows = new PacketFlows(FlowConfig.defaults().tableSize(1024), clock);
              FlowAggregator agg = new FlowAggregator(flows, FlowAggregator.Settings.defaults().idleTimeout(Duration.ofSeconds(15))
                      .activeTimeout(Duration.ofSeconds(60)), clock, out::add)) {
-            PacketFields p = new PacketFields();
+            PacketFields p = new PacketFields().decapsulation(io.packetlens.packet.Decapsulation.DEFAULT);
             byte[] a = Frames.udp4(1111, 53, 100), b = Frames.udp4(2222, 53, 200);
             synchronized (flows.table()) {
                 for (int i = 0; i < 10; i++) count(flows.table(), p, a, a.length, a.length, -1, clock.monotonicNanos());

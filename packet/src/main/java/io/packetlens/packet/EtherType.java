@@ -10,6 +10,8 @@ public final class EtherType {
     /** 802.1ad service tag, the outer tag of QinQ. */
     public static final int QINQ = 0x88a8;
     public static final int LLDP = 0x88cc;
+    /** Transparent Ethernet bridging: an Ethernet frame inside GRE. */
+    public static final int TEB = 0x6558;
 
     private EtherType() {}
 }

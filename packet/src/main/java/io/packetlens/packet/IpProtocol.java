@@ -4,8 +4,12 @@ package io.packetlens.packet;
 public final class IpProtocol {
     public static final int HOPOPTS = 0;
     public static final int ICMP = 1;
+    /** IPv4 in IP. */
+    public static final int IPIP = 4;
     public static final int TCP = 6;
     public static final int UDP = 17;
+    /** IPv6 in IP. */
+    public static final int IPV6 = 41;
     public static final int ROUTING = 43;
     public static final int FRAGMENT = 44;
     public static final int GRE = 47;
@@ -22,6 +26,8 @@ public final class IpProtocol {
     public static String name(int protocol) {
         return switch (protocol) {
             case ICMP -> "icmp";
+            case IPIP -> "ipip";
+            case IPV6 -> "ipv6";
             case TCP -> "tcp";
             case UDP -> "udp";
             case GRE -> "gre";

@@ -15,7 +15,9 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
  * object. Parsing allocates nothing, so a loop over millions of frames (the flow monitor's AF_PACKET fallback, a
  * capture filter) can use it; {@link PacketParser#parse(byte[])} is this parse followed by {@link #toParsedPacket()}.
  * Addresses are kept as the kernel keeps them: 16 bytes in network order, IPv4 as {@code ::ffff:a.b.c.d}.
- * Not thread-safe: one object per thread.
+ * With a {@link #decapsulation} that is on, a tunnelled packet ({@code packetlens_tunnel.h}: VXLAN, GRE, IP in IP) is
+ * parsed as the packet inside it, as the flow program does; the default is off, the outer packet, as the capture
+ * filter parses. Not thread-safe: one object per thread.
  */
 public final class PacketFields {
     private static final ValueLayout.OfShort BE16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.BIG_ENDIAN);
@@ -31,6 +33,18 @@ public final class PacketFields {
     private int l3Offset, l4Offset, fragmentDataOffset, fragmentOffset;
     private long fragmentId;
     private boolean fragment, laterFragment, moreFragments;
+
+    private Decapsulation decapsulation = Decapsulation.OFF;
+    private TunnelType tunnel = TunnelType.NONE;
+    private long tunnelId;
+    private final byte[] outerSrc = new byte[16], outerDst = new byte[16];
+    private int outerVersion;
+
+    /** Whether, and on which VXLAN ports, later parses look into tunnels. */
+    public PacketFields decapsulation(Decapsulation d) {
+        decapsulation = java.util.Objects.requireNonNull(d);
+        return this;
+    }
 
     /**
      * Parses the {@code length} bytes of a frame at {@code offset} of {@code frame} as the flow program does at XDP,
@@ -56,7 +70,11 @@ public final class PacketFields {
         base = offset;
         len = (int) Math.max(0, Math.min(length, frame.byteSize() - offset));
         reset();
-        status = parseEthernet(hwVlan, frameTags);
+        tunnel = TunnelType.NONE;
+        tunnelId = 0;
+        outerVersion = 0;
+        status = parseEthernet(0, hwVlan, frameTags);
+        if (status == ParseStatus.OK && decapsulation.enabled()) decapsulate(hwVlan, frameTags);
         f = null; // not kept: the frame may be unmapped or reused after the call
         return status;
     }
@@ -78,10 +96,79 @@ public final class PacketFields {
         return f.get(BE16, base + off) & 0xffff;
     }
 
-    private ParseStatus parseEthernet(int hwVlan, int frameTags) {
-        if (len < PacketParser.ETH_HLEN) return ParseStatus.TRUNCATED;
-        int type = u16(12);
-        int off = PacketParser.ETH_HLEN;
+    private long u32(int off) {
+        return (long) u16(off) << 16 | u16(off + 2);
+    }
+
+    /** {@code PL_TUNNEL_MAX_OFF}: the deepest transport header a tunnel is looked for behind. */
+    private static final int TUNNEL_MAX_OFFSET = 512;
+
+    /** {@code pl_tunnel_candidate}: the tunnel the parsed outer packet may carry. */
+    private TunnelType candidate() {
+        if (fragment || l4Offset > TUNNEL_MAX_OFFSET) return TunnelType.NONE;
+        if (proto == IpProtocol.UDP) return decapsulation.isVxlanPort(dport) ? TunnelType.VXLAN : TunnelType.NONE;
+        if (proto == IpProtocol.GRE) return TunnelType.GRE;
+        if (proto == IpProtocol.IPIP || proto == IpProtocol.IPV6) return TunnelType.IPIP;
+        return TunnelType.NONE;
+    }
+
+    /**
+     * {@code pl_decap}: parses the packet inside the tunnel the outer packet carries; if it is not a whole IP packet, the
+     * outer parse is done again and stands.
+     */
+    private void decapsulate(int hwVlan, int frameTags) {
+        TunnelType type = candidate();
+        if (type == TunnelType.NONE) return;
+        int off = l4Offset, outerVlan = vlan, version = ipVersion;
+        long id = 0;
+        int inner;
+        if (type == TunnelType.VXLAN) {
+            if (off + 16 > len || (u8(off + 8) & 0x08) == 0) return;
+            id = (long) u8(off + 12) << 16 | u8(off + 13) << 8 | u8(off + 14);
+            off += 16;
+            inner = EtherType.TEB;
+        } else if (type == TunnelType.GRE) {
+            if (off + 4 > len) return;
+            int flags = u8(off);
+            if ((u8(off + 1) & 0x07) != 0 || (flags & 0x40) != 0) return;
+            inner = u16(off + 2);
+            off += 4;
+            if ((flags & 0x80) != 0) off += 4;
+            if ((flags & 0x20) != 0) {
+                if (off + 4 > len) return;
+                id = u32(off);
+                off += 4;
+            }
+            if ((flags & 0x10) != 0) off += 4;
+        } else {
+            inner = proto == IpProtocol.IPIP ? EtherType.IPV4 : EtherType.IPV6;
+        }
+        System.arraycopy(src, 0, outerSrc, 0, 16);
+        System.arraycopy(dst, 0, outerDst, 0, 16);
+        reset();
+        ParseStatus s;
+        if (inner == EtherType.TEB) {
+            s = parseEthernet(off, -1, 2);
+        } else {
+            ethertype = inner;
+            s = inner == EtherType.IPV4 ? ipv4(off) : inner == EtherType.IPV6 ? ipv6(off) : ParseStatus.NOT_IP;
+        }
+        if (s != ParseStatus.OK) { // no whole packet inside: the outer packet is the flow
+            reset();
+            status = parseEthernet(0, hwVlan, frameTags);
+            return;
+        }
+        vlan = outerVlan;
+        tunnel = type;
+        tunnelId = id;
+        outerVersion = version;
+    }
+
+    /** Ethernet at {@code at} (0, or inside a tunnel), up to {@code frameTags} VLAN tags, then IPv4 or IPv6. */
+    private ParseStatus parseEthernet(int at, int hwVlan, int frameTags) {
+        if (at + PacketParser.ETH_HLEN > len) return ParseStatus.TRUNCATED;
+        int type = u16(at + 12);
+        int off = at + PacketParser.ETH_HLEN;
         int v = hwVlan;
         ethertype = type;
         for (int i = 0; i < frameTags; i++) {
@@ -203,12 +290,14 @@ public final class PacketFields {
 
     /** The last parse as a record (allocates: for tests and tools). */
     public ParsedPacket toParsedPacket() {
-        InetAddress s = ipVersion == 0 ? null : address(src), d = ipVersion == 0 ? null : address(dst);
+        InetAddress s = ipVersion == 0 ? null : address(src, ipVersion), d = ipVersion == 0 ? null : address(dst, ipVersion);
+        boolean tunnelled = tunnel != TunnelType.NONE;
         return new ParsedPacket(status, ethertype, vlan, ipVersion, s, d, sport, dport, proto, lastProto, tcpFlags, dscp,
-                fragment, laterFragment, ipLength, l3Offset, l4Offset, moreFragments, fragmentId, fragmentOffset, fragmentDataOffset);
+                fragment, laterFragment, ipLength, l3Offset, l4Offset, moreFragments, fragmentId, fragmentOffset, fragmentDataOffset,
+                tunnel, tunnelId, tunnelled ? address(outerSrc, outerVersion) : null, tunnelled ? address(outerDst, outerVersion) : null);
     }
 
-    private InetAddress address(byte[] raw16) {
+    private static InetAddress address(byte[] raw16, int ipVersion) {
         try {
             // an IPv4-mapped address comes back as an Inet4Address
             return ipVersion == 4 ? InetAddress.getByAddress(Arrays.copyOfRange(raw16, 12, 16)) : InetAddress.getByAddress(raw16.clone());
@@ -234,6 +323,28 @@ public final class PacketFields {
     /** Copies the destination address like {@link #copySource}. */
     public void copyDestination(MemorySegment to, long at) {
         MemorySegment.copy(dst, 0, to, JAVA_BYTE, at, 16);
+    }
+
+    /** The tunnel the packet came out of, {@link TunnelType#NONE} when it was not decapsulated. */
+    public TunnelType tunnel() {
+        return tunnel;
+    }
+
+    /** The VXLAN VNI or GRE key of {@link #tunnel()}, else 0. */
+    public long tunnelId() {
+        return tunnelId;
+    }
+
+    /** Copies the tunnel's outer source address (16 bytes, as {@link #copySource}; zero outside a tunnel). */
+    public void copyOuterSource(MemorySegment to, long at) {
+        if (tunnel == TunnelType.NONE) to.asSlice(at, 16).fill((byte) 0);
+        else MemorySegment.copy(outerSrc, 0, to, JAVA_BYTE, at, 16);
+    }
+
+    /** Copies the tunnel's outer destination address like {@link #copyOuterSource}. */
+    public void copyOuterDestination(MemorySegment to, long at) {
+        if (tunnel == TunnelType.NONE) to.asSlice(at, 16).fill((byte) 0);
+        else MemorySegment.copy(outerDst, 0, to, JAVA_BYTE, at, 16);
     }
 
     /** Byte {@code i} (0..15) of the source address in its 16-byte form. */

@@ -30,7 +30,12 @@ public final class PacketParser {
      * @param hwVlan the VLAN id the device took out of the frame (TC with VLAN acceleration), or -1
      */
     public static ParsedPacket parse(byte[] frame, int length, int hwVlan) {
-        PacketFields p = new PacketFields();
+        return parse(frame, length, hwVlan, Decapsulation.OFF);
+    }
+
+    /** Parses like {@link #parse(byte[], int, int)}, looking into tunnels as {@code d} says. */
+    public static ParsedPacket parse(byte[] frame, int length, int hwVlan, Decapsulation d) {
+        PacketFields p = new PacketFields().decapsulation(d);
         p.parse(MemorySegment.ofArray(frame), 0, Math.min(length, frame.length), hwVlan);
         return p.toParsedPacket();
     }

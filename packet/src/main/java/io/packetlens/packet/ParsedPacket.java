@@ -28,12 +28,30 @@ import java.net.InetAddress;
  * @param fragmentOffset  a fragment's offset in bytes
  * @param fragmentDataOffset a fragment's fragmentable part's frame offset (IPv4: after the IP header, IPv6: after the
  *                        fragment header)
+ * @param tunnel          the tunnel the packet came out of ({@link TunnelType#NONE} when not decapsulated); every field
+ *                        above is then the inner packet's, but for the VLAN id (the outer one) and offsets, which stay
+ *                        frame offsets
+ * @param tunnelId        the VXLAN VNI or GRE key, else 0
+ * @param outerSource     the tunnel's outer source address, null outside a tunnel
+ * @param outerDestination the tunnel's outer destination address, null outside a tunnel
  */
 public record ParsedPacket(ParseStatus status, int ethertype, int vlan, int ipVersion, InetAddress source,
                            InetAddress destination, int sourcePort, int destinationPort, int protocol, int lastProtocol,
                            int tcpFlags, int dscp, boolean fragment, boolean laterFragment, int ipLength,
                            int l3Offset, int l4Offset, boolean moreFragments, long fragmentId, int fragmentOffset,
-                           int fragmentDataOffset) {
+                           int fragmentDataOffset, TunnelType tunnel, long tunnelId, InetAddress outerSource,
+                           InetAddress outerDestination) {
+
+    /** A packet outside a tunnel. */
+    public ParsedPacket(ParseStatus status, int ethertype, int vlan, int ipVersion, InetAddress source,
+                        InetAddress destination, int sourcePort, int destinationPort, int protocol, int lastProtocol,
+                        int tcpFlags, int dscp, boolean fragment, boolean laterFragment, int ipLength,
+                        int l3Offset, int l4Offset, boolean moreFragments, long fragmentId, int fragmentOffset,
+                        int fragmentDataOffset) {
+        this(status, ethertype, vlan, ipVersion, source, destination, sourcePort, destinationPort, protocol, lastProtocol,
+                tcpFlags, dscp, fragment, laterFragment, ipLength, l3Offset, l4Offset, moreFragments, fragmentId, fragmentOffset,
+                fragmentDataOffset, TunnelType.NONE, 0, null, null);
+    }
 
     /** Whether the parse got to the end. */
     public boolean ok() {
