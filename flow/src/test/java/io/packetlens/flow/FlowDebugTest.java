@@ -97,7 +97,9 @@ class FlowDebugTest {
         assertThat(seen).as("only the loud copy's sentinel").extracting(TraceLine::message).singleElement().asString()
                 .startsWith("pl:600d:flow: not a flow: reason 1");
         assertThat(HelperCalls.count(off, "bpf_trace_printk") + HelperCalls.count(off, "bpf_trace_vprintk")).isZero();
-        assertThat(HelperCalls.count(on, "bpf_trace_vprintk")).as("not a flow, new flow, table full, other full, two events lost").isGreaterThanOrEqualTo(4);
+        // not a flow, new flow, table full, other full (the events' prints are dead with events off): clang merges some
+        // of their call sites, and merged one more when the tunnel parse came in
+        assertThat(HelperCalls.count(on, "bpf_trace_vprintk")).as("not a flow, new flow, table full, other full").isGreaterThanOrEqualTo(3);
         System.out.printf("flow_xdp: debug off %d xlated insns / %d jited bytes, on %d / %d%n", off.length / 8, offJited, on.length / 8, onJited);
     }
 }
