@@ -9,6 +9,8 @@ import io.packetlens.flow.Biflow;
 import io.packetlens.flow.Direction;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.flow.FlowKey;
+import io.packetlens.flow.Tunnel;
+import io.packetlens.flow.TunnelEnds;
 import io.packetlens.flow.Addresses;
 
 import java.io.IOException;
@@ -65,6 +67,7 @@ public final class FlowJson {
         g.writeNumberField("flowEndReason", f.reason().ipfixCode());
         // not an IPFIX element: counted by the AF_PACKET fallback, not the kernel program (docs/FALLBACK.md)
         if (f.fallback()) g.writeBooleanField("fallback", true);
+        writeTunnel(g, k.tunnel(), f.outer());
         Biflow b = f.biflow();
         if (b != null) {
             // RFC 5103: the reverse direction's counters; biflowDirection 1: the source is the initiator
@@ -96,6 +99,23 @@ public final class FlowJson {
             g.writeNumberField("destinationTransportPort", k.destinationPort());
         }
         if (k.vlan() != 0) g.writeNumberField("vlanId", k.vlan());
+    }
+
+    /**
+     * A tunnelled flow's tunnel: layer2SegmentId (IE 351, RFC 7133) for VXLAN, and, under packetlens's own names (IPFIX
+     * has no elements for them), the tunnel's type ({@code vxlan}, {@code gre}, {@code ipip}), id (VNI or GRE key) and
+     * outer addresses. Nothing for a flow outside a tunnel.
+     */
+    static void writeTunnel(JsonGenerator g, Tunnel t, TunnelEnds outer) throws IOException {
+        if (!t.isTunnel()) return;
+        g.writeStringField("tunnelType", t.type().label());
+        g.writeNumberField("tunnelId", t.id());
+        if (t.layer2SegmentId() != 0) g.writeNumberField("layer2SegmentId", t.layer2SegmentId());
+        if (outer != null) {
+            boolean v4 = outer.source() instanceof Inet4Address;
+            g.writeStringField(v4 ? "tunnelSourceIPv4Address" : "tunnelSourceIPv6Address", Addresses.format(outer.source()));
+            g.writeStringField(v4 ? "tunnelDestinationIPv4Address" : "tunnelDestinationIPv6Address", Addresses.format(outer.destination()));
+        }
     }
 
     static ObjectNode tree(String line) {

@@ -49,6 +49,34 @@ class FlowLogTest {
     }
 
     @Test
+    void aTunnelledFlowCarriesItsTunnelAndOuterAddresses() throws Exception {
+        var inner = TestFlows.key("10.1.2.3", "192.168.7.9", 40000, 443, 6);
+        var k = new io.packetlens.flow.FlowKey(inner.source(), inner.destination(), 40000, 443, 6, 0, 2,
+                io.packetlens.flow.Direction.INGRESS, io.packetlens.flow.Tunnel.vxlan(42));
+        var f = TestFlows.finished(k, 3, 300, EndReason.IDLE);
+        var outer = new io.packetlens.flow.TunnelEnds(java.net.InetAddress.ofLiteral("198.51.100.1"), java.net.InetAddress.ofLiteral("198.51.100.2"));
+        var tunnelled = new io.packetlens.flow.FinishedFlow(f.key(), f.packets(), f.bytes(), f.ipBytes(), f.start(), f.end(),
+                f.startNanos(), f.endNanos(), f.tcpFlags(), f.minLength(), f.maxLength(), f.dscp(), f.fragments(), f.reason(),
+                false, null, outer);
+        JsonNode j = JSON.readTree(FlowJson.toLine(tunnelled, "eth0"));
+        assertThat(j.get("sourceIPv4Address").asText()).as("the inner packet's").isEqualTo("10.1.2.3");
+        assertThat(j.get("tunnelType").asText()).isEqualTo("vxlan");
+        assertThat(j.get("tunnelId").asLong()).isEqualTo(42);
+        assertThat(j.get("layer2SegmentId").asLong()).as("RFC 7133: type 0x01 (VXLAN), VNI 42").isEqualTo(0x0100_0000_0000_002AL);
+        assertThat(j.get("tunnelSourceIPv4Address").asText()).isEqualTo("198.51.100.1");
+        assertThat(j.get("tunnelDestinationIPv4Address").asText()).isEqualTo("198.51.100.2");
+
+        var gre = new io.packetlens.flow.FlowKey(inner.source(), inner.destination(), 40000, 443, 6, 0, 2,
+                io.packetlens.flow.Direction.INGRESS, io.packetlens.flow.Tunnel.gre(7));
+        JsonNode g = JSON.readTree(FlowJson.toLine(TestFlows.finished(gre, 1, 100, EndReason.IDLE), null));
+        assertThat(g.get("tunnelType").asText()).isEqualTo("gre");
+        assertThat(g.get("tunnelId").asLong()).isEqualTo(7);
+        assertThat(g.has("layer2SegmentId")).as("RFC 7133 has no GRE type").isFalse();
+        JsonNode plain = JSON.readTree(FlowJson.toLine(TestFlows.finished(inner, 1, 100, EndReason.IDLE), null));
+        assertThat(plain.has("tunnelType")).isFalse();
+    }
+
+    @Test
     void rotatesBySizeKeepingTheNewestFiles(@TempDir Path dir) throws Exception {
         Path log = dir.resolve("flows.json");
         var flow = TestFlows.finished(TestFlows.key("10.0.0.1", "10.0.0.2", 1, 2, 17), 1, 100, EndReason.IDLE);
