@@ -8,11 +8,13 @@ import io.packetlens.lab.Host;
 import io.packetlens.testkit.KernelTest;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
+import io.packetlens.lab.Vxlan;
 import io.packetlens.monitor.config.MonitorConfig;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.InputStream;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -54,8 +56,8 @@ class AgentLabTest {
                 Traffic.udp(a, b, false, 100, 200);
                 agent.monitor().poll();
                 String first = scrape(agent.metricsPort());
-                assertThat(first).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 100.0");
-                assertThat(first).contains("packetlens_bytes_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} "
+                assertThat(first).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\",tunnel=\"\",tunnel_id=\"\"} 100.0");
+                assertThat(first).contains("packetlens_bytes_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\",tunnel=\"\",tunnel_id=\"\"} "
                         + 100 * (14 + 20 + 8 + 200) + ".0");
                 assertThat(first).contains("packetlens_active_flows 1.0").contains("packetlens_flow_table_capacity 65536.0")
                         .contains("packetlens_flow_table_overflow_packets_total 0.0").contains("packetlens_ringbuf_drops_total 0.0")
@@ -66,8 +68,8 @@ class AgentLabTest {
                 Traffic.ping(a, b, false, 3);
                 agent.monitor().poll();
                 String second = scrape(agent.metricsPort());
-                assertThat(second).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\"} 150.0")
-                        .contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"icmp\"} 3.0")
+                assertThat(second).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\",tunnel=\"\",tunnel_id=\"\"} 150.0")
+                        .contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"icmp\",tunnel=\"\",tunnel_id=\"\"} 3.0")
                         .contains("packetlens_active_flows 3.0");
                 AgentSnapshot fin = agent.stop();
                 assertThat(fin.exporters().getFirst().sent()).isEqualTo(3);
@@ -78,6 +80,23 @@ class AgentLabTest {
                 assertThat(Files.readAllLines(log)).hasSize(3);
             }
             assertThat(b.exec("ip", "link", "show", "veth0")).as("detached on stop").doesNotContain("xdp");
+        }
+    }
+
+    /** Packets out of a VXLAN tunnel are counted under the tunnel's type and VNI, and their bytes are the outer frames'. */
+    @Test
+    void tunnelledTrafficIsLabelledWithItsTunnel() throws Exception {
+        try (Lab lab = Lab.create()) {
+            Vxlan v = Vxlan.create(lab, 42);
+            try (Agent agent = Agent.start(config(lab, Duration.ofSeconds(1)), new Agent.Listener() {})) {
+                Traffic.udp(lab.a(), lab.b(), InetAddress.ofLiteral(v.innerB()), 20, 100, Traffic.UDP_PORT);
+                agent.monitor().poll();
+                String m = scrape(agent.metricsPort());
+                assertThat(m).contains("packetlens_packets_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\",tunnel=\"vxlan\",tunnel_id=\"42\"} 20.0")
+                        .contains("packetlens_bytes_total{direction=\"ingress\",interface=\"veth0\",protocol=\"udp\",tunnel=\"vxlan\",tunnel_id=\"42\"} "
+                                + 20 * (Vxlan.OVERHEAD + 20 + 8 + 100) + ".0")
+                        .doesNotContain("protocol=\"udp\",tunnel=\"\"");
+            }
         }
     }
 

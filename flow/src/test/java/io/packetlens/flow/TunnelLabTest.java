@@ -6,6 +6,7 @@ import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
+import io.packetlens.lab.Vxlan;
 import io.packetlens.packet.Decapsulation;
 import io.packetlens.packet.IpProtocol;
 import io.packetlens.testkit.KernelTest;
@@ -29,9 +30,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 @KernelTest
 class TunnelLabTest {
     private static final int VNI = 42, COUNT = 150, PAYLOAD = 60;
-    private static final String INNER_A = "10.242.0.1", INNER_B = "10.242.0.2";
+    private static final String INNER_A = Vxlan.INNER_A, INNER_B = Vxlan.INNER_B;
     /** Outer Ethernet, IPv4, UDP and VXLAN headers, then the inner frame: Ethernet, IPv4, UDP, payload. */
-    private static final int FRAME = 14 + 20 + 8 + 8 + 14 + 20 + 8 + PAYLOAD, INNER_IP = 20 + 8 + PAYLOAD;
+    private static final int FRAME = Vxlan.OVERHEAD + 20 + 8 + PAYLOAD, INNER_IP = 20 + 8 + PAYLOAD;
 
     enum Counter { XDP, TC, FALLBACK }
 
@@ -84,9 +85,7 @@ class TunnelLabTest {
                 .hooks(EnumSet.of(counter == Counter.XDP ? FlowProgram.Hook.XDP : FlowProgram.Hook.TC_INGRESS));
         try (Lab lab = Lab.create()) {
             Host a = lab.a(), b = lab.b();
-            String macA = vxlan(a, b, INNER_A), macB = vxlan(b, a, INNER_B);
-            a.exec("ip", "neigh", "replace", INNER_B, "lladdr", macB, "dev", "vx42", "nud", "permanent");
-            b.exec("ip", "neigh", "replace", INNER_A, "lladdr", macA, "dev", "vx42", "nud", "permanent");
+            Vxlan.create(lab, VNI);
             if (counter == Counter.FALLBACK) {
                 try (PacketFlows flows = new PacketFlows(config, FlowClock.system());
                      FlowAggregator agg = new FlowAggregator(flows, records::add)) {
@@ -111,20 +110,5 @@ class TunnelLabTest {
             }
         }
         return records;
-    }
-
-    /**
-     * A vxlan device vx42 in {@code h}, VNI {@value #VNI} to {@code peer}'s veth address over UDP 4789, with
-     * {@code address}/24, no IPv6 (nothing but the test's datagrams crosses it); returns its MAC.
-     */
-    private static String vxlan(Host h, Host peer, String address) throws Exception {
-        h.exec("ip", "link", "add", "vx42", "type", "vxlan", "id", Integer.toString(VNI), "local", h.ipv4(), "remote", peer.ipv4(),
-                "dstport", Integer.toString(Decapsulation.VXLAN_PORT), "dev", h.ifname());
-        h.exec("sysctl", "-qw", "net.ipv6.conf.vx42.disable_ipv6=1");
-        h.exec("ip", "addr", "add", address + "/24", "dev", "vx42");
-        h.exec("ip", "link", "set", "vx42", "up");
-        java.util.regex.Matcher m = java.util.regex.Pattern.compile("link/ether ([0-9a-f:]{17})").matcher(h.exec("ip", "-o", "link", "show", "vx42"));
-        assertThat(m.find()).as("vx42's MAC").isTrue();
-        return m.group(1);
     }
 }

@@ -13,7 +13,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 
 /**
- * The flow monitor's metrics: traffic per interface, direction and protocol; active flows; flow-table capacity, fill
+ * The flow monitor's metrics: traffic per interface, direction, protocol and tunnel; active flows; flow-table capacity, fill
  * and overflow; "other" frames; event-channel drops; flows and records; alerts per rule; whether the AF_PACKET
  * fallback counts, and its ring drops.
  */
@@ -26,13 +26,13 @@ final class FlowMetrics {
 
     static FlowMetrics register(PrometheusRegistry registry, Supplier<AgentSnapshot> snapshots) {
         Supplier<MonitorSnapshot> s = () -> snapshots.get().flows(); // null when the agent runs no flow monitor
-        CounterWithCallback.builder().name("packetlens_packets").help("Packets seen, by interface, direction and protocol")
-                .labelNames("interface", "direction", "protocol")
-                .callback(cb -> with(s, m -> m.traffic().forEach((l, c) -> cb.call(c.packets(), l.iface(), l.direction(), l.protocol()))))
+        CounterWithCallback.builder().name("packetlens_packets").help("Packets seen, by interface, direction, protocol and tunnel (type and id; empty outside tunnels)")
+                .labelNames("interface", "direction", "protocol", "tunnel", "tunnel_id")
+                .callback(cb -> with(s, m -> m.traffic().forEach((l, c) -> cb.call(c.packets(), l.iface(), l.direction(), l.protocol(), l.tunnel(), l.tunnelId()))))
                 .register(registry);
-        CounterWithCallback.builder().name("packetlens_bytes").help("Bytes seen (whole frames), by interface, direction and protocol")
-                .labelNames("interface", "direction", "protocol")
-                .callback(cb -> with(s, m -> m.traffic().forEach((l, c) -> cb.call(c.bytes(), l.iface(), l.direction(), l.protocol()))))
+        CounterWithCallback.builder().name("packetlens_bytes").help("Bytes seen (whole frames, outer frames for tunnelled packets), by interface, direction, protocol and tunnel")
+                .labelNames("interface", "direction", "protocol", "tunnel", "tunnel_id")
+                .callback(cb -> with(s, m -> m.traffic().forEach((l, c) -> cb.call(c.bytes(), l.iface(), l.direction(), l.protocol(), l.tunnel(), l.tunnelId()))))
                 .register(registry);
         GaugeWithCallback.builder().name("packetlens_active_flows").help("Flows in the kernel flow table at the last poll")
                 .callback(cb -> with(s, m -> cb.call(m.totals().activeFlows()))).register(registry);
