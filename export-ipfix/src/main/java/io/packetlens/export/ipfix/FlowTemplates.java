@@ -16,7 +16,9 @@ import java.util.List;
  * The templates packetlens exports finished flows with: one for IPv4 flows (id {@value #IPV4_ID}) and one for IPv6
  * flows (id {@value #IPV6_ID}), fixed-length fields with the IANA numbers, types and lengths (RFC 7012 and the IANA
  * registry). Both hold the transport ports and the ICMP type/code element: a flow fills one of them and leaves the other
- * zero, which keeps one record layout per address family. Bidirectional records (tracked connections) have two more
+ * zero, which keeps one record layout per address family. The flow of a VXLAN tunnel's inner packet carries the VNI in
+ * layer2SegmentId (IE 351, RFC 7133's encoding); other flows carry 0 there, so that tunnelled and plain flows share the
+ * templates and the template message stays within a 576-byte MTU. Bidirectional records (tracked connections) have two more
  * templates ({@value #BIFLOW_IPV4_ID}, {@value #BIFLOW_IPV6_ID}): the same fields, then biflowDirection and RFC 5103's
  * reverse elements (enterprise 29305) for the responder's packets, octets and TCP flags.
  */
@@ -92,6 +94,8 @@ public final class FlowTemplates {
         l.add(Field.iana("minimumIpTotalLength", Ie.MINIMUM_IP_TOTAL_LENGTH, 8, (b, f) -> b.putLong(f.minLength())));
         l.add(Field.iana("maximumIpTotalLength", Ie.MAXIMUM_IP_TOTAL_LENGTH, 8, (b, f) -> b.putLong(f.maxLength())));
         l.add(Field.iana("flowEndReason", Ie.FLOW_END_REASON, 1, (b, f) -> b.put((byte) f.reason().ipfixCode())));
+        // RFC 7133: a VXLAN flow's segment is 0x01 then its VNI; 0 outside VXLAN, which the RFC gives no meaning
+        l.add(Field.iana("layer2SegmentId", Ie.LAYER2_SEGMENT_ID, 8, (b, f) -> b.putLong(f.key().tunnel().layer2SegmentId())));
         return List.copyOf(l);
     }
 

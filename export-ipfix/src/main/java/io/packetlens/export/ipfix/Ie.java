@@ -27,5 +27,6 @@ public final class Ie {
     public static final int FLOW_START_MILLISECONDS = 152;
     public static final int FLOW_END_MILLISECONDS = 153;
     public static final int BIFLOW_DIRECTION = 239;
+    public static final int LAYER2_SEGMENT_ID = 351;
     public static final int LAYER2_OCTET_DELTA_COUNT = 352;
 }

@@ -29,6 +29,13 @@ final class Flows {
                 new io.packetlens.flow.Biflow(4, 300, 0x11, 2, 0, 50_000, "TIME_WAIT"));
     }
 
+    /** UDP 10.242.0.1:5000 -> 10.242.0.2:6000 out of VXLAN VNI 42, ingress on ifindex 3: 2 packets. */
+    static FinishedFlow vxlan() {
+        FlowKey k = new FlowKey(InetAddress.ofLiteral("10.242.0.1"), InetAddress.ofLiteral("10.242.0.2"), 5000, 6000, 17, 0, 3,
+                Direction.INGRESS, io.packetlens.flow.Tunnel.vxlan(42));
+        return new FinishedFlow(k, 2, 2 * 178, 2 * 128, START, START.plusMillis(5), 0, 0, 0, 128, 128, 0, false, EndReason.IDLE);
+    }
+
     /** ICMPv6 echo request (type 128 code 0) fd00::1 -> fd00::2, egress on ifindex 9: 3 packets. */
     static FinishedFlow ipv6Icmp() {
         FlowKey k = new FlowKey(InetAddress.ofLiteral("fd00::1"), InetAddress.ofLiteral("fd00::2"), 0, 128 << 8, 58, 0, 9, Direction.EGRESS);

@@ -91,8 +91,8 @@ class IpfixDeliveryTest {
     }
 
     private static int records(Messages m) {
-        return m.sets().stream().mapToInt(s -> s.id() == FlowTemplates.IPV4_ID ? s.body().length / 86
-                : s.id() == FlowTemplates.IPV6_ID ? s.body().length / 110 : 0).sum();
+        return m.sets().stream().mapToInt(s -> s.id() == FlowTemplates.IPV4_ID ? s.body().length / 94
+                : s.id() == FlowTemplates.IPV6_ID ? s.body().length / 118 : 0).sum();
     }
 
     /** The messages of a TCP stream, split by their length fields. */

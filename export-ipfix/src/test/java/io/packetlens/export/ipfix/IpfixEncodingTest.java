@@ -23,36 +23,36 @@ class IpfixEncodingTest {
     private static String commonFields(String icmpIe) {
         return "00070002" + "000b0002" + icmpIe + "0002" + "00040001" + "00060002" + "00050001"
                 + "00010008" + "01600008" + "00020008" + "00980008" + "00990008" + "000a0004" + "000e0004"
-                + "003d0001" + "003a0002" + "00190008" + "001a0008" + "00880001";
+                + "003d0001" + "003a0002" + "00190008" + "001a0008" + "00880001" + "015f0008";
     }
 
-    static final String IPV4_TEMPLATE = "0100" + "0014" + "00080004" + "000c0004" + commonFields("0020");
-    static final String IPV6_TEMPLATE = "0101" + "0014" + "001b0010" + "001c0010" + commonFields("008b");
+    static final String IPV4_TEMPLATE = "0100" + "0015" + "00080004" + "000c0004" + commonFields("0020");
+    static final String IPV6_TEMPLATE = "0101" + "0015" + "001b0010" + "001c0010" + commonFields("008b");
 
     static final String IPV4_TCP_RECORD = "0a000001" + "0a000002" + "9c40" + "0050" + "0000" + "06" + "0012" + "28"
             + "0000000000000190" + "00000000000001d6" + "0000000000000005" + "000001a21293b600" + "000001a21293bbdc"
-            + "00000003" + "00000000" + "00" + "0007" + "000000000000003c" + "00000000000005dc" + "01";
+            + "00000003" + "00000000" + "00" + "0007" + "000000000000003c" + "00000000000005dc" + "01" + "0000000000000000";
     static final String IPV6_ICMP_RECORD = "fd000000000000000000000000000001" + "fd000000000000000000000000000002"
             + "0000" + "0000" + "8000" + "3a" + "0000" + "00"
             + "0000000000000138" + "0000000000000162" + "0000000000000003" + "000001a21293b600" + "000001a21293b614"
-            + "00000000" + "00000009" + "01" + "0000" + "0000000000000068" + "0000000000000068" + "04";
+            + "00000000" + "00000009" + "01" + "0000" + "0000000000000068" + "0000000000000068" + "04" + "0000000000000000";
 
     @Test
     void templateMessageHoldsEveryTemplateInOneTemplateSet() {
         ByteBuffer m = MessageBuilder.templateMessage(FlowTemplates.all());
         MessageBuilder.stamp(m, 0x65000000L, 0, 42);
-        // the biflow templates: the one-way fields (count 0x18 = 20 + 4), then biflowDirection (239, 1 byte), and
+        // the biflow templates: the one-way fields (count 0x19 = 21 + 4), then biflowDirection (239, 1 byte), and
         // reverseOctetDeltaCount / reversePacketDeltaCount / reverseTcpControlBits: ids 1, 2 and 6 with the enterprise
         // bit, PEN 29305
         String biflowTail = "00ef0001" + "8001" + "0008" + "00007279" + "8002" + "0008" + "00007279" + "8006" + "0002" + "00007279";
-        String bi4 = "0102" + "0018" + IPV4_TEMPLATE.substring(8) + biflowTail;
-        String bi6 = "0103" + "0018" + IPV6_TEMPLATE.substring(8) + biflowTail;
-        int length = 16 + 4 + 84 + 84 + 2 * (84 + 4 + 8 + 8 + 8);
+        String bi4 = "0102" + "0019" + IPV4_TEMPLATE.substring(8) + biflowTail;
+        String bi6 = "0103" + "0019" + IPV6_TEMPLATE.substring(8) + biflowTail;
+        int length = 16 + 4 + 88 + 88 + 2 * (88 + 4 + 8 + 8 + 8);
         assertThat(Messages.hex(m)).isEqualTo("000a" + "%04x".formatted(length) + "65000000" + "00000000" + "0000002a"
                 + "0002" + "%04x".formatted(length - 16) + IPV4_TEMPLATE + IPV6_TEMPLATE + bi4 + bi6);
-        assertThat(FlowTemplates.ipv4().recordLength()).isEqualTo(86);
-        assertThat(FlowTemplates.ipv6().recordLength()).isEqualTo(110);
-        assertThat(FlowTemplates.of(Flows.biflow()).recordLength()).isEqualTo(86 + 1 + 8 + 8 + 2);
+        assertThat(FlowTemplates.ipv4().recordLength()).isEqualTo(94);
+        assertThat(FlowTemplates.ipv6().recordLength()).isEqualTo(118);
+        assertThat(FlowTemplates.of(Flows.biflow()).recordLength()).isEqualTo(94 + 1 + 8 + 8 + 2);
     }
 
     @Test
@@ -62,9 +62,20 @@ class IpfixEncodingTest {
         assertThat(b.add(FlowTemplates.ipv6(), Flows.ipv6Icmp())).isTrue();
         ByteBuffer m = b.finish();
         MessageBuilder.stamp(m, 0x12345678L, 7, 42);
-        assertThat(Messages.hex(m)).isEqualTo("000a" + "00dc" + "12345678" + "00000007" + "0000002a"
-                + "0100" + "005a" + IPV4_TCP_RECORD + "0101" + "0072" + IPV6_ICMP_RECORD);
+        assertThat(Messages.hex(m)).isEqualTo("000a" + "00ec" + "12345678" + "00000007" + "0000002a"
+                + "0100" + "0062" + IPV4_TCP_RECORD + "0101" + "007a" + IPV6_ICMP_RECORD);
         assertThat(b.records()).isEqualTo(2);
+    }
+
+    @Test
+    void aVxlanFlowCarriesItsVniAsLayer2SegmentId() {
+        ByteBuffer out = ByteBuffer.allocate(128);
+        FlowTemplates.ipv4().writeRecord(out, Flows.vxlan());
+        String hex = Messages.hex(out.flip());
+        assertThat(hex).hasSize(2 * 94);
+        // RFC 7133: encapsulation type 0x01 (VXLAN) in the top octet, the 24-bit VNI in the low three
+        assertThat(hex).startsWith("0af20001" + "0af20002" + "1388" + "1770");
+        assertThat(hex.substring(hex.length() - 16)).isEqualTo("010000000000002a");
     }
 
     @Test
@@ -87,7 +98,7 @@ class IpfixEncodingTest {
         for (int mtu : new int[] {1500, 576}) {
             List<byte[]> got = exportThroughUdp(mtu, 0, 100);
             int max = mtu - 28;
-            int perMessage = (max - 16 - 4) / 86;
+            int perMessage = (max - 16 - 4) / 94;
             assertThat(got).allSatisfy(d -> assertThat(d.length).isLessThanOrEqualTo(max));
             List<Messages> data = new ArrayList<>();
             for (byte[] d : got) {
@@ -101,12 +112,12 @@ class IpfixEncodingTest {
             long expected = 0;
             for (Messages m : data) {
                 assertThat(m.sequence()).as("records sent before this message").isEqualTo(expected);
-                expected += m.dataRecords(86);
+                expected += m.dataRecords(94);
             }
             assertThat(expected).isEqualTo(100);
             // full messages until the last: the exporter packs, it does not send a datagram per record
             assertThat(data).hasSize((100 + perMessage - 1) / perMessage);
-            assertThat(data.getFirst().dataRecords(86)).isEqualTo(perMessage);
+            assertThat(data.getFirst().dataRecords(94)).isEqualTo(perMessage);
         }
     }
 
