@@ -12,10 +12,12 @@ import io.packetlens.export.json.FileExporter;
 import io.packetlens.export.json.StdoutExporterFactory;
 import io.packetlens.flow.EventKind;
 import io.packetlens.monitor.config.MonitorConfig;
+import io.packetlens.packet.Decapsulation;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
@@ -79,6 +81,14 @@ final class FlowsCommand implements Callable<Integer> {
             + "and counting from AF_PACKET in user space (docs/FALLBACK.md)")
     boolean noFallback;
 
+    @Option(names = "--outer-only", description = "account tunnelled packets (VXLAN, GRE, IP in IP) by their outer header, "
+            + "not as the flows inside them")
+    boolean outerOnly;
+
+    @Option(names = "--vxlan-port", paramLabel = "PORT",
+            description = "a UDP port that carries VXLAN (repeatable, at most 4); replaces the default 4789")
+    List<Integer> vxlanPorts = new ArrayList<>();
+
     @Override
     public Integer call() throws Exception {
         AgentConfig c = configure();
@@ -115,6 +125,7 @@ final class FlowsCommand implements Callable<Integer> {
             }
             if (events != null || sampleEvery != null) f = withEvents(f);
             if (noFallback) f = f.withFallback(false);
+            if (outerOnly || !vxlanPorts.isEmpty()) f = f.withDecapsulation(decapsulation(f.decapsulation()));
             c = c.withFlows(f.resolvePollInterval(!json));
             if (noMetrics) c = c.withMetrics(null);
             else if (metrics != null) c = c.withMetrics(ConfigValues.resolvedAddress("--metrics", metrics, true));
@@ -132,6 +143,16 @@ final class FlowsCommand implements Callable<Integer> {
             return c;
         } catch (ConfigException e) {
             throw new UserException("configuration error: " + e.getMessage());
+        }
+    }
+
+    /** Applies --outer-only and --vxlan-port on top of the configuration's {@code flows.tunnels}. */
+    private Decapsulation decapsulation(Decapsulation base) {
+        List<Integer> ports = vxlanPorts.isEmpty() ? base.vxlanPorts() : List.copyOf(new java.util.LinkedHashSet<>(vxlanPorts));
+        try {
+            return new Decapsulation(base.enabled() && !outerOnly, ports);
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException("--vxlan-port", e.getMessage());
         }
     }
 

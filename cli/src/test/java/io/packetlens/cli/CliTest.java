@@ -114,6 +114,57 @@ class CliTest {
         }
     }
 
+    /**
+     * {@code flows} on traffic through a real vxlan device (VNI 42 on UDP 4789): by default the inner flow with its
+     * tunnel; with {@code --outer-only}, and with {@code --vxlan-port 8472} (4789 is then not VXLAN), the outer UDP/4789
+     * flow without one. So the flags reach the kernel program, not only the configuration.
+     */
+    @Test
+    void flowsLooksIntoVxlanUnlessToldOuterOnlyOrOtherPorts() throws Exception {
+        assertThat(udpFlowsThroughVxlan()).containsExactly("10.242.0.2:" + Traffic.UDP_PORT + " vxlan 42 x10");
+        assertThat(udpFlowsThroughVxlan("--outer-only")).containsExactly(b4789());
+        assertThat(udpFlowsThroughVxlan("--vxlan-port", "8472")).containsExactly(b4789());
+        assertThat(Main.run("flows", "-i", "lo", "--vxlan-port", "1", "--vxlan-port", "2", "--vxlan-port", "3", "--vxlan-port", "4",
+                "--vxlan-port", "5")).isEqualTo(2);
+        assertThat(console.stderr()).contains("--vxlan-port: 5 VXLAN ports given; the kernel program takes at most 4");
+    }
+
+    private static String b4789() {
+        return "10.199.0.2:" + io.packetlens.lab.Vxlan.PORT + " none x10";
+    }
+
+    /** The UDP flows {@code flows --json} reports for 10 datagrams sent through a vxlan tunnel: "dst:port tunnel xN". */
+    private java.util.List<String> udpFlowsThroughVxlan(String... flags) throws Exception {
+        try (Lab lab = Lab.create()) {
+            Host a = lab.a(), b = lab.b();
+            io.packetlens.lab.Vxlan v = io.packetlens.lab.Vxlan.create(lab, 42);
+            Thread sender = Thread.ofPlatform().start(() -> {
+                try {
+                    awaitXdp(b);
+                    Traffic.udp(a, b, java.net.InetAddress.ofLiteral(v.innerB()), 10, 100, Traffic.UDP_PORT);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+            });
+            java.util.List<String> args = new java.util.ArrayList<>(java.util.List.of("flows", "-i", b.ifname(), "--json", "--duration", "3", "--no-metrics"));
+            args.addAll(java.util.List.of(flags));
+            console.resetOut();
+            int code = b.call(() -> Main.run(args.toArray(String[]::new)));
+            sender.join();
+            assertThat(code).as(console.stderr()).isZero();
+            var json = new com.fasterxml.jackson.databind.ObjectMapper();
+            java.util.List<String> out = new java.util.ArrayList<>();
+            for (String l : console.stdout().lines().filter(l -> l.startsWith("{")).toList()) {
+                var n = json.readTree(l);
+                if (!n.has("packetDeltaCount") || n.get("protocolIdentifier").asInt() != 17) continue;
+                out.add(n.get("destinationIPv4Address").asText() + ":" + n.get("destinationTransportPort").asInt() + " "
+                        + (n.has("tunnelType") ? n.get("tunnelType").asText() + " " + n.get("tunnelId").asLong() : "none")
+                        + " x" + n.get("packetDeltaCount").asLong());
+            }
+            return out;
+        }
+    }
+
     @Test
     void flowsEventsPrintsKernelEventsAsJsonLinesAndAsText() throws Exception {
         try (Lab lab = Lab.create()) {

@@ -124,7 +124,8 @@ public final class FlowMonitor implements AutoCloseable {
         Set<FlowProgram.Hook> hooks = config.hook() == MonitorConfig.Hook.TC
                 ? EnumSet.of(FlowProgram.Hook.TC_INGRESS, FlowProgram.Hook.TC_EGRESS) : EnumSet.of(FlowProgram.Hook.XDP);
         return FlowConfig.defaults().tableSize(config.tableSize()).events(config.events()).sampleEvery(config.sampleEvery())
-                .hooks(hooks).pinDirectory(config.pinDirectory()).xdpSharing(config.xdpSharing()).debugTag(debugTag);
+                .hooks(hooks).pinDirectory(config.pinDirectory()).xdpSharing(config.xdpSharing()).debugTag(debugTag)
+                .decapsulation(config.decapsulation());
     }
 
     private FlowAggregator newAggregator(FlowSource source) {

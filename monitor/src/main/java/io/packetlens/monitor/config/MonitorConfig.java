@@ -4,6 +4,7 @@ import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.flow.EventKind;
 import io.packetlens.flow.XdpSharing;
 import io.packetlens.monitor.alert.AlertType;
+import io.packetlens.packet.Decapsulation;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +32,13 @@ import java.util.Set;
  * @param xdpSharing   at XDP: alone on the interface, or in its XDP chain behind the guard ({@code flows.xdp-sharing})
  * @param fallback     when the flow program cannot be loaded or attached, count from AF_PACKET rings in Java instead
  *                     ({@code flows.fallback}, default true; see docs/FALLBACK.md); false: fail as the error says
+ * @param decapsulation whether tunnelled packets count as the packets inside them, and the VXLAN ports
+ *                     ({@code flows.tunnels}; by default tunnels are looked into and VXLAN is UDP 4789)
  */
 public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode, int tableSize, Duration activeTimeout,
                             Duration idleTimeout, Duration pollInterval, View view, List<AlertRuleConfig> alerts,
                             Set<EventKind> events, int sampleEvery, Path pinDirectory, XdpSharing xdpSharing,
-                            boolean fallback) {
+                            boolean fallback, Decapsulation decapsulation) {
     /** Attach point of the flow program. */
     public enum Hook { XDP, TC }
 
@@ -51,11 +54,12 @@ public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode,
         interfaces = List.copyOf(interfaces);
         alerts = List.copyOf(alerts);
         events = events.isEmpty() ? Set.of() : Set.copyOf(EnumSet.copyOf(events));
+        java.util.Objects.requireNonNull(decapsulation, "decapsulation");
     }
 
     public static MonitorConfig defaults() {
         return new MonitorConfig(List.of(), Hook.XDP, XdpMode.AUTO, 65_536, Duration.ofSeconds(60), Duration.ofSeconds(15),
-                null, new View(20, View.SortBy.BYTES), List.of(), Set.of(), 0, null, XdpSharing.AUTO, true);
+                null, new View(20, View.SortBy.BYTES), List.of(), Set.of(), 0, null, XdpSharing.AUTO, true, Decapsulation.DEFAULT);
     }
 
     /** The automatic poll interval when something shows per-second figures: the live view, alert rules. */
@@ -77,54 +81,59 @@ public record MonitorConfig(List<String> interfaces, Hook hook, XdpMode xdpMode,
     }
 
     public MonitorConfig withInterfaces(List<String> v) {
-        return new MonitorConfig(v, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(v, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withHook(Hook v) {
-        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, v, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withXdpMode(XdpMode v) {
-        return new MonitorConfig(interfaces, hook, v, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, v, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withTableSize(int v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, v, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, v, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withTimeouts(Duration active, Duration idle) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, active, idle, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withPollInterval(Duration v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, v, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withView(View v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, v, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     public MonitorConfig withAlerts(List<AlertRuleConfig> v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, v, events, sampleEvery, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, v, events, sampleEvery, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     /** Subscribes to flow program events; {@code every} applies to {@link EventKind#SAMPLE}. */
     public MonitorConfig withEvents(Set<EventKind> kinds, int every) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, kinds, every, pinDirectory, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, kinds, every, pinDirectory, xdpSharing, fallback, decapsulation);
     }
 
     /** Whether the XDP entry point joins the interface's XDP chain (shared with the guard) or attaches alone. */
     public MonitorConfig withXdpSharing(XdpSharing v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, v, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, v, fallback, decapsulation);
     }
 
     /** Whether a monitor whose flow program cannot be loaded or attached falls back to AF_PACKET (true) or fails. */
     public MonitorConfig withFallback(boolean v) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, v);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, v, decapsulation);
+    }
+
+    /** Whether tunnelled packets count as their inner packets, and which UDP ports carry VXLAN. */
+    public MonitorConfig withDecapsulation(Decapsulation v) {
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, pinDirectory, xdpSharing, fallback, v);
     }
 
     /** Pins the tables and links under {@code dir} so that they outlive the process (null: nothing pinned). */
     public MonitorConfig withPinDirectory(Path dir) {
-        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, dir, xdpSharing, fallback);
+        return new MonitorConfig(interfaces, hook, xdpMode, tableSize, activeTimeout, idleTimeout, pollInterval, view, alerts, events, sampleEvery, dir, xdpSharing, fallback, decapsulation);
     }
 }

@@ -6,6 +6,7 @@ import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.flow.EventKind;
 import io.packetlens.flow.XdpSharing;
 import io.packetlens.monitor.alert.AlertType;
+import io.packetlens.packet.Decapsulation;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -23,7 +24,7 @@ import java.util.Set;
 public final class MonitorConfigReader {
     /** The keys of the {@code flows:} section ({@code enabled} is the agent's: whether the monitor runs at all). */
     public static final Set<String> FLOWS_KEYS = Set.of("enabled", "hook", "xdp-mode", "xdp-sharing", "table-size", "timeouts", "poll-interval",
-            "events", "sample-every", "fallback");
+            "events", "sample-every", "fallback", "tunnels");
 
     private MonitorConfigReader() {}
 
@@ -43,6 +44,7 @@ public final class MonitorConfigReader {
             });
         }
         if (flows.has("fallback")) c = c.withFallback(flows.child("fallback").bool());
+        if (flows.has("tunnels")) c = c.withDecapsulation(tunnels(flows.child("tunnels"), c.decapsulation()));
         if (flows.has("table-size")) c = c.withTableSize((int) flows.child("table-size").integer(1, 1L << 26));
         if (flows.has("timeouts")) {
             ConfigNode t = flows.child("timeouts").allow("active", "idle");
@@ -63,6 +65,29 @@ public final class MonitorConfigReader {
             throw flows.error("sample-every", "required when events include sample: sample one packet in N (N >= 1)");
         }
         return c.withEvents(events, events.contains(EventKind.SAMPLE) ? sampleEvery : 0);
+    }
+
+    /**
+     * The {@code flows.tunnels:} section over {@code base}: {@code decapsulate} (false: every packet by its outer header)
+     * and {@code vxlan-ports}, the UDP ports that carry VXLAN (at most {@value Decapsulation#MAX_VXLAN_PORTS}).
+     */
+    public static Decapsulation tunnels(ConfigNode t, Decapsulation base) {
+        t.allow("decapsulate", "vxlan-ports");
+        boolean on = t.optional("decapsulate", ConfigNode::bool, base.enabled());
+        List<Integer> ports = base.vxlanPorts();
+        if (t.has("vxlan-ports")) {
+            ConfigNode list = t.child("vxlan-ports");
+            ports = new ArrayList<>();
+            for (ConfigNode n : list.list(false)) {
+                int p = (int) n.integer(1, 65535);
+                if (ports.contains(p)) throw n.error("port " + p + " is listed twice");
+                ports.add(p);
+            }
+            if (ports.size() > Decapsulation.MAX_VXLAN_PORTS) {
+                throw list.error(ports.size() + " ports given; the flow program takes at most " + Decapsulation.MAX_VXLAN_PORTS);
+            }
+        }
+        return new Decapsulation(on, ports);
     }
 
     /** {@code auto}, {@code driver}, {@code generic} (and the aliases of {@link XdpMode#parse}). */

@@ -44,12 +44,14 @@ public final class TopView {
             FlowKey k = f.key();
             String proto = TrafficLabels.protocolName(k.protocol());
             boolean ports = k.protocol() == 6 || k.protocol() == 17 || k.protocol() == 132;
-            b.append(String.format("%-3d %-41s %-41s %-7s %-12s %10.0f %10s %10s %10s%n", rank++,
+            // a tunnel's inner flow says which tunnel at the end of its row, so that plain rows keep their width
+            b.append(String.format("%-3d %-41s %-41s %-7s %-12s %10.0f %10s %10s %10s%s%n", rank++,
                     endpoint(Addresses.format(k.source()), k.source() instanceof Inet6Address, ports ? k.sourcePort() : -1),
                     endpoint(Addresses.format(k.destination()), k.destination() instanceof Inet6Address, ports ? k.destinationPort() : -1),
                     proto + (k.vlan() != 0 ? "/" + k.vlan() : ""),
                     ifNames.apply(k.ifindex()) + "/" + (k.direction().code() == 0 ? "in" : "out"),
-                    f.packetsLastInterval() / sec, si(f.bytesLastInterval() * 8 / sec), si(f.packets()), si(f.bytes())));
+                    f.packetsLastInterval() / sec, si(f.bytesLastInterval() * 8 / sec), si(f.packets()), si(f.bytes()),
+                    k.tunnel().isTunnel() ? "  in " + k.tunnel() : ""));
         }
         if (top.isEmpty()) b.append("(no flows yet)").append(System.lineSeparator());
         return b.toString();

@@ -6,6 +6,7 @@ import io.packetlens.config.ConfigNode;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.flow.EventKind;
 import io.packetlens.monitor.alert.AlertType;
+import io.packetlens.packet.Decapsulation;
 import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
@@ -46,6 +47,18 @@ class MonitorConfigReaderTest {
         assertThat(s.events()).containsExactlyInAnyOrder(EventKind.TCP, EventKind.SAMPLE);
         assertThat(s.sampleEvery()).isEqualTo(100);
         assertThat(flows("flows: {events: overflow}").events()).containsExactly(EventKind.OVERFLOW);
+    }
+
+    @Test
+    void tunnelsAreLookedIntoUnlessToldOtherwiseAndTheVxlanPortsCanBeChosen() {
+        assertThat(MonitorConfig.defaults().decapsulation()).isEqualTo(Decapsulation.DEFAULT);
+        assertThat(flows("flows: {hook: tc}").decapsulation()).as("no tunnels section: the default").isEqualTo(Decapsulation.DEFAULT);
+        MonitorConfig outer = flows("flows: {tunnels: {decapsulate: false}}");
+        assertThat(outer.decapsulation().enabled()).isFalse();
+        assertThat(outer.decapsulation().vxlanPorts()).containsExactly(4789);
+        MonitorConfig ports = flows("flows: {tunnels: {vxlan-ports: [4789, 8472]}}");
+        assertThat(ports.decapsulation()).isEqualTo(new Decapsulation(true, java.util.List.of(4789, 8472)));
+        assertThat(flows("flows: {tunnels: {vxlan-ports: []}}").decapsulation().vxlanPorts()).as("VXLAN off, GRE and IP in IP on").isEmpty();
     }
 
     @Test
@@ -98,5 +111,11 @@ class MonitorConfigReaderTest {
         rejects("alerts: [{type: syn-flood, threshold: 3}]", "alerts[0].type", "expected one of source-pps, new-flows-per-second, port-scan");
         rejects("alerts: [{type: source-pps, threshold: -3}]", "alerts[0].threshold", "must be positive");
         rejects("view: {top: 0}", "view.top", "must be between 1 and 1000");
+        rejects("flows: {tunnels: {decap: false}}", "flows.tunnels.decap", "unknown option (known here: decapsulate, vxlan-ports)");
+        rejects("flows: {tunnels: {decapsulate: maybe}}", "flows.tunnels.decapsulate", "expected true or false");
+        rejects("flows: {tunnels: {vxlan-ports: 4789}}", "flows.tunnels.vxlan-ports", "expected a list");
+        rejects("flows: {tunnels: {vxlan-ports: [4789, 70000]}}", "flows.tunnels.vxlan-ports[1]", "must be between 1 and 65535");
+        rejects("flows: {tunnels: {vxlan-ports: [4789, 4789]}}", "flows.tunnels.vxlan-ports[1]", "listed twice");
+        rejects("flows: {tunnels: {vxlan-ports: [1, 2, 3, 4, 5]}}", "flows.tunnels.vxlan-ports", "at most 4");
     }
 }

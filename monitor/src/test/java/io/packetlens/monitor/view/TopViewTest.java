@@ -36,4 +36,15 @@ class TopViewTest {
         assertThat(byPackets.lines().skip(3).map(l -> l.substring(0, 20).trim()).toList())
                 .containsExactly("1   10.0.0.1:40000", "2   [fd00:199::1]:53", "3   10.0.0.3");
     }
+
+    @Test
+    void aTunnelsInnerFlowSaysWhichTunnelAtTheEndOfItsRow() {
+        var k = new io.packetlens.flow.FlowKey(java.net.InetAddress.ofLiteral("10.242.0.1"), java.net.InetAddress.ofLiteral("10.242.0.2"),
+                5000, 9000, 17, 0, 2, io.packetlens.flow.Direction.INGRESS, io.packetlens.flow.Tunnel.vxlan(42));
+        var totals = new FlowAggregator.Totals(1, new Count(20, 3840), 1, 1, Count.ZERO,
+                new LossCounters(Count.ZERO, Count.ZERO, Count.ZERO, Count.ZERO));
+        var s = new MonitorSnapshot(Instant.EPOCH, 1.0, List.of(Flows.active(k, 20, 3840, 20, 3840)), Map.of(), totals, 65536, 0);
+        String row = TopView.render(s, new MonitorConfig.View(5, MonitorConfig.View.SortBy.BYTES), i -> "veth0").lines().skip(3).findFirst().orElseThrow();
+        assertThat(row).startsWith("1   10.242.0.1:5000").endsWith("      3840  in vxlan:42");
+    }
 }
