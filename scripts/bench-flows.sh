@@ -14,7 +14,13 @@
 # --rate limits the generator (default 0: as fast as it can); with it, the CPU columns show a
 # monitor's cost at a fixed packet rate over a longer time.
 #
-# NAME is one of: none packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd, and the diagnostic rows
+# Each row also says how long the monitor took from its command to attached (polled every 10 ms:
+# its BPF links held, tcpdump's "listening on", softflowd's control socket) and, for programs at
+# the hooks, the kernel's ns per run from BPF statistics (kernel.bpf_stats_enabled, on during the
+# run and restored after). reference-hash is the floor those are read against: a bare 5-tuple
+# per-CPU hash at XDP (bench/src/main/bpf/flow_reference.bpf.c), attached with iproute2.
+#
+# NAME is one of: none reference-hash packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd, and the diagnostic rows
 # packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll
 # packetlens-xdp-poll10s xdp-count (see below; poll10s runs only when named); the
 # no-monitor row always runs first (its ratio shows the run-to-run noise). packetlens-fallback is `flows` with BPF
@@ -75,6 +81,7 @@ make_lab() {
 cleanup() {
   drop_lab
   rm -rf "$work"
+  [ -n "${stats_before:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$stats_before"
 }
 trap cleanup EXIT INT TERM
 drop_lab() {
@@ -91,7 +98,35 @@ stat_a() { ip netns exec "$ns-a" cat "/sys/class/net/veth0/statistics/$1"; }
 links_of() { find "/proc/$1/fd" -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f%%", 100*a/b }'; }
 
+# The kernel's own per-program statistics (run_time_ns / run_cnt) for the kernel ns/packet column;
+# they cost every BPF program two clock reads per run while on, the same for every row.
+stats_before=$(sysctl -n kernel.bpf_stats_enabled)
+sysctl -qw kernel.bpf_stats_enabled=1
+# The reference row's program (bench/src/main/bpf/flow_reference.bpf.c): a bare 5-tuple per-CPU hash
+# at XDP, attached by iproute2, so the flow program's kernel cost has a floor to be read against.
+clang -target bpf -O2 -g -Wall -I"/usr/include/$(uname -m)-linux-gnu" -c "$here/bench/src/main/bpf/flow_reference.bpf.c" -o "$work/flow_reference.o"
+printf 'ip link set dev veth0 xdpdrv obj %s sec xdp\nexec sleep 3600\n' "$work/flow_reference.o" > "$work/reference.sh"
+# ns per run over the monitor's programs: those behind its BPF links, or the reference's XDP program
+prog_ids() {
+  if [ "$1" = reference-hash ]; then
+    ip -n "$ns-b" -j -d link show veth0 | jq -r '.[0].xdp.prog.id // empty'
+  else
+    for f in /proc/"$2"/fd/*; do
+      [ "$(readlink "$f" 2>/dev/null)" = "anon_inode:bpf_link" ] && sed -n 's/^prog_id:\s*//p' "/proc/$2/fdinfo/${f##*/}"
+    done
+  fi
+}
+kernel_ns() {
+  local t=0 c=0 id j
+  for id in $(prog_ids "$1" "$2"); do
+    j=$(bpftool prog show id "$id" -j)
+    t=$((t + $(jq -r '.run_time_ns // 0' <<<"$j"))); c=$((c + $(jq -r '.run_cnt // 0' <<<"$j")))
+  done
+  awk -v t="$t" -v c="$c" 'BEGIN{ if (c == 0) print "-"; else printf "%.0f", t/c }'
+}
+
 declare -A start_cmd
+start_cmd[reference-hash]="bash $work/reference.sh"
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
 # The default rows poll at the automatic interval (--json without alert rules: every 5 s). The
@@ -109,14 +144,14 @@ start_cmd[packetlens-fallback]="setpriv --bounding-set=-all,+net_raw --inh-caps=
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
+names=(none reference-hash packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)
 cpu_model=$(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)
 echo "# flow monitor benchmark: $count frames of $size bytes (+4 FCS) over $flows UDP flows, veth, $(nproc) CPUs ($cpu_model), kernel $kernel"
-printf '| monitor | generator time (s) | vs no monitor (same lab, just before) | generator rate (frames/s) | monitor CPU s (traffic) | monitor CPU s (whole run) | packets received | packets accounted | flows accounted | load before/after |\n'
-printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
+printf '| monitor | start to attached (s) | kernel ns/packet | generator time (s) | vs no monitor (same lab, just before) | generator rate (frames/s) | monitor CPU s (traffic) | monitor CPU s (whole run) | packets received | packets accounted | flows accounted | load before/after |\n'
+printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 gen_run() {
   ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" --rate "$rate" \
     --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null
@@ -131,25 +166,28 @@ for name in "${names[@]}"; do
   base=$(gen_secs "$base_gen")
   echo "bench-flows: $name baseline: $base_gen" >&2
   log=$work/$name.log; tfile=$work/$name.time
-  pid=; mpid=
+  pid=; mpid=; t_start=0; t_ready=0
   if [ "$name" != none ]; then
     # /usr/bin/time reports the monitor's whole CPU (all threads) when it exits
     # shellcheck disable=SC2086
+    t_start=$(date +%s.%N)
     ip netns exec "$ns-b" /usr/bin/time -f '%U %S' -o "$tfile" ${start_cmd[$name]} > "$log" 2>&1 &
     pid=$!
-    # wait until the monitor is attached, at most 60 s
-    for _ in $(seq 600); do
+    # wait until the monitor is attached, at most 60 s, looking every 10 ms
+    for _ in $(seq 6000); do
       mpid=$(pgrep -P "$pid" | head -1 || true)
       case "$name" in
         # attached once it holds its BPF link(s): one at XDP, two at TC (ingress and egress)
         packetlens-fallback) [ -n "$mpid" ] && grep -q "AF_PACKET fallback counting on" "$log" && break ;;
+        reference-hash) [ -n "$mpid" ] && ip -n "$ns-b" link show veth0 | grep -q prog/xdp && break ;;
         packetlens-xdp*|xdp-count) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 1 ] && break ;;
         packetlens-tc*) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 2 ] && break ;;
         tcpdump) grep -q "listening on" "$log" && break ;;
         softflowd) [ -S "$work/softflowd.ctl" ] && break ;;
       esac
-      sleep 0.1
+      sleep 0.01
     done
+    t_ready=$(date +%s.%N)
     [ -n "$mpid" ] || { echo "bench-flows: $name did not start:" >&2; cat "$log" >&2; exit 1; }
     sleep 1
   fi
@@ -165,6 +203,7 @@ for name in "${names[@]}"; do
   rx=$(( $(stat_b rx_packets) - rx0 )); txb=$(( $(stat_b tx_packets) - txb0 )); dropped=$(( $(stat_a tx_dropped) - drop0 ))
   load1=$(cut -d' ' -f1 /proc/loadavg)
   cpu1=0; [ -n "$mpid" ] && cpu1=$(cpu_of "$mpid")
+  kns=-; case "$name" in packetlens-fallback|tcpdump|softflowd|none) ;; *) kns=$(kernel_ns "$name" "$mpid") ;; esac
   acc_p=-; acc_f=-
   case "$name" in
     packetlens*)
@@ -175,7 +214,7 @@ for name in "${names[@]}"; do
       # the JSON lines only: the log also holds the agent's log lines (stderr)
       acc_f=$(grep '^{' "$log" | jq -r 'select(.packetDeltaCount != null) | [.sourceIPv4Address, .destinationIPv4Address, .sourceTransportPort, .destinationTransportPort, .protocolIdentifier] | @tsv' | sort -u | wc -l)
       echo "bench-flows: $name summary: $summary" >&2 ;;
-    xdp-count)
+    xdp-count|reference-hash)
       kill -TERM "$mpid"; wait "$pid" || true
       acc_p=$(sed -n '/^final totals/,$p' "$log" | awk '$1=="total"{print $2}') ;;
     tcpdump)
@@ -207,7 +246,8 @@ for name in "${names[@]}"; do
   if [ "$name" = none ]; then cpu=-; total=-; else cpu=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN{printf "%.2f", a-b}'); fi
   acc_p_s=$acc_p; [ "$acc_p" != - ] && acc_p_s="$acc_p ($(pct "$acc_p" "$rx"))"
   acc_f_s=$acc_f; [ "$acc_f" != - ] && acc_f_s="$acc_f ($(pct "$acc_f" "$flows"))"
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$secs" "$rel" "$rate" "$cpu" "$total" \
+  ready=-; [ "$name" != none ] && ready=$(awk -v a="$t_ready" -v b="$t_start" 'BEGIN{printf "%.2f", a-b}')
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$ready" "$kns" "$secs" "$rel" "$rate" "$cpu" "$total" \
     "$rx" "$acc_p_s" "$acc_f_s" "$load0" "$load1"
   echo "bench-flows: $name: generator sent $sent, receiver rx $rx, receiver tx $txb, sender tx_dropped $dropped" >&2
   drop_lab
