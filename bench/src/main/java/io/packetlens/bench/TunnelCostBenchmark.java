@@ -57,6 +57,8 @@ public final class TunnelCostBenchmark implements Callable<Integer> {
     }
 
     private static final byte[] A = {10, 0, 0, 1}, B = {10, 99, 0, 1};
+    /** The entry points measured: TC egress runs the same code as ingress. */
+    private static final List<FlowProgram.Hook> HOOKS = List.of(FlowProgram.Hook.XDP, FlowProgram.Hook.TC_INGRESS);
 
     /** UDP 10.0.0.1:40000 -> 10.99.0.1:9000, 18 bytes of payload: a 64-byte frame. */
     static byte[] udp() {
@@ -93,19 +95,19 @@ public final class TunnelCostBenchmark implements Callable<Integer> {
                 FlowProgram p = FlowProgram.load(FlowConfig.defaults().decapsulation(on ? Decapsulation.DEFAULT : Decapsulation.OFF));
                 owned.add(p);
                 Map<FlowProgram.Hook, BpfProgram> m = new LinkedHashMap<>();
-                for (FlowProgram.Hook h : List.of(FlowProgram.Hook.XDP, FlowProgram.Hook.TC_INGRESS)) m.put(h, p.program(h));
+                for (FlowProgram.Hook h : HOOKS) m.put(h, p.program(h));
                 programs.put(on ? "decapsulation on" : "decapsulation off", m);
             }
             if (baseline != null) {
                 BpfObject o = ObjectSpec.read(baseline).load();
                 owned.add(o);
                 Map<FlowProgram.Hook, BpfProgram> m = new LinkedHashMap<>();
-                for (FlowProgram.Hook h : List.of(FlowProgram.Hook.XDP, FlowProgram.Hook.TC_INGRESS)) m.put(h, o.program(h.programName()));
+                for (FlowProgram.Hook h : HOOKS) m.put(h, o.program(h.programName()));
                 programs.put("before the tunnel parse", m);
             }
             // results[hook][frame][program] = ns per packet, one per round
             Map<String, double[]> results = new LinkedHashMap<>();
-            for (FlowProgram.Hook h : List.of(FlowProgram.Hook.XDP, FlowProgram.Hook.TC_INGRESS)) {
+            for (FlowProgram.Hook h : HOOKS) {
                 for (var f : frames.entrySet()) {
                     for (var p : programs.entrySet()) {
                         timed(p.getValue().get(h), f.getValue()); // warm-up, and the entry exists from here on
@@ -154,7 +156,7 @@ public final class TunnelCostBenchmark implements Callable<Integer> {
         b.append("\n|---|---|");
         for (String ignored : programs) b.append("---:|");
         b.append('\n');
-        for (FlowProgram.Hook h : List.of(FlowProgram.Hook.XDP, FlowProgram.Hook.TC_INGRESS)) {
+        for (FlowProgram.Hook h : HOOKS) {
             for (String f : frames) {
                 b.append("| ").append(h.programName()).append(" | ").append(f).append(" |");
                 for (String p : programs) {

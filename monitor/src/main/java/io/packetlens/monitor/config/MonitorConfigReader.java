@@ -74,20 +74,19 @@ public final class MonitorConfigReader {
     public static Decapsulation tunnels(ConfigNode t, Decapsulation base) {
         t.allow("decapsulate", "vxlan-ports");
         boolean on = t.optional("decapsulate", ConfigNode::bool, base.enabled());
-        List<Integer> ports = base.vxlanPorts();
-        if (t.has("vxlan-ports")) {
-            ConfigNode list = t.child("vxlan-ports");
-            ports = new ArrayList<>();
-            for (ConfigNode n : list.list(false)) {
-                int p = (int) n.integer(1, 65535);
-                if (ports.contains(p)) throw n.error("port " + p + " is listed twice");
-                ports.add(p);
-            }
-            if (ports.size() > Decapsulation.MAX_VXLAN_PORTS) {
-                throw list.error(ports.size() + " ports given; the flow program takes at most " + Decapsulation.MAX_VXLAN_PORTS);
-            }
+        if (!t.has("vxlan-ports")) return new Decapsulation(on, base.vxlanPorts());
+        ConfigNode list = t.child("vxlan-ports");
+        List<Integer> ports = new ArrayList<>();
+        for (ConfigNode n : list.list(false)) {
+            int p = (int) n.integer(1, 65535);
+            if (ports.contains(p)) throw n.error("port " + p + " is listed twice");
+            ports.add(p);
         }
-        return new Decapsulation(on, ports);
+        try {
+            return new Decapsulation(on, ports); // the port count is the kernel program's limit, checked there
+        } catch (IllegalArgumentException e) {
+            throw list.error(e.getMessage());
+        }
     }
 
     /** {@code auto}, {@code driver}, {@code generic} (and the aliases of {@link XdpMode#parse}). */
