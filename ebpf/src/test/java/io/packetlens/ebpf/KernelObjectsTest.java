@@ -227,8 +227,12 @@ class KernelObjectsTest {
         });
         try {
             int stable = obj.map("info_runs").id();
-            for (int i = 0; i < 200; i++) {
+            // Walk until the churn has made and freed enough maps to race with: 200 walks can end before the
+            // churn thread has created 100 maps on a loaded machine, so the count, not the walks, sets the end.
+            long deadline = System.nanoTime() + 20_000_000_000L;
+            for (int walks = 0; walks < 200 || churnedCount(churned) <= 100; walks++) {
                 assertThat(KernelObjects.maps()).extracting(MapInfo::id).contains(stable);
+                if (System.nanoTime() > deadline) break;
             }
         } finally {
             stop.set(true);
@@ -237,6 +241,12 @@ class KernelObjectsTest {
         synchronized (churned) {
             assertThat(churned).hasSizeGreaterThan(100);
             for (int id : churned) assertThat(KernelObjects.map(id)).as("freed map " + id).isEmpty();
+        }
+    }
+
+    private static int churnedCount(Set<Integer> churned) {
+        synchronized (churned) {
+            return churned.size();
         }
     }
 
