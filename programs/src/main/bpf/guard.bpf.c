@@ -140,15 +140,29 @@ struct {
     __type(value, struct pl_guard_ban);
 } guard_bans SEC(".maps");
 
-/* Dropped packets per source, for "top dropped sources": LRU, since it only reports. */
+/* Dropped packets per source, for "top dropped sources": each CPU its own run of slots in one
+ * plain array (index cpu << cfg_source_bits | hash; user space sizes it to the possible CPUs times
+ * the slots). Not a PERCPU_ARRAY: its lookup loads the element's per-CPU pointer from a table of
+ * its own before the element, two cache misses per drop under a spray of sources where this
+ * array's lookup is one (measured, docs/BENCHMARKS.md Guard). */
 struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(type, BPF_MAP_TYPE_ARRAY);
     __uint(max_entries, 4096);
     __type(key, __u32);
     __type(value, struct pl_guard_source);
 } guard_drop_sources SEC(".maps");
 
-/* log2 of guard_drop_sources' slots (user space sizes the map to a power of two). */
+/* Scratch for one packet's destination rule bitmap (pl_evaluate): per CPU, since a program run is
+ * not interrupted by another on its CPU, and off the stack, which the judgement's call chain
+ * needs (512 bytes in all). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_guard_bits);
+} guard_dst_bits SEC(".maps");
+
+/* log2 of guard_drop_sources' slots per CPU (a power of two, set by user space). */
 const volatile __u32 cfg_source_bits = 12;
 
 PL_EVENTS(guard_events, 256 * 1024);
@@ -220,6 +234,54 @@ static __always_inline void pl_guard_addr(__u8 *out, const __u8 *mapped, __u8 fa
         __builtin_memcpy(out, mapped + 12, 4);
     } else {
         __builtin_memcpy(out, mapped, 16);
+    }
+}
+
+/* ORs into out the rules of every entry of l that holds the address (16 bytes, IPv4-mapped for
+ * family 4): the in-place match of a direction with few prefixes (struct pl_guard_prefixes). */
+static __always_inline void pl_list_match(struct pl_guard_prefixes *l, const __u8 *mapped, __u8 family, __u64 *out)
+{
+    /* entries past n are zero (they would match and add nothing): the count only saves work */
+    if (family == 4) {
+        __u32 a, n = l->n4;
+        if (!n)
+            return;
+        __builtin_memcpy(&a, mapped + 12, 4);
+#pragma unroll
+        for (int i = 0; i < PL_GUARD_INLINE_PREFIXES; i++) {
+            if (i < n) {
+                __u32 net, mask;
+                __builtin_memcpy(&net, l->v4[i].net, 4);
+                __builtin_memcpy(&mask, l->v4[i].mask, 4);
+                if ((a & mask) == net) {
+#pragma unroll
+                    for (int k = 0; k < PL_GUARD_WORDS; k++)
+                        out[k] |= l->v4[i].w[k];
+                }
+            }
+        }
+    } else {
+        __u64 a0, a1;
+        __u32 n = l->n6;
+        if (!n)
+            return;
+        __builtin_memcpy(&a0, mapped, 8);
+        __builtin_memcpy(&a1, mapped + 8, 8);
+#pragma unroll
+        for (int i = 0; i < PL_GUARD_INLINE_PREFIXES; i++) {
+            if (i < n) {
+                __u64 n0, n1, m0, m1;
+                __builtin_memcpy(&n0, l->v6[i].net, 8);
+                __builtin_memcpy(&n1, l->v6[i].net + 8, 8);
+                __builtin_memcpy(&m0, l->v6[i].mask, 8);
+                __builtin_memcpy(&m1, l->v6[i].mask + 8, 8);
+                if ((a0 & m0) == n0 && (a1 & m1) == n1) {
+#pragma unroll
+                    for (int k = 0; k < PL_GUARD_WORDS; k++)
+                        out[k] |= l->v6[i].w[k];
+                }
+            }
+        }
     }
 }
 
@@ -499,7 +561,8 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
     key.slot = slot;
     key.family = p->family;
     key.prefixlen = 16 + (p->family == 4 ? 32 : 128);
-    /* a trie lookup is a helper call and a walk: skipped when no rule of the set lists prefixes there */
+    /* a trie lookup is a helper call and a walk: skipped when no rule of the set lists prefixes
+     * there, and when the set's few prefixes are matched in place (src_list, dst_list) */
     struct pl_guard_bits *sb = 0, *db = 0;
     if (set->lookup_src) {
         pl_guard_addr(key.addr, p->src, p->family);
@@ -509,14 +572,24 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
         pl_guard_addr(key.addr, p->dst, p->family);
         db = bpf_map_lookup_elem(&guard_dst, &key);
     }
+    /* the destination's rules, gathered apart from the source's (w.cand) before the two meet */
+    __u32 zero = 0;
+    struct pl_guard_bits *dst = bpf_map_lookup_elem(&guard_dst_bits, &zero);
+    if (!dst)
+        return;
+    __u64 *d = dst->w;
+#pragma unroll
+    for (int i = 0; i < PL_GUARD_WORDS; i++) {
+        w.cand[i] = set->src_any[i] | (sb ? sb->w[i] : 0);
+        d[i] = set->dst_any[i] | (db ? db->w[i] : 0);
+    }
+    pl_list_match(&set->src_list, p->src, p->family, w.cand);
+    pl_list_match(&set->dst_list, p->dst, p->family, d);
     /* state rules: only the rules that accept the packet's connection state are candidates (a bitmap
      * per state, like the prefix bitmaps), so the walk itself does not change */
 #pragma unroll
-    for (int i = 0; i < PL_GUARD_WORDS; i++) {
-        __u64 s = set->src_any[i] | (sb ? sb->w[i] : 0);
-        __u64 d = set->dst_any[i] | (db ? db->w[i] : 0);
-        w.cand[i] = s & d;
-    }
+    for (int i = 0; i < PL_GUARD_WORDS; i++)
+        w.cand[i] &= d[i];
     if (set->track) {
         __u32 ct = st->ct;
         if (ct > PL_CT_V_INVALID)
@@ -780,7 +853,9 @@ static __always_inline void pl_guard_count_n(__u32 slot, __u64 packets, __u64 by
 
 /* Records a drop against its source in this CPU's slot of the source's hash (see struct
  * pl_guard_source): one array slot, no lock, no atomic, where a hash table would take an
- * insert or an LRU eviction for every new spoofed source. */
+ * insert or an LRU eviction for every new spoofed source. A function of its own: inlined, its
+ * spills would take the entry point's frame past the 512 bytes of stack the deepest call chain
+ * may use (measured: 544). */
 static __noinline void pl_drop_source(struct pl_packet *p, __u32 len)
 {
     __u32 a[4];
@@ -790,6 +865,7 @@ static __noinline void pl_drop_source(struct pl_packet *p, __u32 len)
     if (bits < 1 || bits > 24)
         bits = 12;
     __u32 key = ((w0 ^ w1 ^ w2 ^ w3 ^ p->family) * 0x9E3779B1u) >> (32 - bits);
+    key |= bpf_get_smp_processor_id() << bits; /* beyond the array (more CPUs than sized for): counted below */
     struct pl_guard_source *s = bpf_map_lookup_elem(&guard_drop_sources, &key);
     if (!s) {
         pl_guard_count(PL_GC_SOURCES_FULL, len);

@@ -69,7 +69,7 @@ struct pl_guard_rule {
     __u32 pad;
 };
 
-/* A ruleset's header: guard_sets[slot]. 256 bytes:
+/* A ruleset's header: guard_sets[slot]. 1936 bytes:
  *   0 u64 src_any[4]   rules without a source prefix (a bitmap by rule index)
  *  32 u64 dst_any[4]   rules without a destination prefix
  *  64 u64 generation   the install that filled the slot (for events; user space counts by it)
@@ -78,7 +78,40 @@ struct pl_guard_rule {
  *  88 u8 default_action  89 u8 dry_run  90 u8 frag_fail_closed  91 lookup_src  92 lookup_dst  93 bans
  *  94 u8 track  95 pad
  *  96 u64 state_ok[5][4]  per connection state (enum pl_ct_verdict, 0 untracked), the rules that
- *                         accept it: those without a state, and those that list it */
+ *                         accept it: those without a state, and those that list it
+ * 256 struct pl_guard_prefixes src_list   1096 dst_list: a ruleset's prefixes of one direction when they
+ *                         are few (lookup_src / lookup_dst 0), matched in place of the trie */
+#define PL_GUARD_INLINE_PREFIXES 8
+
+/* One IPv4 prefix matched in place (pl_guard_prefixes), 40 bytes: 0 u8 net[4] (the masked address,
+ * as on the wire)  4 u8 mask[4]  8 u64 w[4] (the rules the prefix's source or destination selects,
+ * its covering prefixes' included, as in the trie). */
+struct pl_guard_prefix4 {
+    __u8 net[4];
+    __u8 mask[4];
+    __u64 w[PL_GUARD_WORDS];
+};
+
+/* The same for IPv6, 64 bytes: 0 u8 net[16]  16 u8 mask[16]  32 u64 w[4]. */
+struct pl_guard_prefix6 {
+    __u8 net[16];
+    __u8 mask[16];
+    __u64 w[PL_GUARD_WORDS];
+};
+
+/* A direction's prefixes, when it has at most PL_GUARD_INLINE_PREFIXES of each family: a trie
+ * lookup is a helper call and a walk of the trie's nodes (the guard's largest single cost under a
+ * flood, measured), where a few masked compares are a dozen instructions. A packet's candidates
+ * are the OR of every matching entry's w: the same as the trie's longest match, whose value holds
+ * its covering prefixes' rules. 840 bytes: 0 u8 n4  1 u8 n6  2 pad[6]  8 v4[8]  328 v6[8]. */
+struct pl_guard_prefixes {
+    __u8 n4;
+    __u8 n6;
+    __u8 pad[6];
+    struct pl_guard_prefix4 v4[PL_GUARD_INLINE_PREFIXES];
+    struct pl_guard_prefix6 v6[PL_GUARD_INLINE_PREFIXES];
+};
+
 struct pl_guard_set {
     __u64 src_any[PL_GUARD_WORDS];
     __u64 dst_any[PL_GUARD_WORDS];
@@ -89,12 +122,14 @@ struct pl_guard_set {
     __u8 default_action;
     __u8 dry_run;
     __u8 frag_fail_closed;
-    __u8 lookup_src;   /* some rule lists source prefixes: look the source up in guard_src */
-    __u8 lookup_dst;   /* the same for destinations and guard_dst */
+    __u8 lookup_src;   /* source prefixes are in guard_src (too many for src_list): look the source up there */
+    __u8 lookup_dst;   /* the same for destinations, guard_dst and dst_list */
     __u8 bans;         /* some limiter of the set bans: look the source up in guard_bans */
     __u8 track;        /* some rule has a state: track connections (ct_table) and judge by their state */
     __u8 pad;
     __u64 state_ok[5][PL_GUARD_WORDS];
+    struct pl_guard_prefixes src_list;
+    struct pl_guard_prefixes dst_list;
 };
 
 /* The active slot: guard_active[0]. 16 bytes: 0 u32 slot (0 or 1), 4 u32 pad, 8 u64 generation.

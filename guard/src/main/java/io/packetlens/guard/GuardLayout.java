@@ -39,13 +39,31 @@ public final class GuardLayout {
                 MATCH = 12, ACTION = 13, PROTO = 14, LIMIT = 15, ICMP_TYPE = 16, ICMP_CODE = 17, TCP_MASK = 18, TCP_VALUE = 19;
     }
 
-    /** {@code struct pl_guard_set}, 256 bytes. */
+    /** {@code struct pl_guard_set}, 1936 bytes. */
     public static final class Set {
         /** state_ok: one rule bitmap per connection state (enum pl_ct_verdict, 0 untracked). */
         public static final int STATES = 5;
-        public static final int SIZE = 256, STATE_OK = 96, SRC_ANY = 0, DST_ANY = 32, GENERATION = 64, FRAG_TIMEOUT_NS = 72, NRULES = 80,
+        public static final int SIZE = 1936, STATE_OK = 96, SRC_ANY = 0, DST_ANY = 32, GENERATION = 64, FRAG_TIMEOUT_NS = 72, NRULES = 80,
                 DEFAULT_ACTION = 88, DRY_RUN = 89, FRAG_FAIL_CLOSED = 90, LOOKUP_SRC = 91, LOOKUP_DST = 92, BANS = 93,
-                TRACK = 94;
+                TRACK = 94, SRC_LIST = 256, DST_LIST = 1096;
+    }
+
+    /**
+     * {@code struct pl_guard_prefixes}, 840 bytes: a direction's prefixes matched in place of its trie when it has at most
+     * {@link #MAX} of each family.
+     */
+    public static final class Prefixes {
+        public static final int MAX = 8, SIZE = 840, N4 = 0, N6 = 1, V4 = 8, V6 = 328;
+    }
+
+    /** {@code struct pl_guard_prefix4}, 40 bytes: the masked address, the mask, the rule bitmap. */
+    public static final class Prefix4 {
+        public static final int SIZE = 40, NET = 0, MASK = 4, W = 8;
+    }
+
+    /** {@code struct pl_guard_prefix6}, 64 bytes. */
+    public static final class Prefix6 {
+        public static final int SIZE = 64, NET = 0, MASK = 16, W = 32;
     }
 
     /** {@code struct pl_guard_active}, 16 bytes. */
@@ -126,7 +144,11 @@ public final class GuardLayout {
                 "frag_timeout_ns", Set.FRAG_TIMEOUT_NS, "nrules", Set.NRULES, "default_action", Set.DEFAULT_ACTION,
                 "dry_run", Set.DRY_RUN, "frag_fail_closed", Set.FRAG_FAIL_CLOSED,
                 "lookup_src", Set.LOOKUP_SRC, "lookup_dst", Set.LOOKUP_DST,
-                "bans", Set.BANS, "track", Set.TRACK, "state_ok", Set.STATE_OK));
+                "bans", Set.BANS, "track", Set.TRACK, "state_ok", Set.STATE_OK, "src_list", Set.SRC_LIST,
+                "dst_list", Set.DST_LIST));
+        m.put("pl_guard_prefixes", of("n4", Prefixes.N4, "n6", Prefixes.N6, "v4", Prefixes.V4, "v6", Prefixes.V6));
+        m.put("pl_guard_prefix4", of("net", Prefix4.NET, "mask", Prefix4.MASK, "w", Prefix4.W));
+        m.put("pl_guard_prefix6", of("net", Prefix6.NET, "mask", Prefix6.MASK, "w", Prefix6.W));
         m.put("pl_guard_active", of("slot", Active.SLOT, "generation", Active.GENERATION));
         m.put("pl_guard_limit", of("pkt_interval_ns", Limit.PKT_INTERVAL_NS, "pkt_window_ns", Limit.PKT_WINDOW_NS,
                 "byte_interval_q16", Limit.BYTE_INTERVAL_Q16, "byte_window_ns", Limit.BYTE_WINDOW_NS, "ban_ns", Limit.BAN_NS,
@@ -161,6 +183,9 @@ public final class GuardLayout {
         m.put("pl_guard_limit", Limit.SIZE);
         m.put("pl_guard_lpm_key", LpmKey.SIZE);
         m.put("pl_guard_bits", BITS_SIZE);
+        m.put("pl_guard_prefixes", Prefixes.SIZE);
+        m.put("pl_guard_prefix4", Prefix4.SIZE);
+        m.put("pl_guard_prefix6", Prefix6.SIZE);
         m.put("pl_guard_count", Count.SIZE);
         m.put("pl_guard_frag_key", FragKey.SIZE);
         m.put("pl_guard_frag", Frag.SIZE);

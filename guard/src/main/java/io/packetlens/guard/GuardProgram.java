@@ -186,7 +186,8 @@ public final class GuardProgram implements AutoCloseable {
                 .type(options.perCpuBuckets() ? MapType.PERCPU_HASH : MapType.HASH);
         spec.map(GuardLayout.BANS).maxEntries(options.banTableSize());
         int sourceBits = Math.max(4, 32 - Integer.numberOfLeadingZeros(Math.max(1, options.dropSourceTableSize() - 1)));
-        spec.map(GuardLayout.DROP_SOURCES).maxEntries(1 << Math.min(sourceBits, 24));
+        // each possible CPU its own run of slots (the program indexes cpu << bits | hash)
+        spec.map(GuardLayout.DROP_SOURCES).maxEntries(Math.multiplyExact(PerCpu.cpus(), 1 << Math.min(sourceBits, 24)));
         spec.variable("cfg_source_bits").set(Math.min(sourceBits, 24));
         spec.variable("cfg_percpu_buckets").set(options.perCpuBuckets());
         long interval = options.bucketInsertsPerSecond() > 0 ? Math.max(1, 1_000_000_000L / options.bucketInsertsPerSecond()) : 0;
@@ -497,8 +498,9 @@ public final class GuardProgram implements AutoCloseable {
         if (!arena.scope().isAlive()) throw new IllegalStateException("the guard program is closed");
         int idle = generation == 0 ? activeSlot : 1 - activeSlot;
         BpfMap src = object.map(GuardLayout.SRC), dst = object.map(GuardLayout.DST);
-        checkFits(src, c.sources().size(), idle, "source");
-        checkFits(dst, c.destinations().size(), idle, "destination");
+        boolean srcInline = fitsInline(c.sources()), dstInline = fitsInline(c.destinations());
+        checkFits(src, srcInline ? 0 : c.sources().size(), idle, "source");
+        checkFits(dst, dstInline ? 0 : c.destinations().size(), idle, "destination");
         long wait = lastFlipNanos + GRACE.toNanos() - System.nanoTime();
         if (wait > 0) {
             try {
@@ -545,8 +547,8 @@ public final class GuardProgram implements AutoCloseable {
             key4.set(JAVA_INT, 0, idle * GuardLayout.MAX_LIMITS + i);
             limits.update(key4, limit);
         }
-        writeEntries(src, c.sources(), idle);
-        writeEntries(dst, c.destinations(), idle);
+        if (!srcInline) writeEntries(src, c.sources(), idle);
+        if (!dstInline) writeEntries(dst, c.destinations(), idle);
         long next = generation + 1;
         set.fill((byte) 0);
         for (int i = 0; i < GuardLayout.WORDS; i++) {
@@ -562,8 +564,10 @@ public final class GuardProgram implements AutoCloseable {
         set.set(JAVA_BYTE, GuardLayout.Set.DEFAULT_ACTION, (byte) (c.defaultDeny() ? 1 : 0));
         set.set(JAVA_BYTE, GuardLayout.Set.DRY_RUN, (byte) (c.dryRun() ? 1 : 0));
         set.set(JAVA_BYTE, GuardLayout.Set.FRAG_FAIL_CLOSED, (byte) (c.fragmentFailClosed() ? 1 : 0));
-        set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_SRC, (byte) (c.sources().isEmpty() ? 0 : 1));
-        set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_DST, (byte) (c.destinations().isEmpty() ? 0 : 1));
+        set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_SRC, (byte) (srcInline || c.sources().isEmpty() ? 0 : 1));
+        set.set(JAVA_BYTE, GuardLayout.Set.LOOKUP_DST, (byte) (dstInline || c.destinations().isEmpty() ? 0 : 1));
+        if (srcInline) writeList(set.asSlice(GuardLayout.Set.SRC_LIST, GuardLayout.Prefixes.SIZE), c.sources());
+        if (dstInline) writeList(set.asSlice(GuardLayout.Set.DST_LIST, GuardLayout.Prefixes.SIZE), c.destinations());
         set.set(JAVA_BYTE, GuardLayout.Set.BANS, (byte) (c.limiters().stream().anyMatch(l -> l.banNs() > 0) ? 1 : 0));
         set.set(JAVA_BYTE, GuardLayout.Set.TRACK, (byte) (c.tracksConnections() ? 1 : 0));
         key4.set(JAVA_INT, 0, idle);
@@ -593,6 +597,34 @@ public final class GuardProgram implements AutoCloseable {
 
     private void clearSlot(BpfMap trie, int slot) {
         for (byte[] k : trie.keys()) if (k[GuardLayout.LpmKey.SLOT] == slot) trie.delete(k);
+    }
+
+    /** Whether a direction's prefixes are few enough per family to be matched in the ruleset's header. */
+    private boolean fitsInline(List<CompiledRuleSet.LpmEntry> entries) {
+        long v4 = entries.stream().filter(e -> e.family() == 4).count();
+        return v4 <= options.inlinePrefixes() && entries.size() - v4 <= options.inlinePrefixes();
+    }
+
+    /** {@code struct pl_guard_prefixes}: each entry as its masked address, its mask and its bitmap. */
+    private static void writeList(MemorySegment list, List<CompiledRuleSet.LpmEntry> entries) {
+        int n4 = 0, n6 = 0;
+        for (CompiledRuleSet.LpmEntry e : entries) {
+            boolean v4 = e.family() == 4;
+            int bytes = v4 ? 4 : 16;
+            long at = v4 ? GuardLayout.Prefixes.V4 + (long) n4++ * GuardLayout.Prefix4.SIZE
+                    : GuardLayout.Prefixes.V6 + (long) n6++ * GuardLayout.Prefix6.SIZE;
+            long mask = v4 ? GuardLayout.Prefix4.MASK : GuardLayout.Prefix6.MASK;
+            long w = v4 ? GuardLayout.Prefix4.W : GuardLayout.Prefix6.W;
+            for (int b = 0; b < bytes; b++) {
+                int bits = Math.clamp(e.length() - b * 8L, 0, 8);
+                byte m = (byte) (0xff00 >>> bits);
+                list.set(JAVA_BYTE, at + mask + b, m);
+                list.set(JAVA_BYTE, at + b, (byte) (e.address()[b] & m));
+            }
+            for (int i = 0; i < GuardLayout.WORDS; i++) list.set(JAVA_LONG, at + w + i * 8L, e.bits()[i]);
+        }
+        list.set(JAVA_BYTE, GuardLayout.Prefixes.N4, (byte) n4);
+        list.set(JAVA_BYTE, GuardLayout.Prefixes.N6, (byte) n6);
     }
 
     private void writeEntries(BpfMap trie, List<CompiledRuleSet.LpmEntry> entries, int slot) {

@@ -149,8 +149,8 @@ public final class GuardView implements AutoCloseable {
                 ConntrackLayout.TABLE)) {
             BpfMap m = map(t);
             if (m == null) continue;
-            // an array's keys are all its slots: the dropped-source table's fill is its slots in use on any CPU
-            int used = t.equals(GuardLayout.DROP_SOURCES) ? sourceSlots().size() : m.keys().size();
+            // an array's keys are all its slots: the dropped-source table's fill is its slots in use (every CPU's)
+            int used = t.equals(GuardLayout.DROP_SOURCES) ? occupiedSourceSlots(m) : m.keys().size();
             out.add(new GuardProgram.TableFill(t, used, m.maxEntries()));
         }
         return out;
@@ -167,21 +167,26 @@ public final class GuardView implements AutoCloseable {
         return out.subList(0, Math.min(n, out.size()));
     }
 
-    /** Every source the table holds on some CPU, its drops summed over CPUs (a source has the same slot on all). */
+    /** Slots of the dropped-source table that hold a source, over all CPUs' runs of slots. */
+    private static int occupiedSourceSlots(BpfMap m) {
+        int[] used = {0};
+        m.forEach((k, v) -> {
+            if (v.get(JAVA_LONG, GuardLayout.Source.PACKETS) != 0) used[0]++;
+        });
+        return used[0];
+    }
+
+    /** Every source the table holds on some CPU, its drops summed over CPUs (a source has the same slot in each CPU's run). */
     private Map<InetAddress, GuardProgram.DroppedSource> sourceSlots() {
         Map<InetAddress, GuardProgram.DroppedSource> by = new LinkedHashMap<>();
         BpfMap m = map(GuardLayout.DROP_SOURCES);
-        int stride = PerCpu.stride(GuardLayout.Source.SIZE);
         m.forEach((k, v) -> {
-            for (long off = 0; off + GuardLayout.Source.SIZE <= v.byteSize(); off += stride) {
-                long packets = v.get(JAVA_LONG, off + GuardLayout.Source.PACKETS);
-                if (packets == 0) continue;
-                InetAddress a = GuardProgram.address(v.get(JAVA_BYTE, off + GuardLayout.Source.FAMILY), v.asSlice(off),
-                        GuardLayout.Source.ADDR);
-                long bytes = v.get(JAVA_LONG, off + GuardLayout.Source.BYTES);
-                by.merge(a, new GuardProgram.DroppedSource(a, new Count(packets, bytes)),
-                        (x, y) -> new GuardProgram.DroppedSource(a, x.count().plus(y.count())));
-            }
+            long packets = v.get(JAVA_LONG, GuardLayout.Source.PACKETS);
+            if (packets == 0) return;
+            InetAddress a = GuardProgram.address(v.get(JAVA_BYTE, GuardLayout.Source.FAMILY), v, GuardLayout.Source.ADDR);
+            long bytes = v.get(JAVA_LONG, GuardLayout.Source.BYTES);
+            by.merge(a, new GuardProgram.DroppedSource(a, new Count(packets, bytes)),
+                    (x, y) -> new GuardProgram.DroppedSource(a, x.count().plus(y.count())));
         });
         return by;
     }

@@ -43,8 +43,12 @@ class GuardVerdictTest {
         final Map<DropReason, Integer> seen = new HashMap<>();
 
         Checker(RuleSet rules) {
+            this(rules, GuardOptions.unpinned());
+        }
+
+        Checker(RuleSet rules, GuardOptions options) {
             this.rules = rules;
-            program = GuardProgram.load(rules, GuardOptions.unpinned());
+            program = GuardProgram.load(rules, options);
             reference = new GuardReference(rules);
             snapshot();
         }
@@ -123,6 +127,26 @@ class GuardVerdictTest {
                     assertThat(c.seen.keySet()).contains(DropReason.PASSED, DropReason.RULE);
                     assertThat(c.program.ruleCounters().rules()).filteredOn(r -> r.count().packets() > 0).hasSizeGreaterThan(10);
                 }
+            }
+        }
+    }
+
+    /** The same frames and rulesets with every prefix in the tries: the in-place lists above must agree with them. */
+    @Test
+    void everyHeaderCombinationGetsTheReferenceVerdictWithThePrefixesInTheTries() {
+        List<Named> frames = GuardFrames.all();
+        for (RuleSet rules : List.of(RulesReader.parse(GuardFrames.RULES), RulesReader.parse(GuardFrames.STRICT))) {
+            try (Checker c = new Checker(rules, GuardOptions.unpinned().inlinePrefixes(0));
+                 Checker inPlace = new Checker(rules)) {
+                // the default keeps these few prefixes out of the tries; this one puts every one there
+                assertThat(inPlace.program.object().map(GuardLayout.SRC).keys()).isEmpty();
+                assertThat(inPlace.program.object().map(GuardLayout.DST).keys()).isEmpty();
+                CompiledRuleSet compiled = GuardCompiler.compile(rules);
+                assertThat(c.program.object().map(GuardLayout.SRC).keys()).hasSize(compiled.sources().size()).isNotEmpty();
+                assertThat(c.program.object().map(GuardLayout.DST).keys()).hasSize(compiled.destinations().size());
+                for (Hook hook : Hook.JUDGING) for (Named f : frames) c.check(hook, f.name(), f.bytes());
+                c.assertNoMismatch();
+                assertThat(c.runs).isEqualTo(2 * frames.size());
             }
         }
     }
