@@ -557,39 +557,49 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
     __u32 slot = st->slot;
     int status = st->status;
     struct pl_walk w = {};
-    struct pl_guard_lpm_key key = {};
-    key.slot = slot;
-    key.family = p->family;
-    key.prefixlen = 16 + (p->family == 4 ? 32 : 128);
     /* a trie lookup is a helper call and a walk: skipped when no rule of the set lists prefixes
      * there, and when the set's few prefixes are matched in place (src_list, dst_list) */
     struct pl_guard_bits *sb = 0, *db = 0;
-    if (set->lookup_src) {
-        pl_guard_addr(key.addr, p->src, p->family);
-        sb = bpf_map_lookup_elem(&guard_src, &key);
+    if (set->lookup_src | set->lookup_dst) {
+        struct pl_guard_lpm_key key = {};
+        key.slot = slot;
+        key.family = p->family;
+        key.prefixlen = 16 + (p->family == 4 ? 32 : 128);
+        if (set->lookup_src) {
+            pl_guard_addr(key.addr, p->src, p->family);
+            sb = bpf_map_lookup_elem(&guard_src, &key);
+        }
+        if (set->lookup_dst) {
+            pl_guard_addr(key.addr, p->dst, p->family);
+            db = bpf_map_lookup_elem(&guard_dst, &key);
+        }
     }
-    if (set->lookup_dst) {
-        pl_guard_addr(key.addr, p->dst, p->family);
-        db = bpf_map_lookup_elem(&guard_dst, &key);
-    }
-    /* the destination's rules, gathered apart from the source's (w.cand) before the two meet */
-    __u32 zero = 0;
-    struct pl_guard_bits *dst = bpf_map_lookup_elem(&guard_dst_bits, &zero);
-    if (!dst)
-        return;
-    __u64 *d = dst->w;
-#pragma unroll
-    for (int i = 0; i < PL_GUARD_WORDS; i++) {
-        w.cand[i] = set->src_any[i] | (sb ? sb->w[i] : 0);
-        d[i] = set->dst_any[i] | (db ? db->w[i] : 0);
-    }
-    pl_list_match(&set->src_list, p->src, p->family, w.cand);
-    pl_list_match(&set->dst_list, p->dst, p->family, d);
-    /* state rules: only the rules that accept the packet's connection state are candidates (a bitmap
-     * per state, like the prefix bitmaps), so the walk itself does not change */
 #pragma unroll
     for (int i = 0; i < PL_GUARD_WORDS; i++)
-        w.cand[i] &= d[i];
+        w.cand[i] = set->src_any[i] | (sb ? sb->w[i] : 0);
+    pl_list_match(&set->src_list, p->src, p->family, w.cand);
+    if (db || set->dst_list.n4 || set->dst_list.n6) {
+        /* the destination's rules, gathered apart from the source's (w.cand) before the two meet,
+         * in per-CPU scratch: the stack is the judgement's call chain's (512 bytes in all) */
+        __u32 zero = 0;
+        struct pl_guard_bits *dst = bpf_map_lookup_elem(&guard_dst_bits, &zero);
+        if (!dst)
+            return;
+        __u64 *d = dst->w;
+#pragma unroll
+        for (int i = 0; i < PL_GUARD_WORDS; i++)
+            d[i] = set->dst_any[i] | (db ? db->w[i] : 0);
+        pl_list_match(&set->dst_list, p->dst, p->family, d);
+#pragma unroll
+        for (int i = 0; i < PL_GUARD_WORDS; i++)
+            w.cand[i] &= d[i];
+    } else {
+#pragma unroll
+        for (int i = 0; i < PL_GUARD_WORDS; i++)
+            w.cand[i] &= set->dst_any[i];
+    }
+    /* state rules: only the rules that accept the packet's connection state are candidates (a bitmap
+     * per state, like the prefix bitmaps), so the walk itself does not change */
     if (set->track) {
         __u32 ct = st->ct;
         if (ct > PL_CT_V_INVALID)
@@ -619,14 +629,14 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
         v->reason = PL_GC_DROP_DEFAULT;
         return;
     }
-    __u32 rk = w.base + (w.rule & (PL_GUARD_MAX_RULES - 1));
-    struct pl_guard_rule *r = bpf_map_lookup_elem(&guard_rules, &rk);
-    if (!r)
-        return;
     if (w.action == PL_GA_DENY) {
         v->drop = 1;
         v->reason = PL_GC_DROP_RULE;
     } else if (w.action == PL_GA_RATE_LIMIT) {
+        __u32 rk = w.base + (w.rule & (PL_GUARD_MAX_RULES - 1));
+        struct pl_guard_rule *r = bpf_map_lookup_elem(&guard_rules, &rk);
+        if (!r)
+            return;
         int reason = pl_rate_limit(st, r->limit, &w);
         if (reason != PL_PASS) {
             v->drop = 1;
@@ -853,10 +863,8 @@ static __always_inline void pl_guard_count_n(__u32 slot, __u64 packets, __u64 by
 
 /* Records a drop against its source in this CPU's slot of the source's hash (see struct
  * pl_guard_source): one array slot, no lock, no atomic, where a hash table would take an
- * insert or an LRU eviction for every new spoofed source. A function of its own: inlined, its
- * spills would take the entry point's frame past the 512 bytes of stack the deepest call chain
- * may use (measured: 544). */
-static __noinline void pl_drop_source(struct pl_packet *p, __u32 len)
+ * insert or an LRU eviction for every new spoofed source. */
+static __always_inline void pl_drop_source(struct pl_packet *p, __u32 len)
 {
     __u32 a[4];
     pl_guard_addr((__u8 *)a, p->src, p->family);
@@ -1005,6 +1013,16 @@ static __noinline void pl_debug_drop(struct pl_state *st)
 
 /* ---- the one judgement behind both hooks: 1 to drop, 0 to pass ---- */
 
+/* One packet's state while the guard judges it: per CPU (a program run is not interrupted by
+ * another on its CPU: XDP and TC run with bottom halves off), so that it takes no room on the
+ * stack, which the judgement's call chain needs (512 bytes in all). */
+struct {
+    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+    __uint(max_entries, 1);
+    __type(key, __u32);
+    __type(value, struct pl_state);
+} guard_state SEC(".maps");
+
 /* The packet as the connection tracker reads it, between the look before judging and the count
  * after: one per CPU (a program run is not interrupted by another on its CPU), so that it takes
  * no room on the stack, which the judgement's call chain needs (512 bytes in all). */
@@ -1069,14 +1087,17 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
         sc->packets += 1;
         sc->bytes += len;
     }
-    struct pl_state st = {};
-    st.slot = slot;
-    st.len = len;
-    st.ifindex = ifindex;
-    st.v.rule = PL_GUARD_NO_RULE;
-    int status = pl_parse(data, end, hw_vlan, &st.p);
-    st.status = status;
-    if (status == PL_PARSE_NOT_IP || (status == PL_PARSE_TRUNCATED && st.p.ethertype != ETH_P_IP && st.p.ethertype != ETH_P_IPV6)) {
+    struct pl_state *st = bpf_map_lookup_elem(&guard_state, &zero);
+    if (!st)
+        return 0;
+    __builtin_memset(st, 0, sizeof(*st));
+    st->slot = slot;
+    st->len = len;
+    st->ifindex = ifindex;
+    st->v.rule = PL_GUARD_NO_RULE;
+    int status = pl_parse(data, end, hw_vlan, &st->p);
+    st->status = status;
+    if (status == PL_PARSE_NOT_IP || (status == PL_PARSE_TRUNCATED && st->p.ethertype != ETH_P_IP && st->p.ethertype != ETH_P_IPV6)) {
         pl_guard_count(PL_GC_NOT_IP, len);
         return 0;
     }
@@ -1086,25 +1107,25 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
     int tracked = -1;
     if (set && set->track) {
         ctp = bpf_map_lookup_elem(&guard_ct_packet, &zero);
-        tracked = xdp ? pl_guard_peek_xdp(ctx, &st, ctp) : pl_guard_peek_tc(ctx, &st, ctp);
-        st.ct = tracked & 7; /* -1: 7, untracked to the rules */
+        tracked = xdp ? pl_guard_peek_xdp(ctx, st, ctp) : pl_guard_peek_tc(ctx, st, ctp);
+        st->ct = tracked & 7; /* -1: 7, untracked to the rules */
     }
-    pl_judge(&st);
-    if (!st.v.drop) {
+    pl_judge(st);
+    if (!st->v.drop) {
         pl_guard_count(PL_GC_PASSED, len);
         if (tracked >= 0)
             pl_guard_commit(ctp, ifindex, bpf_ktime_get_ns());
         return 0;
     }
     pl_guard_count(PL_GC_DROPPED, len);
-    pl_guard_count(st.v.reason, len);
+    pl_guard_count(st->v.reason, len);
     if (pl_debug)
-        pl_debug_drop(&st);
-    if (st.p.family)
-        pl_drop_source(&st.p, len);
+        pl_debug_drop(st);
+    if (st->p.family)
+        pl_drop_source(&st->p, len);
     if (cfg_sample_every && bpf_get_prandom_u32() % cfg_sample_every == 0)
-        pl_sample(ctx, xdp, &st);
-    if (st.dry_run) {
+        pl_sample(ctx, xdp, st);
+    if (st->dry_run) {
         pl_guard_count(PL_GC_DRY_RUN_PASSED, len);
         if (tracked >= 0)
             pl_guard_commit(ctp, ifindex, bpf_ktime_get_ns());
