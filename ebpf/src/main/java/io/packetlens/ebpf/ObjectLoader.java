@@ -72,6 +72,7 @@ final class ObjectLoader {
                 }
             }
             Map<String, BpfProgram> programs = new LinkedHashMap<>();
+            List<Map.Entry<ProgramSpec, byte[]>> linked = new ArrayList<>();
             CoreRelocator core = null;
             Externs.Resolver resolver = null;
             for (ProgramSpec ps : spec.programs().values()) {
@@ -93,10 +94,9 @@ final class ObjectLoader {
                     Insn.setImm(insns, ref.instruction(), m.fd());
                     if (ref.value()) Insn.setImm(insns, ref.instruction() + 1, ref.offset());
                 }
-                BpfProgram p = ProgramLoader.load(ps, insns, btfFd, options);
-                created.add(p);
-                programs.put(ps.name(), p);
+                linked.add(Map.entry(ps, insns));
             }
+            for (BpfProgram p : loadAll(linked, btfFd, options, created)) programs.put(p.name(), p);
             // program arrays: each slot's tail-call target, now that the programs are loaded
             for (MapSpec ms : fresh) {
                 if (ms.type() != MapType.PROG_ARRAY) continue;
@@ -132,6 +132,52 @@ final class ObjectLoader {
             }
             throw e;
         }
+    }
+
+    /**
+     * BPF_PROG_LOAD of every linked program, in spec order. Privileged loads verify in parallel in the kernel (the
+     * verifier's lock is taken for unprivileged ones only), and verification is most of an object's load time, so
+     * with several programs and CPUs each is loaded on a thread of its own: an object with a TC ingress and an egress
+     * program starts in the time of the larger one. Programs that need an attach target's BTF id are loaded one by
+     * one (its resolution reads the kernel's BTF once, on first use). Every program loaded is in {@code created}
+     * when this returns or throws; the first failure, in spec order, is the one thrown.
+     */
+    private static List<BpfProgram> loadAll(List<Map.Entry<ProgramSpec, byte[]>> linked, int btfFd, LoadOptions options,
+                                            List<AutoCloseable> created) {
+        int threads = Math.min(linked.size(), Runtime.getRuntime().availableProcessors());
+        boolean serial = threads < 2 || linked.stream().anyMatch(e -> e.getKey().needsAttachBtf() && e.getKey().attachBtfId() == 0);
+        List<BpfProgram> out = new ArrayList<>();
+        if (serial) {
+            for (var e : linked) {
+                BpfProgram p = ProgramLoader.load(e.getKey(), e.getValue(), btfFd, options);
+                created.add(p);
+                out.add(p);
+            }
+            return out;
+        }
+        // platform threads made here: a thread takes the namespaces of the one that creates it, as the caller's
+        // loads would have had them
+        List<java.util.concurrent.Future<BpfProgram>> pending = new ArrayList<>();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(threads, Thread.ofPlatform().daemon().name("bpf-load-", 0).factory())) {
+            for (var e : linked) pending.add(pool.submit(() -> ProgramLoader.load(e.getKey(), e.getValue(), btfFd, options)));
+        }
+        RuntimeException failure = null;
+        for (var f : pending) {
+            try {
+                BpfProgram p = f.get();
+                created.add(p);
+                out.add(p);
+            } catch (java.util.concurrent.ExecutionException e) {
+                Throwable cause = e.getCause();
+                if (cause instanceof Error err) throw err;
+                if (failure == null) failure = cause instanceof RuntimeException r ? r : new BpfException("load program: " + cause, cause);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                if (failure == null) failure = new BpfException("interrupted while loading programs", e);
+            }
+        }
+        if (failure != null) throw failure;
+        return out;
     }
 
     /** A pinned map of the same shape, or a new one (then added to {@code fresh}: its initial slots are filled by the caller). */
