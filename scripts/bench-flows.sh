@@ -20,7 +20,8 @@
 # run and restored after). reference-hash is the floor those are read against: a bare 5-tuple
 # per-CPU hash at XDP (bench/src/main/bpf/flow_reference.bpf.c), attached with iproute2.
 #
-# NAME is one of: none reference-hash packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd, and the diagnostic rows
+# NAME is one of: none reference-hash packetlens-xdp packetlens-tc packetlens-xdp-aot packetlens-tc-aot (the same
+# with the launcher's AOT cache, scripts/aot-cache.sh) packetlens-fallback tcpdump softflowd, and the diagnostic rows
 # packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll
 # packetlens-xdp-poll10s xdp-count (see below; poll10s runs only when named); the
 # no-monitor row always runs first (its ratio shows the run-to-run noise). packetlens-fallback is `flows` with BPF
@@ -56,6 +57,13 @@ if [ ! -f "$here/cli/target/packetlens.jar" ] || [ -n "$(find "$here" -path '*/s
   (cd "$here" && mvn -q -B -ntp -DskipTests package) >&2
 fi
 PL=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
+# The -aot rows: the same commands with the JDK's ahead-of-time cache the launcher makes and uses
+# (scripts/aot-cache.sh; made here if missing or older than the jar).
+aot="$here/cli/target/packetlens.aot"
+if [ ! -f "$aot" ] || [ "$here/cli/target/packetlens.jar" -nt "$aot" ]; then
+  "$here/scripts/aot-cache.sh" "$here/cli/target/packetlens.jar" "$aot" || { echo "bench-flows: could not make the AOT cache" >&2; exit 1; }
+fi
+PL_AOT=("$JAVA_HOME/bin/java" -XX:AOTCache="$aot" -Xlog:aot=error,cds=error --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
 
 ns=plfb-$$
 work=$(mktemp -d /tmp/plfb.XXXXXX)
@@ -129,6 +137,8 @@ declare -A start_cmd
 start_cmd[reference-hash]="bash $work/reference.sh"
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
+start_cmd[packetlens-xdp-aot]="${PL_AOT[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
+start_cmd[packetlens-tc-aot]="${PL_AOT[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
 # The default rows poll at the automatic interval (--json without alert rules: every 5 s). The
 # rows below split packetlens's cost: polling every second (the interval of the live view), the
 # table read only at exit (no polling while the traffic runs), and every 10 s; and the trivial
@@ -144,7 +154,7 @@ start_cmd[packetlens-fallback]="setpriv --bounding-set=-all,+net_raw --inh-caps=
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none reference-hash packetlens-xdp packetlens-tc packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
+names=(none reference-hash packetlens-xdp packetlens-tc packetlens-xdp-aot packetlens-tc-aot packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)
