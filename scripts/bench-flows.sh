@@ -58,12 +58,10 @@ if [ ! -f "$here/cli/target/packetlens.jar" ] || [ -n "$(find "$here" -path '*/s
 fi
 PL=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
 # The -aot rows: the same commands with the JDK's ahead-of-time cache the launcher makes and uses
-# (scripts/aot-cache.sh; made here if missing or older than the jar).
-aot="$here/cli/target/packetlens.aot"
-if [ ! -f "$aot" ] || [ "$here/cli/target/packetlens.jar" -nt "$aot" ]; then
-  "$here/scripts/aot-cache.sh" "$here/cli/target/packetlens.jar" "$aot" || { echo "bench-flows: could not make the AOT cache" >&2; exit 1; }
-fi
-PL_AOT=("$JAVA_HOME/bin/java" -XX:AOTCache="$aot" -Xlog:aot=error,cds=error --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
+# (scripts/aot-cache.sh, which makes it if missing or older than the jar and gives its options).
+mapfile -t aot_opts < <("$here/scripts/aot-cache.sh" "$here/cli/target/packetlens.jar" "$here/cli/target/packetlens.aot")
+[ ${#aot_opts[@]} -gt 0 ] || { echo "bench-flows: could not make the AOT cache" >&2; exit 1; }
+PL_AOT=("$JAVA_HOME/bin/java" "${aot_opts[@]}" --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
 
 ns=plfb-$$
 work=$(mktemp -d /tmp/plfb.XXXXXX)

@@ -152,16 +152,6 @@ struct {
     __type(value, struct pl_guard_source);
 } guard_drop_sources SEC(".maps");
 
-/* Scratch for one packet's destination rule bitmap (pl_evaluate): per CPU, since a program run is
- * not interrupted by another on its CPU, and off the stack, which the judgement's call chain
- * needs (512 bytes in all). */
-struct {
-    __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-    __uint(max_entries, 1);
-    __type(key, __u32);
-    __type(value, struct pl_guard_bits);
-} guard_dst_bits SEC(".maps");
-
 /* log2 of guard_drop_sources' slots per CPU (a power of two, set by user space). */
 const volatile __u32 cfg_source_bits = 12;
 
@@ -404,7 +394,8 @@ struct pl_verdict {
     __u8 reason;  /* a PL_GC_DROP_* when drop */
 };
 
-/* One packet's state, passed by pointer to the subprograms (at most five arguments). */
+/* One packet's state, passed by pointer to the subprograms (at most five arguments); it lives in
+ * guard_state, per CPU. */
 struct pl_state {
     struct pl_packet p;
     struct pl_verdict v;
@@ -418,6 +409,8 @@ struct pl_state {
     __u8 now_coarse;  /* now is the tick clock's (see pl_now_coarse) */
     __u8 ct;          /* what the connection tracker makes of the packet (enum pl_ct_verdict), when the set tracks */
     __u8 pad[5];
+    /* last, and not cleared per packet: written whole before it is read */
+    __u64 dst_bits[PL_GUARD_WORDS]; /* the destination's rules, while the source's are gathered (pl_evaluate) */
 };
 
 /* The clock, read once per packet and only when something needs it (rate limits, fragments,
@@ -580,12 +573,8 @@ static __always_inline void pl_evaluate(struct pl_state *st, struct pl_guard_set
     pl_list_match(&set->src_list, p->src, p->family, w.cand);
     if (db || set->dst_list.n4 || set->dst_list.n6) {
         /* the destination's rules, gathered apart from the source's (w.cand) before the two meet,
-         * in per-CPU scratch: the stack is the judgement's call chain's (512 bytes in all) */
-        __u32 zero = 0;
-        struct pl_guard_bits *dst = bpf_map_lookup_elem(&guard_dst_bits, &zero);
-        if (!dst)
-            return;
-        __u64 *d = dst->w;
+         * in the packet's state: the stack is the judgement's call chain's (512 bytes in all) */
+        __u64 *d = st->dst_bits;
 #pragma unroll
         for (int i = 0; i < PL_GUARD_WORDS; i++)
             d[i] = set->dst_any[i] | (db ? db->w[i] : 0);
@@ -1090,7 +1079,7 @@ static __always_inline int pl_guard(void *ctx, int xdp, void *data, void *end, i
     struct pl_state *st = bpf_map_lookup_elem(&guard_state, &zero);
     if (!st)
         return 0;
-    __builtin_memset(st, 0, sizeof(*st));
+    __builtin_memset(st, 0, __builtin_offsetof(struct pl_state, dst_bits));
     st->slot = slot;
     st->len = len;
     st->ifindex = ifindex;
