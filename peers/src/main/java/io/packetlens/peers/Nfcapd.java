@@ -14,17 +14,21 @@ import java.util.Map;
 /**
  * Debian's nfcapd (nfdump 1.7.1) collecting on a loopback UDP port into a directory of its own, run in the foreground
  * as a child. nfcapd writes {@code nfcapd.current.PID} while it runs and completes it into {@code nfcapd.YYYYMMDDhhmm}
- * when it ends on SIGTERM, so {@link #stop()} comes before {@link #flows()}, which reads the files with nfdump.
+ * when it ends on SIGTERM, so {@link #stop()} comes before {@link #flows()}, which reads the files with nfdump. On
+ * SIGTERM nfcapd leaves what is still queued on its socket unread, so {@link #stop()} first waits for that queue to
+ * empty: a loaded machine can hold the last datagrams there for a while after the exporter sent them.
  * {@link #close()} stops it and deletes its directory and log.
  */
 public final class Nfcapd implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final Path dir;
     private final Path log;
+    private final int port;
     private Process process;
 
-    private Nfcapd(Path dir) {
+    private Nfcapd(Path dir, int port) {
         this.dir = dir;
+        this.port = port;
         this.log = dir.resolveSibling(dir.getFileName() + ".log");
     }
 
@@ -38,7 +42,7 @@ public final class Nfcapd implements AutoCloseable {
      * further nfcapd options (e.g. {@code -B BYTES}, its socket receive buffer).
      */
     public static Nfcapd start(int port, Path dir, String... options) throws Exception {
-        Nfcapd n = new Nfcapd(dir);
+        Nfcapd n = new Nfcapd(dir, port);
         try {
             List<String> command = new ArrayList<>(List.of("nfcapd", "-w", n.dir.toString(), "-b", "127.0.0.1", "-p", Integer.toString(port)));
             // -t: a rotation interval longer than any test, so that the only file is the one written at SIGTERM
@@ -63,10 +67,41 @@ public final class Nfcapd implements AutoCloseable {
         return dir;
     }
 
-    /** Ends nfcapd with SIGTERM, which makes it complete its file. */
+    /**
+     * Ends nfcapd with SIGTERM, which makes it complete its file, once its socket's receive queue has stayed empty for
+     * 200 ms (10 s at most), so that what the kernel already took for it is in the file.
+     */
     public void stop() throws InterruptedException {
+        if (process != null && process.isAlive()) awaitSocketDrained(Duration.ofSeconds(10));
         Processes.stop(process);
         process = null;
+    }
+
+    private void awaitSocketDrained(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long emptySince = -1;
+        while (System.nanoTime() < deadline) {
+            long queued = queuedBytes();
+            long now = System.nanoTime();
+            if (queued > 0) emptySince = -1;
+            else if (emptySince < 0) emptySince = now;
+            else if (now - emptySince >= 200_000_000L) return;
+            Thread.sleep(20);
+        }
+    }
+
+    /** Bytes waiting on nfcapd's socket (127.0.0.1:port in /proc/net/udp, rx_queue), 0 when it is not there. */
+    private long queuedBytes() {
+        String local = String.format("0100007F:%04X", port);
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/net/udp"))) {
+                String[] f = line.trim().split("\\s+");
+                if (f.length > 4 && f[1].equals(local)) return Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16);
+            }
+        } catch (IOException | RuntimeException e) {
+            return 0;
+        }
+        return 0;
     }
 
     public String listing() throws IOException {
@@ -84,7 +119,8 @@ public final class Nfcapd implements AutoCloseable {
     public List<JsonNode> flows() throws Exception {
         String out = nfdump("-o", "json");
         List<JsonNode> flows = new ArrayList<>();
-        if (out.isBlank()) return flows;
+        // nfdump prints "[", "No matching flows", "]" when the files hold none: not JSON
+        if (out.isBlank() || out.contains("No matching flows")) return flows;
         for (JsonNode n : JSON.readTree(out)) flows.add(n);
         return flows;
     }
