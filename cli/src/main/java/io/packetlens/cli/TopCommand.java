@@ -12,7 +12,7 @@ import java.util.concurrent.Callable;
 
 /** {@code packetlens top}: every BPF program's runs per second, ns per run and CPU share, like bpftop. */
 @Command(name = "top", mixinStandardHelpOptions = true,
-        description = {"A live view of every BPF program's runs per second, nanoseconds per run and CPU% (of one CPU, as top",
+        description = {"A live view of every BPF program's runs per second, nanoseconds per run and CPU%% (of one CPU, as top",
                 "shows it), from the kernel's run-time statistics, which are on while this runs (BPF_ENABLE_STATS)."})
 final class TopCommand implements Callable<Integer> {
     @Option(names = "--interval", defaultValue = "1s", description = "time between samples, e.g. 1s, 500ms (default 1s)")
