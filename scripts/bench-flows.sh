@@ -20,7 +20,7 @@
 # run and restored after). reference-hash is the floor those are read against: a bare 5-tuple
 # per-CPU hash at XDP (bench/src/main/bpf/flow_reference.bpf.c), attached with iproute2.
 #
-# NAME is one of: none reference-hash packetlens-xdp packetlens-tc packetlens-xdp-aot packetlens-tc-aot (the same
+# NAME is one of: none reference-hash reference-cache packetlens-xdp packetlens-tc packetlens-xdp-aot packetlens-tc-aot (the same
 # with the launcher's AOT cache, scripts/aot-cache.sh) packetlens-fallback tcpdump softflowd, and the diagnostic rows
 # packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll
 # packetlens-xdp-poll10s xdp-count (see below; poll10s runs only when named); the
@@ -112,9 +112,15 @@ sysctl -qw kernel.bpf_stats_enabled=1
 # at XDP, attached by iproute2, so the flow program's kernel cost has a floor to be read against.
 clang -target bpf -O2 -g -Wall -I"/usr/include/$(uname -m)-linux-gnu" -c "$here/bench/src/main/bpf/flow_reference.bpf.c" -o "$work/flow_reference.o"
 printf 'ip link set dev veth0 xdpdrv obj %s sec xdp\nexec sleep 3600\n' "$work/flow_reference.o" > "$work/reference.sh"
+# The reference-cache row (bench/src/main/bpf/flow_cache_reference.bpf.c): the same parse and key,
+# counted into a per-CPU two-way set-associative cache in an mmapable array, evicting to a ring buffer;
+# FLOW_CACHE_SET_BITS (default 16) sets its size: 2^bits sets of two slots per CPU.
+clang -target bpf -O2 -g -Wall -I"/usr/include/$(uname -m)-linux-gnu" -DCACHE_CPUS="$(nproc --all)" -DCACHE_SET_BITS="${FLOW_CACHE_SET_BITS:-16}" \
+  -c "$here/bench/src/main/bpf/flow_cache_reference.bpf.c" -o "$work/flow_cache_reference.o"
+printf 'ip link set dev veth0 xdpdrv obj %s sec xdp\nexec sleep 3600\n' "$work/flow_cache_reference.o" > "$work/reference-cache.sh"
 # ns per run over the monitor's programs: those behind its BPF links, or the reference's XDP program
 prog_ids() {
-  if [ "$1" = reference-hash ]; then
+  if [ "${1#reference-}" != "$1" ]; then
     ip -n "$ns-b" -j -d link show veth0 | jq -r '.[0].xdp.prog.id // empty'
   else
     for f in /proc/"$2"/fd/*; do
@@ -133,6 +139,7 @@ kernel_ns() {
 
 declare -A start_cmd
 start_cmd[reference-hash]="bash $work/reference.sh"
+start_cmd[reference-cache]="bash $work/reference-cache.sh"
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600"
 start_cmd[packetlens-xdp-aot]="${PL_AOT[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600"
@@ -152,7 +159,7 @@ start_cmd[packetlens-fallback]="setpriv --bounding-set=-all,+net_raw --inh-caps=
 start_cmd[tcpdump]="tcpdump -i veth0 -w /dev/null -n"
 # flow table twice the flow count; NetFlow v9 export to a port nobody listens on (loopback)
 start_cmd[softflowd]="softflowd -i veth0 -d -n 127.0.0.1:9995 -v 9 -m $((2 * flows)) -c $work/softflowd.ctl -p $work/softflowd.pid"
-names=(none reference-hash packetlens-xdp packetlens-tc packetlens-xdp-aot packetlens-tc-aot packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
+names=(none reference-hash reference-cache packetlens-xdp packetlens-tc packetlens-xdp-aot packetlens-tc-aot packetlens-fallback tcpdump softflowd packetlens-xdp-poll1s packetlens-tc-poll1s packetlens-xdp-nopoll packetlens-tc-nopoll xdp-count)
 [ ${#only[@]} -gt 0 ] && names=(none "${only[@]}")
 
 kernel=$(uname -r)
@@ -187,7 +194,7 @@ for name in "${names[@]}"; do
       case "$name" in
         # attached once it holds its BPF link(s): one at XDP, two at TC (ingress and egress)
         packetlens-fallback) [ -n "$mpid" ] && grep -q "AF_PACKET fallback counting on" "$log" && break ;;
-        reference-hash) [ -n "$mpid" ] && ip -n "$ns-b" link show veth0 | grep -q prog/xdp && break ;;
+        reference-*) [ -n "$mpid" ] && ip -n "$ns-b" link show veth0 | grep -q prog/xdp && break ;;
         packetlens-xdp*|xdp-count) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 1 ] && break ;;
         packetlens-tc*) [ -n "$mpid" ] && [ "$(links_of "$mpid")" -ge 2 ] && break ;;
         tcpdump) grep -q "listening on" "$log" && break ;;
@@ -225,6 +232,13 @@ for name in "${names[@]}"; do
     reference-hash)
       # the reference only counts; nothing reads its table
       kill -TERM "$mpid"; wait "$pid" || true ;;
+    reference-cache)
+      # what the cache did with the packets: summed over the CPUs
+      cache_map=$(for m in $(bpftool prog show id "$(prog_ids "$name")" -j | jq -r '.map_ids[]'); do
+        if [ "$(bpftool map show id "$m" -j | jq -r .name)" = cache_stats ]; then echo "$m"; fi; done)
+      read -r c_hits c_inserts c_sent c_lost c_noset < <(bpftool map dump id "$cache_map" -j | jq -r '[.[] | [.formatted.values[].value] | add] | @tsv')
+      echo "bench-flows: reference-cache: hits $c_hits, inserts into empty slots $c_inserts, evictions sent $c_sent, evictions lost (ring full) $c_lost, no set $c_noset" >&2
+      kill -TERM "$mpid"; wait "$pid" || true ;;
     xdp-count)
       kill -TERM "$mpid"; wait "$pid" || true
       acc_p=$(sed -n '/^final totals/,$p' "$log" | awk '$1=="total"{print $2}') ;;
@@ -253,12 +267,12 @@ for name in "${names[@]}"; do
   # the last line: a line before it says the exit status when the monitor was stopped by a signal
   [ -s "$tfile" ] && total=$(tail -1 "$tfile" | awk '{printf "%.2f", $1+$2}')
   rel=$(awk -v s="$secs" -v b="$base" 'BEGIN{printf "%.2fx", s/b}')
-  rate=$(awk -v n="$sent" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
+  gen_rate=$(awk -v n="$sent" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
   if [ "$name" = none ]; then cpu=-; total=-; else cpu=$(awk -v a="$cpu1" -v b="$cpu0" 'BEGIN{printf "%.2f", a-b}'); fi
   acc_p_s=$acc_p; [ "$acc_p" != - ] && acc_p_s="$acc_p ($(pct "$acc_p" "$rx"))"
   acc_f_s=$acc_f; [ "$acc_f" != - ] && acc_f_s="$acc_f ($(pct "$acc_f" "$flows"))"
   ready=-; [ "$name" != none ] && ready=$(awk -v a="$t_ready" -v b="$t_start" 'BEGIN{printf "%.2f", a-b}')
-  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$ready" "$kns" "$secs" "$rel" "$rate" "$cpu" "$total" \
+  printf '| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s / %s |\n' "$name" "$ready" "$kns" "$secs" "$rel" "$gen_rate" "$cpu" "$total" \
     "$rx" "$acc_p_s" "$acc_f_s" "$load0" "$load1"
   echo "bench-flows: $name: generator sent $sent, receiver rx $rx, receiver tx $txb, sender tx_dropped $dropped" >&2
   drop_lab
