@@ -8,8 +8,11 @@
 # The launcher and bench-flows.sh take their options from here.
 #
 # The training run is `packetlens flows` at TC on the loopback device of a network namespace of
-# its own, for one second: the start-up path of the monitor (configuration, object parse, map
-# creation, verification, attach, poll, drain) without touching the host's interfaces. It needs
+# its own, for three seconds, while UDP datagrams to a few thousand ports go over that loopback:
+# the start-up path of the monitor (configuration, object parse, map creation, verification,
+# attach) and its hot path (polls that find new and grown flows, flows ended by the idle timeout
+# and written as records, the final drain), without touching the host's interfaces. The cache
+# then holds those methods' profiles too, so that they are compiled sooner in a run. It needs
 # root (for the namespace and the BPF programs); without it, or on any failure, no cache is made.
 set -uo pipefail
 jar=$1
@@ -24,9 +27,18 @@ if [ ! -f "$cache" ] || [ "$jar" -nt "$cache" ]; then
   ip netns add "$ns" || exit 1
   ip -n "$ns" link set lo up || exit 1
   echo "packetlens: making the start-up cache (once per build, a few seconds)..." >&2
-  if ip netns exec "$ns" "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" -Xlog:aot=error,cds=error \
+  ip netns exec "$ns" "$JAVA_HOME/bin/java" -XX:AOTCacheOutput="$tmp" -Xlog:aot=error,cds=error \
       --enable-native-access=ALL-UNNAMED -jar "$jar" \
-      flows -i lo --hook tc --json --no-metrics --duration 1 >/dev/null 2>&1 && [ -s "$tmp" ]; then
+      flows -i lo --hook tc --json --no-metrics --duration 3 --poll-interval 200ms --idle-timeout 1s >/dev/null 2>&1 &
+  java_pid=$!
+  # traffic once the monitor is attached (it holds its two TC links), for about a second: four
+  # rounds over 2,000 ports, each datagram a flow (and its ICMP port unreachable another)
+  for _ in $(seq 150); do
+    [ "$(find "/proc/$java_pid/fd" -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l)" -ge 2 ] && break
+    sleep 0.02
+  done
+  ip netns exec "$ns" bash -c 'for r in 1 2 3 4; do for p in $(seq 20000 22000); do printf x 2>/dev/null > /dev/udp/127.0.0.1/$p; done; sleep 0.2; done' || true
+  if wait "$java_pid" && [ -s "$tmp" ]; then
     mv -f "$tmp" "$cache"
   else
     echo "packetlens: no start-up cache (the training run failed); starting without one" >&2
