@@ -30,8 +30,14 @@ import static java.lang.foreign.ValueLayout.JAVA_SHORT_UNALIGNED;
  * Not thread-safe, apart from the internal writer thread.
  */
 public final class PcapngWriter implements AutoCloseable {
-    private static final int BUFFER = 4 << 20;
-    private static final int BUFFERS = 16;
+    /*
+     * Small enough that a buffer is still in the CPU's caches when the writer thread's write(2)
+     * copies it into the page cache: with 4 MiB buffers that copy missed, and took 55% of mirror
+     * mode's CPU (0.88 CPU-s for 3,000,000 frames, now 0.47-0.50: docs/BENCHMARKS.md). 16 MiB in
+     * all, room for a long write stall.
+     */
+    private static final int BUFFER = 256 << 10;
+    private static final int BUFFERS = 64;
 
     /** One write buffer: native memory, a ByteBuffer view of it for the channel, and how much of it is filled. */
     private static final class Chunk {
