@@ -38,13 +38,14 @@ class CliTest {
             Host a = lab.a(), b = lab.b();
             Thread sender = Thread.ofPlatform().start(() -> {
                 try {
-                    Thread.sleep(800);
+                    awaitXdp(b);
                     Traffic.udp(a, b, false, 50, 200);
                 } catch (Exception e) {
                     throw new RuntimeException(e);
                 }
             });
-            int code = b.call(() -> Main.run("count", "-i", b.ifname(), "--duration", "2"));
+            // long enough for a loaded machine's attach and send; the counts are what is checked
+            int code = b.call(() -> Main.run("count", "-i", b.ifname(), "--duration", "6"));
             sender.join();
             assertThat(code).isZero();
             assertThat(console.stdout()).contains("attached to veth0").contains("final totals on veth0").contains("detached from veth0");

@@ -71,7 +71,11 @@ class MapPollerTest {
                 map.update(MapKey.ofInt(1).bytes(), u64s(i));
                 Thread.sleep(15);
             }
-            Thread.sleep(60);
+            // until the poller has seen the last update (a loaded machine can hold its thread back)
+            long deadline = System.nanoTime() + 10_000_000_000L;
+            while (deltas.stream().mapToLong(d -> d.delta(MapKey.ofInt(1), 0)).sum() < 10 && System.nanoTime() < deadline) {
+                Thread.sleep(20);
+            }
             poller.close();
             int seen = deltas.size();
             Thread.sleep(60);

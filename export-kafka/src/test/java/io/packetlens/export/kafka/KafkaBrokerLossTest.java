@@ -160,8 +160,10 @@ class KafkaBrokerLossTest {
             assertThat(inTopic).as("records acknowledged before the kill survived it").containsAll(lines(finished, monitor, BEFORE_PORT));
             assertThat(inTopic).as("records made after the restart arrived").containsAll(lines(finished, monitor, AFTER_PORT));
             assertThat(lines(finished, monitor, DURING_PORT)).isNotEmpty();
+            // waiting on the exporter would take its max-block or delivery timeouts (many seconds); 2 s leaves
+            // room for a poll descheduled while a new broker JVM starts on the same CPUs
             assertThat(Duration.ofNanos(longestPollNanos.get())).as("the poll never waited on the exporter")
-                    .isLessThan(Duration.ofMillis(500));
+                    .isLessThan(Duration.ofSeconds(2));
         }
     }
 
