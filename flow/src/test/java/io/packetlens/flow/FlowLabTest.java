@@ -40,8 +40,8 @@ class FlowLabTest {
             Path pcap = Files.createTempFile("pl-flows", ".pcap");
             try {
                 // captured where the sender transmits: on the receiver, GRO after XDP would merge TCP segments
-                Process tcpdump = a.start("tcpdump", "-i", a.ifname(), "-Q", "out", "-w", pcap.toString(), "-U", "-n");
-                Thread.sleep(700); // tcpdump needs a moment before it captures
+                Process tcpdump = a.startAndAwait("listening on", java.time.Duration.ofSeconds(10),
+                        "tcpdump", "-i", a.ifname(), "-Q", "out", "-w", pcap.toString(), "-U", "-n");
                 XdpLink link = b.call(() -> flows.attachXdp(b.ifname(), mode));
                 assertThat(link.mode()).isEqualTo(mode);
                 aggregator.start();

@@ -99,6 +99,36 @@ public final class Host {
         return lab.track(process);
     }
 
+    /**
+     * {@link #start} that waits until the command prints a line containing {@code ready} on stderr (tcpdump's
+     * "listening on", once its capture is open), at most {@code timeout}; stderr is drained from then on, stdout is
+     * the caller's. A fixed head start instead can end before a loaded machine has the process ready.
+     */
+    public Process startAndAwait(String ready, Duration timeout, String... command) throws IOException, InterruptedException {
+        Process p = start(command);
+        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        StringBuilder said = new StringBuilder();
+        Thread.ofPlatform().daemon().name("stderr-" + command[0]).start(() -> {
+            try (java.io.BufferedReader r = p.errorReader()) {
+                for (String line; (line = r.readLine()) != null; ) {
+                    synchronized (said) {
+                        if (seen.getCount() > 0) said.append(line).append('\n');
+                    }
+                    if (line.contains(ready)) seen.countDown();
+                }
+            } catch (IOException e) {
+                // the process ended
+            }
+        });
+        if (!seen.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+            p.destroyForcibly();
+            synchronized (said) {
+                throw new IOException(command[0] + " did not say '" + ready + "' within " + timeout + " in " + namespace + ": " + said);
+            }
+        }
+        return p;
+    }
+
     /** The counters of {@code veth0}, from {@code /sys/class/net/veth0/statistics} as seen inside this namespace. */
     public LinkStats linkStats() throws IOException {
         String dir = "/sys/class/net/" + ifname + "/statistics/";
