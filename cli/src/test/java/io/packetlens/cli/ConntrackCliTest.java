@@ -25,7 +25,7 @@ class ConntrackCliTest {
         try (Lab lab = Lab.create()) {
             Host a = lab.a(), b = lab.b();
             CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run("conntrack", "-i",
-                    b.namespace() + "/" + b.ifname(), "--duration", "3", "--json", "-p", "icmp", "-s", a.ipv4()));
+                    b.namespace() + "/" + b.ifname(), "--duration", "8", "--json", "-p", "icmp", "-s", a.ipv4()));
             // wait until the tracker is loaded (then give the attachment a moment)
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!new ProcessBuilder("bpftool", "prog", "show", "name", "ct_tc_egress").start().inputReader().lines()
@@ -59,7 +59,7 @@ class ConntrackCliTest {
         try (Lab lab = Lab.create()) {
             Host a = lab.a(), b = lab.b();
             CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run("conntrack", "-i",
-                    b.namespace() + "/" + b.ifname(), "--duration", "3", "-E", "--json", "-p", "icmp"));
+                    b.namespace() + "/" + b.ifname(), "--duration", "8", "-E", "--json", "-p", "icmp"));
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!new ProcessBuilder("bpftool", "prog", "show", "name", "ct_tc_egress").start().inputReader().lines()
                     .findAny().isPresent() && System.nanoTime() < deadline) {

@@ -69,7 +69,8 @@ class GuardCliTest {
         try (Lab lab = Lab.create()) {
             Host a = lab.a(), b = lab.b();
             CompletableFuture<Integer> run = CompletableFuture.supplyAsync(() -> Main.run("guard", "-i", b.namespace() + "/" + b.ifname(),
-                    "--rules", rules.toString(), "--pin", mount.toString(), "--no-metrics", "--duration", "6"));
+                    // long enough for every step below on a loaded machine; the run is joined at the end
+                    "--rules", rules.toString(), "--pin", mount.toString(), "--no-metrics", "--duration", "12"));
             long deadline = System.nanoTime() + 20_000_000_000L;
             // the banner comes once the agent has started, that is attached: the chain's dispatcher alone (visible in
             // `ip link` a moment earlier) would pass everything
@@ -102,7 +103,8 @@ class GuardCliTest {
             try {
                 Files.writeString(rules, "rules:\n  - {action: drop}\n");
                 Files.setLastModifiedTime(rules, FileTime.from(Instant.now().plusSeconds(2)));
-                Thread.sleep(2500);
+                long refusedBy = System.nanoTime() + 8_000_000_000L;
+                while (logged.stream().noneMatch(m -> m.contains("rules[0].action")) && System.nanoTime() < refusedBy) Thread.sleep(50);
             } finally {
                 guardLog.removeHandler(listen);
             }
