@@ -51,14 +51,14 @@ class DebugKernelCliTest {
             Host a = lab.a(), b = lab.b();
             String to = " -> " + b.ipv4() + ":" + port + " proto 17";
             Thread sender = sendWhenAttached(a, b, 4, port);
-            int code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--json", "--duration", "2", "--no-metrics", "--debug-kernel"));
+            int code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--json", "--duration", "5", "--no-metrics", "--debug-kernel"));
             sender.join();
             assertThat(code).isZero();
             assertThat(logs.messages()).filteredOn(m -> m.startsWith("[flow] new flow " + a.ipv4() + ":") && m.contains(to)).hasSize(1);
 
             // the same without the flag: the programs print nothing, and no log reads
             Thread quiet = sendWhenAttached(a, b, 4, port + 1);
-            code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--json", "--duration", "2", "--no-metrics"));
+            code = b.call(() -> Main.run("flows", "-i", b.ifname(), "--json", "--duration", "5", "--no-metrics"));
             quiet.join();
             assertThat(code).isZero();
             assertThat(logs.messages()).noneMatch(m -> m.contains(":" + (port + 1) + " proto"));
