@@ -80,8 +80,10 @@ class OpsCliTest {
     void topReportsWhatBpftoolMeasuresForTheSameRuns() throws Exception {
         try (PacketCounter counter = PacketCounter.load()) {
             int prog = counter.program().id();
+            // runs until top has finished: a fixed number of them could all come before a slow start of top
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
             Thread runner = Thread.ofPlatform().start(() -> {
-                for (int i = 0; i < 20; i++) {
+                while (!done.get()) {
                     counter.program().testRun(TestRun.of(new byte[64]).repeat(500));
                     try {
                         Thread.sleep(20);
@@ -90,8 +92,10 @@ class OpsCliTest {
                     }
                 }
             });
-            assertThat(Main.run("top", "--json", "--count", "3", "--interval", "200ms", "--id", String.valueOf(prog))).isZero();
+            int code = Main.run("top", "--json", "--count", "3", "--interval", "200ms", "--id", String.valueOf(prog));
+            done.set(true);
             runner.join();
+            assertThat(code).isZero();
             List<JsonNode> lines = new ArrayList<>();
             for (String l : console.stdout().split("\n")) lines.add(JSON.readTree(l));
             assertThat(lines).hasSize(3);
