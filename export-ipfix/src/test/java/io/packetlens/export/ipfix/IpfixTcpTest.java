@@ -48,17 +48,37 @@ class IpfixTcpTest {
         throw new AssertionError("socat's connection on port " + PORT + " still holds unread data after 10 s");
     }
 
-    /** socat accepting one connection on the port and piping it into ipfixDump, which writes {@code out} at EOF. */
+    /**
+     * socat accepting one connection on the port and piping it into ipfixDump, which writes {@code out} at EOF. A socat
+     * that exits before it listens (the port not yet free again after the last connection) is started again.
+     */
     private static Process receiver(Path out, Path log) throws Exception {
-        Process p = Processes.start(log, "sh", "-c", "socat -u TCP-LISTEN:" + PORT + ",bind=127.0.0.1,reuseaddr STDOUT | ipfixDump --out " + out);
-        Processes.await("socat to listen on " + PORT, Duration.ofSeconds(10), () -> {
-            try {
-                return !Processes.run(Duration.ofSeconds(5), Map.of(), "ss", "-Hltn", "sport = :" + PORT).isBlank();
-            } catch (Exception e) {
-                return false;
+        long deadline = System.nanoTime() + 15_000_000_000L;
+        while (true) {
+            Process p = Processes.start(log, "sh", "-c", "socat -u TCP-LISTEN:" + PORT + ",bind=127.0.0.1,reuseaddr STDOUT | ipfixDump --out " + out);
+            while (p.isAlive() && !listening() && System.nanoTime() < deadline) Thread.sleep(20);
+            if (p.isAlive() && listening()) return p;
+            if (System.nanoTime() >= deadline) {
+                String said = Files.exists(log) ? Files.readString(log) : "";
+                String sockets = Processes.run(Duration.ofSeconds(5), Map.of(), "ss", "-Htan", "sport = :" + PORT + " or dport = :" + PORT);
+                p.destroyForcibly();
+                throw new AssertionError("socat did not listen on " + PORT + " within 15 s; its log: " + said + "; sockets on the port: " + sockets);
             }
-        });
-        return p;
+            Thread.sleep(200);
+        }
+    }
+
+    /**
+     * Whether socat listens on the port, or has already taken its one connection (it then stops listening: the
+     * exporter's reconnect loop can get there before a look at the listening sockets does).
+     */
+    private static boolean listening() {
+        try {
+            String sockets = Processes.run(Duration.ofSeconds(5), Map.of(), "ss", "-Htan", "sport = :" + PORT);
+            return sockets.lines().anyMatch(l -> l.startsWith("LISTEN") || l.startsWith("ESTAB"));
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static void killSocat(Process receiver) {
@@ -95,6 +115,7 @@ class IpfixTcpTest {
 
             second.forEach(runner::offer); // while nothing listens: the runner retries, open() fails, until the receiver is back
             Processes.await("a refused reconnect", Duration.ofSeconds(10), () -> run.stats().sendErrors() > 0);
+            Thread.sleep(300); // the old connection's sockets settle before socat binds the port again
             assertThat(runner.stats().sent()).isEqualTo(20);
             r2 = receiver(dir.resolve("second.txt"), dir.resolve("second.log"));
             Processes.await("the second batch sent after reconnecting", Duration.ofSeconds(10), () -> run.stats().sent() == 40);
