@@ -41,30 +41,9 @@ fi
 PL=("$JAVA_HOME/bin/java" --enable-native-access=ALL-UNNAMED -jar "$here/cli/target/packetlens.jar")
 ns=plfw-$$
 work=$(mktemp -d /tmp/plfw.XXXXXX)
-mac_b=02:00:0a:ca:00:02
-make_lab() {
-  ip netns add "$ns-a"; ip netns add "$ns-b"
-  ip link add veth0 netns "$ns-a" address 02:00:0a:ca:00:01 type veth peer name veth0 netns "$ns-b" address $mac_b
-  for s in a b; do
-    ip -n "$ns-$s" link set lo up
-    ip netns exec "$ns-$s" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$ns-$s" link set veth0 arp off
-  done
-  ip netns exec "$ns-b" sysctl -qw net.ipv4.icmp_msgs_per_sec=0 net.ipv4.icmp_msgs_burst=0 net.ipv4.icmp_ratelimit=2147483647
-  ip -n "$ns-a" addr add 10.202.0.1/24 dev veth0
-  ip -n "$ns-b" addr add 10.202.0.2/24 dev veth0
-  ip -n "$ns-a" link set veth0 up; ip -n "$ns-b" link set veth0 up
-}
-drop_lab() {
-  ip netns pids "$ns-b" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns pids "$ns-a" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns del "$ns-a" 2>/dev/null || true
-  ip netns del "$ns-b" 2>/dev/null || true
-}
+# shellcheck source=flow-lab.sh
+. "$here/scripts/flow-lab.sh"
 trap 'drop_lab; rm -rf "$work"' EXIT INT TERM
-tck=$(getconf CLK_TCK)
-cpu_of() { awk -v t="$tck" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
-links_of() { find "/proc/$1/fd" -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l; }
 declare -A start_cmd
 start_cmd[packetlens-xdp]="${PL[*]} flows -i veth0 --hook xdp --json --no-metrics --duration 3600 --poll-interval 1s"
 start_cmd[packetlens-tc]="${PL[*]} flows -i veth0 --hook tc --json --no-metrics --duration 3600 --poll-interval 1s"
@@ -92,7 +71,7 @@ for name in "${names[@]}"; do
   for r in $(seq "$rounds"); do
     c0=$(cpu_of "$mpid")
     gen=$(ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size 60 \
-      --src-ip 10.202.0.1 --dst-ip 10.202.0.2 --dst-mac $mac_b 2>/dev/null)
+      --src-ip $lab_a --dst-ip $lab_b --dst-mac $mac_b 2>/dev/null)
     c1=$(cpu_of "$mpid")
     sleep 4
     c2=$(cpu_of "$mpid")

@@ -65,43 +65,17 @@ PL_AOT=("$JAVA_HOME/bin/java" "${aot_opts[@]}" --enable-native-access=ALL-UNNAME
 
 ns=plfb-$$
 work=$(mktemp -d /tmp/plfb.XXXXXX)
-# A fresh lab for every row: a veth pair keeps state from what ran on it before (one row's
-# monitor changed the next rows' generator times), so no row inherits another's.
-make_lab() {
-  ip netns add "$ns-a"; ip netns add "$ns-b"
-  mac_a=02:00:0a:c9:00:01; mac_b=02:00:0a:c9:00:02
-  ip link add veth0 netns "$ns-a" address $mac_a type veth peer name veth0 netns "$ns-b" address $mac_b
-  for s in a b; do
-    ip -n "$ns-$s" link set lo up
-    # no IPv6 chatter and no ARP: the link carries the generator's frames only
-    ip netns exec "$ns-$s" sysctl -qw net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1
-    ip -n "$ns-$s" link set veth0 arp off
-  done
-  # The frames go to the receiver's own MAC and address, so its stack takes them in (UDP, no
-  # socket); no ICMP port-unreachable goes back, so the receiver sends nothing at all.
-  ip netns exec "$ns-b" sysctl -qw net.ipv4.icmp_msgs_per_sec=0 net.ipv4.icmp_msgs_burst=0 net.ipv4.icmp_ratelimit=2147483647
-  ip -n "$ns-a" addr add 10.201.0.1/24 dev veth0
-  ip -n "$ns-b" addr add 10.201.0.2/24 dev veth0
-  ip -n "$ns-a" link set veth0 up; ip -n "$ns-b" link set veth0 up
-}
+# shellcheck source=flow-lab.sh
+. "$here/scripts/flow-lab.sh"
 cleanup() {
   drop_lab
   rm -rf "$work"
   [ -n "${stats_before:-}" ] && sysctl -qw kernel.bpf_stats_enabled="$stats_before"
 }
 trap cleanup EXIT INT TERM
-drop_lab() {
-  ip netns pids "$ns-b" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns pids "$ns-a" 2>/dev/null | xargs -r kill -9 2>/dev/null || true
-  ip netns del "$ns-a" 2>/dev/null || true
-  ip netns del "$ns-b" 2>/dev/null || true
-}
 
-tck=$(getconf CLK_TCK)
-cpu_of() { awk -v t="$tck" '{printf "%.2f", ($14+$15)/t}' "/proc/$1/stat"; }
 stat_b() { ip netns exec "$ns-b" cat "/sys/class/net/veth0/statistics/$1"; }
 stat_a() { ip netns exec "$ns-a" cat "/sys/class/net/veth0/statistics/$1"; }
-links_of() { find "/proc/$1/fd" -lname 'anon_inode:bpf_link' 2>/dev/null | wc -l; }
 pct() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b == 0) print "-"; else printf "%.2f%%", 100*a/b }'; }
 
 # The kernel's own per-program statistics (run_time_ns / run_cnt) for the kernel ns/packet column;
@@ -169,7 +143,7 @@ printf '| monitor | start to attached (s) | kernel ns/packet | generator time (s
 printf '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n'
 gen_run() {
   ip netns exec "$ns-a" "${PL[@]}" trafficgen -i veth0 --count "$count" --flows "$flows" --size "$size" --rate "$rate" \
-    --src-ip 10.201.0.1 --dst-ip 10.201.0.2 --dst-mac $mac_b 2>/dev/null
+    --src-ip "$lab_a" --dst-ip "$lab_b" --dst-mac $mac_b 2>/dev/null
 }
 gen_secs() { sed -n 's/sent [0-9]* frames in \([0-9.]*\) s.*/\1/p' <<<"$1"; }
 for name in "${names[@]}"; do

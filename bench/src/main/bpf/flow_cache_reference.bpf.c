@@ -8,12 +8,7 @@
 // evictions sent, evictions lost. iproute2 attaches it and nothing reads the ring, so the ring is
 // made large enough (64 MiB: 1.6 million 40-byte records) for every eviction of one benchmark run
 // to be a real write, as with a reader keeping up; "evictions lost" says when it was not.
-#include <linux/bpf.h>
-#include <linux/if_ether.h>
-#include <linux/ip.h>
-#include <linux/in.h>
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_endian.h>
+#include "flow_reference.h"
 
 char LICENSE[] SEC("license") = "GPL";
 
@@ -25,12 +20,6 @@ char LICENSE[] SEC("license") = "GPL";
 #define CACHE_SET_BITS 16
 #endif
 #define CACHE_SETS (1u << CACHE_SET_BITS)
-
-struct ref_key {
-    __u32 saddr, daddr;
-    __u16 sport, dport;
-    __u8 proto, pad[3];
-};
 
 struct cache_slot {
     struct ref_key key;
@@ -79,22 +68,10 @@ static __always_inline int same(const struct cache_slot *s, const struct ref_key
 SEC("xdp")
 int flow_cache_reference(struct xdp_md *ctx)
 {
-    void *data = (void *)(long)ctx->data, *end = (void *)(long)ctx->data_end;
-    struct ethhdr *eth = data;
-    if ((void *)(eth + 1) > end || eth->h_proto != bpf_htons(ETH_P_IP))
+    struct ref_key k;
+    __u64 len;
+    if (ref_parse(ctx, &k, &len))
         return XDP_PASS;
-    struct iphdr *ip = (void *)(eth + 1);
-    if ((void *)(ip + 1) > end || ip->ihl < 5)
-        return XDP_PASS;
-    struct ref_key k = {.saddr = ip->saddr, .daddr = ip->daddr, .proto = ip->protocol};
-    if (ip->protocol == IPPROTO_UDP || ip->protocol == IPPROTO_TCP) {
-        __u16 *ports = (void *)ip + ip->ihl * 4;
-        if ((void *)(ports + 2) > end)
-            return XDP_PASS;
-        k.sport = ports[0];
-        k.dport = ports[1];
-    }
-    __u64 len = end - data;
     /* a 64-bit mix of the key's two words (murmur3's finalizer): the set is its top bits */
     const __u64 *w = (const __u64 *)&k;
     __u64 h = w[0] ^ (w[1] * 0x9E3779B97F4A7C15ULL);

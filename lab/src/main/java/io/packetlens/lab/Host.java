@@ -1,11 +1,14 @@
 package io.packetlens.lab;
 
+import java.io.BufferedReader;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 /**
  * One end of a {@link Lab}: a network namespace holding the {@code veth0} end of the pair, with its addresses, and ways
@@ -106,10 +109,10 @@ public final class Host {
      */
     public Process startAndAwait(String ready, Duration timeout, String... command) throws IOException, InterruptedException {
         Process p = start(command);
-        java.util.concurrent.CountDownLatch seen = new java.util.concurrent.CountDownLatch(1);
+        CountDownLatch seen = new CountDownLatch(1);
         StringBuilder said = new StringBuilder();
         Thread.ofPlatform().daemon().name("stderr-" + command[0]).start(() -> {
-            try (java.io.BufferedReader r = p.errorReader()) {
+            try (BufferedReader r = p.errorReader()) {
                 for (String line; (line = r.readLine()) != null; ) {
                     synchronized (said) {
                         if (seen.getCount() > 0) said.append(line).append('\n');
@@ -120,7 +123,7 @@ public final class Host {
                 // the process ended
             }
         });
-        if (!seen.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)) {
+        if (!seen.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
             synchronized (said) {
                 throw new IOException(command[0] + " did not say '" + ready + "' within " + timeout + " in " + namespace + ": " + said);

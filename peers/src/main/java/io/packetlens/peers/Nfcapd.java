@@ -72,36 +72,9 @@ public final class Nfcapd implements AutoCloseable {
      * 200 ms (10 s at most), so that what the kernel already took for it is in the file.
      */
     public void stop() throws InterruptedException {
-        if (process != null && process.isAlive()) awaitSocketDrained(Duration.ofSeconds(10));
+        if (process != null && process.isAlive()) SocketQueues.awaitEmpty(SocketQueues.Transport.UDP, port, Duration.ofSeconds(10));
         Processes.stop(process);
         process = null;
-    }
-
-    private void awaitSocketDrained(Duration timeout) throws InterruptedException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long emptySince = -1;
-        while (System.nanoTime() < deadline) {
-            long queued = queuedBytes();
-            long now = System.nanoTime();
-            if (queued > 0) emptySince = -1;
-            else if (emptySince < 0) emptySince = now;
-            else if (now - emptySince >= 200_000_000L) return;
-            Thread.sleep(20);
-        }
-    }
-
-    /** Bytes waiting on nfcapd's socket (127.0.0.1:port in /proc/net/udp, rx_queue), 0 when it is not there. */
-    private long queuedBytes() {
-        String local = String.format("0100007F:%04X", port);
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/net/udp"))) {
-                String[] f = line.trim().split("\\s+");
-                if (f.length > 4 && f[1].equals(local)) return Long.parseLong(f[4].substring(f[4].indexOf(':') + 1), 16);
-            }
-        } catch (IOException | RuntimeException e) {
-            return 0;
-        }
-        return 0;
     }
 
     public String listing() throws IOException {

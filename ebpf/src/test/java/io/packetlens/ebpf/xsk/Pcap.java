@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -25,22 +26,9 @@ final class Pcap implements AutoCloseable {
     /** Starts {@code tcpdump -i ifname -Q direction -w file -U -n filter} in {@code host} and waits until it listens. */
     static Pcap start(Host host, String ifname, String direction, String filter) throws Exception {
         Path file = Files.createTempFile("pl-xsk", ".pcap");
-        Process p = host.start("tcpdump", "-i", ifname, "-Q", direction, "-w", file.toString(), "-U", "--immediate-mode", "-n", "-s", "0", "-B", "16384", filter);
         // tcpdump prints "listening on ..." to stderr once the capture is open
-        java.io.BufferedReader err = new java.io.BufferedReader(new java.io.InputStreamReader(p.getErrorStream()));
-        StringBuilder seen = new StringBuilder();
-        for (String line; (line = err.readLine()) != null; ) {
-            seen.append(line).append('\n');
-            if (line.contains("listening on")) break;
-        }
-        if (!seen.toString().contains("listening on")) throw new IOException("tcpdump did not start: " + seen);
-        Thread.ofPlatform().daemon().start(() -> {
-            try {
-                err.transferTo(java.io.Writer.nullWriter());
-            } catch (IOException ignored) {
-                // process gone
-            }
-        });
+        Process p = host.startAndAwait("listening on", Duration.ofSeconds(10), "tcpdump", "-i", ifname, "-Q", direction, "-w",
+                file.toString(), "-U", "--immediate-mode", "-n", "-s", "0", "-B", "16384", filter);
         return new Pcap(p, file);
     }
 

@@ -7,6 +7,7 @@ import io.packetlens.export.json.FlowJson;
 import io.packetlens.flow.FinishedFlow;
 import io.packetlens.testkit.KernelTest;
 import io.packetlens.peers.Processes;
+import io.packetlens.peers.SocketQueues;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
@@ -32,21 +33,6 @@ class IpfixTcpTest {
     private static final int PORT = 4744;
     private static final Pattern SOURCE_PORT = Pattern.compile("sourceTransportPort : (\\d+)");
     private static final Pattern FILE_STATS = Pattern.compile("File Stats: (\\d+) Messages, (\\d+) Data Records, (\\d+) Template Records");
-
-    /** Until the accepted connection's receive queue (Recv-Q of {@code ss}, local port PORT) has stayed empty for 200 ms. */
-    private static void awaitReceiveQueueEmpty() throws Exception {
-        long deadline = System.nanoTime() + 10_000_000_000L, emptySince = -1;
-        while (System.nanoTime() < deadline) {
-            String out = Processes.run(Duration.ofSeconds(5), Map.of(), "ss", "-Htn", "state", "established", "sport = :" + PORT).trim();
-            boolean empty = out.isEmpty() || out.split("\\s+")[0].equals("0");
-            long now = System.nanoTime();
-            if (!empty) emptySince = -1;
-            else if (emptySince < 0) emptySince = now;
-            else if (now - emptySince >= 200_000_000L) return;
-            Thread.sleep(20);
-        }
-        throw new AssertionError("socat's connection on port " + PORT + " still holds unread data after 10 s");
-    }
 
     /**
      * socat accepting one connection on the port and piping it into ipfixDump, which writes {@code out} at EOF. A socat
@@ -107,7 +93,8 @@ class IpfixTcpTest {
             first.forEach(runner::offer);
             Processes.await("the first batch sent", Duration.ofSeconds(10), () -> run.stats().sent() == 20);
             // socat ends on SIGTERM without reading what is still queued on its socket: wait until it has read it all
-            awaitReceiveQueueEmpty();
+            assertThat(SocketQueues.awaitEmpty(SocketQueues.Transport.TCP, PORT, Duration.ofSeconds(10)))
+                    .as("socat read all that was queued on its connection").isTrue();
             Thread.sleep(300); // socat passes on what it read
             killSocat(r1);
             assertThat(r1.waitFor(10, java.util.concurrent.TimeUnit.SECONDS)).as("ipfixDump finished").isTrue();
