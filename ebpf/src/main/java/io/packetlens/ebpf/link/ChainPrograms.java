@@ -24,11 +24,15 @@ final class ChainPrograms {
 
     private ChainPrograms() {}
 
-    /** Tries every slot of {@code chain} in order; XDP_PASS when all are empty. */
-    static BpfProgram dispatcher(BpfMap chain) {
+    /**
+     * Tries the slots of {@code chain} in order from {@code first}, the chain's lowest occupied slot when it was made
+     * ({@link XdpChain} replaces it whenever that moves); XDP_PASS when all are empty.
+     */
+    static BpfProgram dispatcher(BpfMap chain, int first) {
+        if (first < 0 || first >= ChainLayout.SLOTS) throw new IllegalArgumentException("first slot " + first);
         ByteArrayOutputStream code = new ByteArrayOutputStream();
         code.writeBytes(Insn.encode(Insn.MOV64_REG, R6, R1, 0, 0)); // the context survives the calls in r6
-        for (int slot = 0; slot < ChainLayout.SLOTS; slot++) tailCall(code, chain, slot);
+        for (int slot = first; slot < ChainLayout.SLOTS; slot++) tailCall(code, chain, slot);
         return load(DISPATCHER, finish(code));
     }
 
