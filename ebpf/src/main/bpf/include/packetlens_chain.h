@@ -5,7 +5,7 @@
  *
  * An interface has one XDP attachment. packetlens attaches a small dispatcher there (built by
  * XdpChain, XDP link) that tail-calls the slots of a BPF_MAP_TYPE_PROG_ARRAY, pl_xdp_chain, in
- * order. Each member program sits in one slot; where it would return XDP_PASS it returns
+ * order, from the lowest occupied one (XdpChain replaces the dispatcher when that moves). Each member program sits in one slot; where it would return XDP_PASS it returns
  * PL_XDP_CHAIN_NEXT(ctx) instead, which tail-calls the next non-empty slot after its own (and
  * returns XDP_PASS when there is none). A member that drops, redirects or transmits a packet
  * just returns that verdict: the packet then never reaches the slots behind it.

@@ -38,7 +38,8 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
 
 /**
  * One interface's XDP hook shared by several programs, in one process or several: a dispatcher attached to the
- * interface (an XDP link) tail-calls the slots of a prog array in order, and each member program, where it would
+ * interface (an XDP link) tail-calls the slots of a prog array in order, from the lowest occupied one (the dispatcher
+ * is replaced behind its link whenever that moves), and each member program, where it would
  * return {@code XDP_PASS}, tail-calls the next non-empty slot after its own ({@code PL_XDP_CHAIN_NEXT} of
  * {@code packetlens_chain.h}, the kernel half of this class). The chain mirrors no kernel structure of its own: it is
  * a {@code BPF_MAP_TYPE_PROG_ARRAY} ({@code chain}) plus two arrays of records ({@code owners}: {@code struct
