@@ -12,7 +12,9 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * A subscription to the flow program's events: opens its event channel ({@code flow_events}, a BPF ring buffer or a
  * perf buffer as chosen at load, see {@link FlowProgram#eventChannels()}) and hands each record to a handler on one
- * reader thread. The reader itself allocates nothing per record; what the handler gets is decided by the form used:
+ * reader thread. The reader copies nothing: per record it makes at most the view it hands over (a {@code MemorySegment}
+ * the JIT usually scalar-replaces, see {@link io.packetlens.ebpf.ringbuf.RecordHandler}); what the handler gets is
+ * decided by the form used:
  * {@link #open(FlowProgram, FlowEventHandler)} decodes each record into a {@link FlowEvent},
  * {@link #openRaw(FlowProgram, EventHandler)} passes the kernel's bytes as a view valid during the call (read with
  * {@link FlowEvent}'s static accessors). A handler that throws does not stop the reader: the record counts as
@@ -57,7 +59,7 @@ public final class FlowEvents implements AutoCloseable {
         return new FlowEvents(program, record -> handler.onEvent(FlowEvent.read(record, offset)), "flow-events");
     }
 
-    /** Reads the program's events as raw record views (valid only during the call): nothing is allocated per record. */
+    /** Reads the program's events as raw record views (valid only during the call): nothing is copied or decoded. */
     public static FlowEvents openRaw(FlowProgram program, EventHandler handler) {
         return new FlowEvents(program, Objects.requireNonNull(handler), "flow-events-raw");
     }

@@ -220,11 +220,10 @@ class FlowEventsLabTest {
             assertThat(sampled[0]).isEqualTo(sub.delivered());
             System.out.printf("%s: %d records, %d bytes allocated by the reader thread (%.2f per record)%n",
                     kind, records, bytes, (double) bytes / records);
-            // per-batch costs (epoll, a read's bookkeeping) are allowed; a per-record object (>= 16 bytes) is not
-            // ring buffer: nothing once compiled. Perf buffer: at most the one record view per sample (~40 B) that the
-            // JIT does not always scalar-replace; a copy of the record (e.g. 64+ bytes) would fail either bound
-            assertThat((double) bytes / records).as("bytes allocated per record")
-                    .isLessThan(kind == ChannelKind.RING_BUFFER ? 8.0 : 48.0);
+            // per-batch costs (epoll, a read's bookkeeping) are allowed, and so is the one record view per record
+            // (a MemorySegment, ~40 B) that the JIT usually scalar-replaces but not on every compile (CI saw 40 B over a
+            // ring buffer once); a copy of the record (its ~200 bytes) or a decoded event would fail the bound
+            assertThat((double) bytes / records).as("bytes allocated per record").isLessThan(48.0);
         }
     }
 }
