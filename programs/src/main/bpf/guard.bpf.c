@@ -939,11 +939,12 @@ static __noinline void pl_sample(void *ctx, int xdp, struct pl_state *st)
 
 /* ---- the one judgement behind both hooks: 1 to drop, 0 to pass ---- */
 
-/* Judges one parsed IP frame into st->v. Inlined into each entry point, so the verifier walks
- * it again for the ways the parser can end: loading the object takes about 0.93 s instead of
- * 0.59 (bpftool prog loadall, here). As a global function its call and return cost 2-4 ns per
- * packet on CPUs with return thunks, which is 5% of a flood drop (docs/BENCHMARKS.md, Guard). */
-static __always_inline int pl_judge(struct pl_state *st)
+/* Judges one parsed IP frame into st->v. A global function: the verifier checks it once, on
+ * its own, rather than once for every way the parser can end (each VLAN and extension header
+ * layout is another verifier state, and each would walk all of this again). Inlined, it saved
+ * its call and return (2-4 ns per packet by test-run) but made the guard's load 2.5 times as
+ * long (2.6 s to 6.6 s here), for a flood gain within the noise (docs/BENCHMARKS.md, Guard). */
+__noinline int pl_judge(struct pl_state *st)
 {
     if (!st)
         return 0;
