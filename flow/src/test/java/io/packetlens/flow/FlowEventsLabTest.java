@@ -6,6 +6,7 @@ import io.packetlens.ebpf.events.EventChannelConfig;
 import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.perf.PerfBufferOptions;
 import io.packetlens.ebpf.socket.NativeSocket;
+import io.packetlens.lab.Await;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.Traffic;
@@ -118,7 +119,8 @@ class FlowEventsLabTest {
                 }
                 return null;
             });
-            Thread.sleep(100);
+            // the frames may still be in b's backlog, or their events in the reader's hands
+            Await.until(Duration.ofSeconds(5), () -> ours(events, 40_001).size() >= 10 && ours(events, 40_002).size() >= 10);
             flows.detachAll();
             assertThat(sub.awaitDrained(Duration.ofSeconds(5))).isTrue();
             assertThat(flows.counters().eventsLost().packets()).isZero();

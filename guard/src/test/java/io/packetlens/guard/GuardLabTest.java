@@ -4,6 +4,7 @@ import io.packetlens.ebpf.link.XdpMode;
 import io.packetlens.ebpf.socket.NativeSocket;
 import io.packetlens.guard.rules.RuleSet;
 import io.packetlens.guard.rules.RulesReader;
+import io.packetlens.lab.Await;
 import io.packetlens.lab.Bpffs;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
@@ -353,7 +354,8 @@ class GuardLabTest {
         for (int i = 0; i < swaps; i++) g.install(i % 2 == 0 ? even : odd);
         stop.set(true);
         sender.join();
-        Thread.sleep(100);
+        Await.until(Duration.ofSeconds(5), () -> g.generations().values().stream().mapToLong(Count::packets).sum() - before
+                >= a.linkStats().minus(tx0).txPackets());
         long sent = a.linkStats().minus(tx0).txPackets();
         Map<Long, Count> gens = g.generations();
         long handled = gens.values().stream().mapToLong(Count::packets).sum() - before;

@@ -4,6 +4,7 @@ import io.packetlens.ebpf.TestRun;
 import io.packetlens.ebpf.XdpAction;
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.lab.Await;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
@@ -18,6 +19,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -102,7 +104,9 @@ class PacketCounterTest {
             Traffic.ping(a, b, true, 5);
             Traffic.tcp(a, b, false, 200_000);
             Traffic.tcp(a, b, true, 200_000);
-            Thread.sleep(300);
+            // the last frames may still be in b's backlog when the sender returns
+            Await.until(Duration.ofSeconds(5),
+                    () -> PacketCounter.total(counter.read()).packets() >= a.linkStats().minus(before).txPackets());
 
             Map<Protocol, Count> counts = counter.read();
             LinkStats tx = a.linkStats().minus(before);
