@@ -943,7 +943,7 @@ static __noinline void pl_sample(void *ctx, int xdp, struct pl_state *st)
  * its own, rather than once for every way the parser can end (each VLAN and extension header
  * layout is another verifier state, and each would walk all of this again). Inlined, it saved
  * its call and return (2-4 ns per packet by test-run) but made the guard's load 2.5 times as
- * long (2.6 s to 6.6 s here), for a flood gain within the noise (docs/BENCHMARKS.md, Guard). */
+ * long (2.2-2.6 s to 6.5-6.8 s here), for a flood gain within the noise (docs/BENCHMARKS.md, Guard). */
 __noinline int pl_judge(struct pl_state *st)
 {
     if (!st)

@@ -332,7 +332,7 @@ class GuardLabTest {
                   - {name: deny-b, action: deny, protocol: udp, destination-port: 19331}
                 """);
         GuardProgram g = guard("rules: []", false);
-        long before = g.generations().values().stream().mapToLong(Count::packets).sum();
+        long before = overAllGenerations(g.generations());
         LinkStats tx0 = a.linkStats();
         AtomicBoolean stop = new AtomicBoolean();
         InetSocketAddress[] targets = {new InetSocketAddress(b.ipv4(), 19330), new InetSocketAddress(b.ipv4(), 19331)};
@@ -354,15 +354,18 @@ class GuardLabTest {
         for (int i = 0; i < swaps; i++) g.install(i % 2 == 0 ? even : odd);
         stop.set(true);
         sender.join();
-        Await.until(Duration.ofSeconds(5), () -> g.generations().values().stream().mapToLong(Count::packets).sum() - before
-                >= a.linkStats().minus(tx0).txPackets());
+        Await.until(Duration.ofSeconds(5), () -> overAllGenerations(g.generations()) - before >= a.linkStats().minus(tx0).txPackets());
         long sent = a.linkStats().minus(tx0).txPackets();
         Map<Long, Count> gens = g.generations();
-        long handled = gens.values().stream().mapToLong(Count::packets).sum() - before;
+        long handled = overAllGenerations(gens) - before;
         assertThat(gens).hasSize(swaps + 1);
         assertThat(handled).as("packets over all generations vs a's veth tx").isEqualTo(sent);
         assertThat(sent).isGreaterThan(10_000);
         assertThat(gens.values().stream().filter(c -> c.packets() > 0).count()).as("generations that saw traffic").isGreaterThan(swaps / 2);
+    }
+
+    private static long overAllGenerations(Map<Long, Count> generations) {
+        return generations.values().stream().mapToLong(Count::packets).sum();
     }
 
     @Test
