@@ -2,6 +2,7 @@ package io.packetlens.capture;
 
 import io.packetlens.capture.pcapng.PcapngReader;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.lab.Await;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
@@ -109,7 +110,9 @@ class CaptureTest {
                 Thread runner = Thread.ofPlatform().start(run);
                 before = b.linkStats();
                 sent = Traffic.tcp(a, b, false, 4_000_000); // throws unless every byte arrived
-                Thread.sleep(300);
+                // the connection's last frames in before b's count is read and the capture stopped
+                assertThat(Await.quiet(Duration.ofMillis(300), Duration.ofSeconds(10), () -> b.linkStats().rxPackets()))
+                        .as("b's link goes quiet").isTrue();
                 long rx = b.linkStats().minus(before).rxPackets();
                 runner.interrupt();
                 written = run.get(10, TimeUnit.SECONDS);

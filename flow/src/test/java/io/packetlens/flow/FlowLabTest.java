@@ -2,6 +2,7 @@ package io.packetlens.flow;
 
 import io.packetlens.ebpf.link.XdpLink;
 import io.packetlens.ebpf.link.XdpMode;
+import io.packetlens.lab.Await;
 import io.packetlens.lab.Host;
 import io.packetlens.lab.Lab;
 import io.packetlens.lab.LinkStats;
@@ -12,6 +13,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetAddress;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,7 +42,7 @@ class FlowLabTest {
             Path pcap = Files.createTempFile("pl-flows", ".pcap");
             try {
                 // captured where the sender transmits: on the receiver, GRO after XDP would merge TCP segments
-                Process tcpdump = a.startAndAwait("listening on", java.time.Duration.ofSeconds(10),
+                Process tcpdump = a.startAndAwait("listening on", Duration.ofSeconds(10),
                         "tcpdump", "-i", a.ifname(), "-Q", "out", "-w", pcap.toString(), "-U", "-n");
                 XdpLink link = b.call(() -> flows.attachXdp(b.ifname(), mode));
                 assertThat(link.mode()).isEqualTo(mode);
@@ -54,7 +56,9 @@ class FlowLabTest {
                 Traffic.Sent ping6 = Traffic.ping(a, b, true, 5);
                 Traffic.Sent tcp4 = Traffic.tcp(a, b, false, 200_000);
                 Traffic.Sent tcp6 = Traffic.tcp(a, b, true, 300_000);
-                Thread.sleep(300);
+                // the sender's last frames (a late ACK or FIN) out before its count is read and the program detached
+                assertThat(Await.quiet(Duration.ofMillis(300), Duration.ofSeconds(10), () -> a.linkStats().txPackets()))
+                        .as("the sender's link goes quiet").isTrue();
 
                 LinkStats sent = a.linkStats().minus(before);
                 Map<String, Long> snmp1 = a.snmp();

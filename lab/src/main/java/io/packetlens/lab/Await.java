@@ -17,6 +17,12 @@ public final class Await {
         boolean holds() throws Exception;
     }
 
+    /** A counter that may throw, as reading a link's statistics can. */
+    @FunctionalInterface
+    public interface Counter {
+        long read() throws Exception;
+    }
+
     private Await() {
     }
 
@@ -31,6 +37,29 @@ public final class Await {
                 return false;
             }
             Thread.sleep(POLL_MILLIS);
+        }
+        return true;
+    }
+
+    /**
+     * Polls {@code counter} every 20 ms until it has not changed for {@code quietFor} (a link whose
+     * last frames, a late ACK or a retransmission, have gone out), or {@code timeout} has passed,
+     * and says whether it went quiet.
+     */
+    public static boolean quiet(Duration quietFor, Duration timeout, Counter counter) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long last = counter.read();
+        long since = System.nanoTime();
+        while (System.nanoTime() - since < quietFor.toNanos()) {
+            if (System.nanoTime() - deadline > 0) {
+                return false;
+            }
+            Thread.sleep(POLL_MILLIS);
+            long now = counter.read();
+            if (now != last) {
+                last = now;
+                since = System.nanoTime();
+            }
         }
         return true;
     }
