@@ -13,8 +13,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 
 import java.net.InetAddress;
 import java.nio.file.Files;
-import java.time.Duration;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -47,20 +47,15 @@ public final class Await {
      * and says whether it went quiet.
      */
     public static boolean quiet(Duration quietFor, Duration timeout, Counter counter) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        long last = counter.read();
-        long since = System.nanoTime();
-        while (System.nanoTime() - since < quietFor.toNanos()) {
-            if (System.nanoTime() - deadline > 0) {
-                return false;
-            }
-            Thread.sleep(POLL_MILLIS);
+        long[] last = {counter.read()};
+        long[] since = {System.nanoTime()};
+        return until(timeout, () -> {
             long now = counter.read();
-            if (now != last) {
-                last = now;
-                since = System.nanoTime();
+            if (now != last[0]) {
+                last[0] = now;
+                since[0] = System.nanoTime();
             }
-        }
-        return true;
+            return System.nanoTime() - since[0] >= quietFor.toNanos();
+        });
     }
 }
